@@ -1,0 +1,68 @@
+// Pushes the rendered host files over SSH and restarts the stack when any of
+// them changed: one staged copy per file (the preview names the file that
+// changes), then one apply step that rolls back to the last good files if
+// the stack does not come back healthy.
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+import { HOST_FILE_LAYOUT, type HostFileName } from "../templates";
+import { applyScript, authorizedKeysScript, stageFileScript } from "../templates/deployScripts";
+
+export interface LivekitDeploymentArgs {
+  readonly host: pulumi.Input<string>;
+  readonly privateKey: pulumi.Input<string>;
+  readonly contents: Readonly<Record<HostFileName, pulumi.Input<string>>>;
+  readonly authorizedKeys: pulumi.Input<string>;
+  /** Anything whose replacement means a fresh host (the server id). */
+  readonly serverId: pulumi.Input<string>;
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+export class LivekitDeployment extends pulumi.ComponentResource {
+  /** sha256 of each deployed file, in layout order. */
+  readonly fileHashes: pulumi.Output<string[]>;
+
+  constructor(name: string, args: LivekitDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("roamcast:livekit:Deployment", name, {}, opts);
+    const connection: command.types.input.remote.ConnectionArgs = {
+      host: args.host,
+      user: "root",
+      privateKey: args.privateKey,
+      // A new server needs a while before sshd answers.
+      dialErrorLimit: 60,
+      perDialTimeout: 10,
+    };
+    const child = { parent: this };
+    const logging = "stderr" as const;
+
+    new command.remote.Command(`${name}-authorized-keys`, {
+      connection,
+      create: authorizedKeysScript(),
+      stdin: args.authorizedKeys,
+      triggers: [args.serverId],
+      logging,
+    }, child);
+
+    const staged = HOST_FILE_LAYOUT.map((file) =>
+      new command.remote.Command(`${name}-file-${file.name}`, {
+        connection,
+        create: stageFileScript(file),
+        stdin: args.contents[file.name],
+        triggers: [args.serverId],
+        logging,
+      }, child));
+
+    // Hashes, not contents, decide the restart; a hash of a secret file stays secret.
+    this.fileHashes = pulumi.all(HOST_FILE_LAYOUT.map((f) => pulumi.output(args.contents[f.name]).apply(sha256)));
+
+    new command.remote.Command(`${name}-apply`, {
+      connection,
+      create: applyScript(HOST_FILE_LAYOUT),
+      triggers: [args.serverId, this.fileHashes],
+      logging,
+    }, { ...child, dependsOn: staged });
+
+    this.registerOutputs({ fileHashes: this.fileHashes });
+  }
+}

@@ -1,0 +1,77 @@
+// The Hetzner server that runs the LiveKit stack: SSH keys (the operators'
+// and a generated deploy key), the firewall planned from the host model, and
+// the server on the stable primary IPs.
+import * as hcloud from "@pulumi/hcloud";
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { publicPorts } from "../templates";
+import { planFirewallRules } from "./firewallPlan";
+
+export interface LivekitHostArgs {
+  readonly serverType: string;
+  readonly location: string;
+  readonly image: string;
+  readonly sshPublicKeys: readonly string[];
+  readonly operatorCidrs: readonly string[];
+  readonly ipv4Id: pulumi.Input<number>;
+  readonly ipv6Id: pulumi.Input<number>;
+  /** First-boot user data; later changes reach the host over SSH instead. */
+  readonly userData: pulumi.Input<string>;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Delete and rebuild protection, in Hetzner and in Pulumi. */
+  readonly protect: boolean;
+}
+
+export class LivekitHost extends pulumi.ComponentResource {
+  readonly server: hcloud.Server;
+  readonly serverId: pulumi.Output<string>;
+  readonly firewallId: pulumi.Output<string>;
+  /** Private half of the key Pulumi uses to push config over SSH. */
+  readonly deployPrivateKey: pulumi.Output<string>;
+  /** Every key allowed to log in as root, the deploy key last. */
+  readonly authorizedKeys: pulumi.Output<string>;
+
+  constructor(name: string, args: LivekitHostArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("roamcast:hetzner:Host", name, {}, opts);
+    const child = { parent: this };
+    const labels = { ...args.labels };
+
+    const deployKey = new tls.PrivateKey(`${name}-deploy-key`, { algorithm: "ED25519" }, child);
+    const operatorKeys = args.sshPublicKeys.map((publicKey, i) =>
+      new hcloud.SshKey(`${name}-operator-${i}`, { publicKey, labels }, child));
+    const deployKeyId = new hcloud.SshKey(`${name}-deploy`, { publicKey: deployKey.publicKeyOpenssh, labels }, child);
+
+    const firewall = new hcloud.Firewall(`${name}-firewall`, {
+      labels,
+      rules: planFirewallRules(publicPorts(), args.operatorCidrs).map((r) => ({ ...r, sourceIps: [...r.sourceIps] })),
+    }, child);
+
+    this.server = new hcloud.Server(`${name}-server`, {
+      serverType: args.serverType,
+      image: args.image,
+      location: args.location,
+      sshKeys: [...operatorKeys, deployKeyId].map((k) => k.id),
+      firewallIds: [firewall.id.apply(Number)],
+      publicNets: [{ ipv4Enabled: true, ipv4: args.ipv4Id, ipv6Enabled: true, ipv6: args.ipv6Id }],
+      userData: args.userData,
+      labels,
+      deleteProtection: args.protect,
+      rebuildProtection: args.protect,
+      shutdownBeforeDeletion: true,
+    }, {
+      ...child,
+      protect: args.protect,
+      // The provider replaces the server when user data or SSH keys change
+      // (terraform-provider-hcloud #338, #737). Both only matter at first
+      // boot: later file and key changes are pushed over SSH in place.
+      ignoreChanges: ["userData", "sshKeys"],
+    });
+
+    this.serverId = this.server.id;
+    this.firewallId = firewall.id;
+    this.deployPrivateKey = pulumi.secret(deployKey.privateKeyOpenssh);
+    this.authorizedKeys = deployKey.publicKeyOpenssh.apply((deployPublic) =>
+      [...args.sshPublicKeys, deployPublic.trim()].join("\n") + "\n");
+    this.registerOutputs({ serverId: this.serverId, firewallId: this.firewallId });
+  }
+}

@@ -1,0 +1,62 @@
+// The LiveKit host's secrets and rendered files. Secrets are generated here
+// and stay Pulumi secrets in every file, in user data and in the state.
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { HOST_FILE_LAYOUT, type HostFileName, type HostModel, renderHost, type RoomPolicy } from "../templates";
+
+export interface LivekitConfigArgs {
+  readonly livekitHost: string;
+  readonly turnHost: string;
+  readonly acmeEmail: string;
+  readonly publicIpv4: pulumi.Input<string>;
+  readonly publicIpv6: pulumi.Input<string>;
+  readonly images: HostModel["images"];
+  readonly room: RoomPolicy;
+  readonly redundantAudio: boolean;
+  /** Where LiveKit posts room and participant events, once there is a receiver. */
+  readonly webhookUrl?: pulumi.Input<string>;
+}
+
+export class LivekitConfig extends pulumi.ComponentResource {
+  readonly apiKey: pulumi.Output<string>;
+  readonly apiSecret: pulumi.Output<string>;
+  /** Each host file's content; those of files that hold secrets are secret outputs. */
+  readonly contents: Readonly<Record<HostFileName, pulumi.Output<string>>>;
+  readonly cloudInit: pulumi.Output<string>;
+
+  constructor(name: string, args: LivekitConfigArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("roamcast:livekit:Config", name, {}, opts);
+    const child = { parent: this };
+    const keySuffix = new random.RandomString(`${name}-api-key`, { length: 12, special: false, upper: true, lower: true, numeric: true }, child);
+    const apiSecret = new random.RandomPassword(`${name}-api-secret`, { length: 48, special: false }, child);
+    const redisPassword = new random.RandomPassword(`${name}-redis-password`, { length: 40, special: false }, child);
+
+    this.apiKey = pulumi.secret(pulumi.interpolate`API${keySuffix.result}`);
+    this.apiSecret = pulumi.secret(apiSecret.result);
+
+    const rendered = pulumi
+      .all([this.apiKey, this.apiSecret, redisPassword.result, args.publicIpv4, args.publicIpv6, args.webhookUrl])
+      .apply(([apiKey, secret, redis, ipv4, ipv6, webhookUrl]) =>
+        renderHost({
+          livekitHost: args.livekitHost,
+          turnHost: args.turnHost,
+          acmeEmail: args.acmeEmail,
+          publicIpv4: ipv4,
+          publicIpv6: ipv6,
+          images: args.images,
+          room: args.room,
+          redundantAudio: args.redundantAudio,
+          secrets: { apiKey, apiSecret: secret, redisPassword: redis },
+          ...(webhookUrl ? { webhook: { url: webhookUrl } } : {}),
+        }));
+    const contents = {} as Record<HostFileName, pulumi.Output<string>>;
+    for (const layout of HOST_FILE_LAYOUT) {
+      const content = rendered.files.apply((files) => files.find((f) => f.name === layout.name)!.content);
+      // A file without a secret in it is shown in previews, so a diff names the change.
+      contents[layout.name] = layout.secret ? pulumi.secret(content) : pulumi.unsecret(content);
+    }
+    this.contents = contents;
+    this.cloudInit = pulumi.secret(rendered.cloudInit);
+    this.registerOutputs({ apiKey: this.apiKey, apiSecret: this.apiSecret });
+  }
+}

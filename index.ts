@@ -1,0 +1,67 @@
+// Composition root of the Roamcast platform stack: config in, components
+// wired together, outputs out. Logic lives in config/, templates/, components/.
+import * as pulumi from "@pulumi/pulumi";
+import { PublicAddresses } from "./components/addresses";
+import { LivekitDeployment } from "./components/deployment";
+import { DnsRecords } from "./components/dns";
+import { LivekitHost } from "./components/host";
+import { LivekitConfig } from "./components/livekitConfig";
+import { loadStackConfig } from "./config";
+import { roomPolicy } from "./templates";
+
+const settings = loadStackConfig();
+const labels = { app: "roamcast", stack: settings.stack, role: "livekit" };
+
+const addresses = new PublicAddresses("livekit-ip", {
+  location: settings.location,
+  labels,
+  protect: settings.production,
+});
+
+const livekit = new LivekitConfig("livekit", {
+  livekitHost: settings.livekitHost,
+  turnHost: settings.turnHost,
+  acmeEmail: settings.acmeEmail,
+  publicIpv4: addresses.ipv4,
+  publicIpv6: addresses.ipv6,
+  images: { livekit: settings.livekitImage, caddy: settings.caddyImage, redis: settings.redisImage },
+  room: roomPolicy(settings.listenersPerTour),
+  redundantAudio: settings.redundantAudio,
+});
+
+const host = new LivekitHost("livekit", {
+  serverType: settings.serverType,
+  location: settings.location,
+  image: settings.image,
+  sshPublicKeys: settings.sshPublicKeys,
+  operatorCidrs: settings.operatorCidrs,
+  ipv4Id: addresses.ipv4Id,
+  ipv6Id: addresses.ipv6Id,
+  userData: livekit.cloudInit,
+  labels,
+  protect: settings.production,
+});
+
+new DnsRecords("livekit-dns", {
+  zoneName: settings.zoneName,
+  hosts: [settings.livekitHost, settings.turnHost],
+  ipv4: addresses.ipv4,
+  ipv6: addresses.ipv6,
+  comment: `roamcast ${settings.stack}: LiveKit host (managed by Pulumi)`,
+});
+
+new LivekitDeployment("livekit-deploy", {
+  host: addresses.ipv4,
+  privateKey: host.deployPrivateKey,
+  contents: livekit.contents,
+  authorizedKeys: host.authorizedKeys,
+  serverId: host.serverId,
+}, { dependsOn: [host.server] });
+
+export const livekitUrl = pulumi.output(`wss://${settings.livekitHost}`);
+export const turnHost = settings.turnHost;
+export const ipv4 = addresses.ipv4;
+export const ipv6 = addresses.ipv6;
+export const serverId = host.serverId;
+export const apiKey = livekit.apiKey;
+export const apiSecret = livekit.apiSecret;

@@ -1,0 +1,78 @@
+// livekit.yaml: LiveKit's own snake_case keys (pkg/config/config.go in
+// livekit/livekit), written explicitly so that a deliberate false is kept.
+import { assertRenderable, type HostModel, PORTS } from "./model";
+import { toYaml } from "./yaml";
+
+export interface LivekitYaml {
+  port: number;
+  bind_addresses: string[];
+  rtc: {
+    tcp_port: number;
+    port_range_start: number;
+    port_range_end: number;
+    use_external_ip: boolean;
+    node_ip: string;
+  };
+  redis: { address: string; password: string };
+  turn: { enabled: boolean; domain: string; tls_port: number; udp_port: number; external_tls: boolean };
+  keys: Record<string, string>;
+  room: {
+    auto_create: boolean;
+    max_participants: number;
+    empty_timeout: number;
+    departure_timeout: number;
+    enabled_codecs: { mime: string }[];
+  };
+  prometheus: { port: number };
+  logging: { level: string; json: boolean };
+  webhook?: { api_key: string; urls: string[] };
+}
+
+export function livekitConfig(model: HostModel): LivekitYaml {
+  assertRenderable(model);
+  const codecs = [{ mime: "audio/opus" }];
+  if (model.redundantAudio) codecs.push({ mime: "audio/red" });
+  const config: LivekitYaml = {
+    port: PORTS.livekitHttp,
+    // Signalling and metrics listen on loopback only: Caddy terminates TLS on
+    // :443 and proxies here, and metrics never leave the host.
+    bind_addresses: ["127.0.0.1", "::1"],
+    rtc: {
+      tcp_port: PORTS.rtcTcp,
+      port_range_start: PORTS.rtcUdpStart,
+      port_range_end: PORTS.rtcUdpEnd,
+      // The primary IP is known before the server exists, so no STUN lookup at
+      // start-up (which exits when STUN is unreachable, and can pick a
+      // private NIC's address). node_ip only applies without use_external_ip.
+      use_external_ip: false,
+      node_ip: model.publicIpv4,
+    },
+    redis: { address: `localhost:${PORTS.redis}`, password: model.secrets.redisPassword },
+    turn: {
+      enabled: true,
+      domain: model.turnHost,
+      tls_port: PORTS.turnTls,
+      udp_port: PORTS.turnUdp,
+      // Caddy terminates TLS for the TURN name and forwards plain TURN.
+      external_tls: true,
+    },
+    keys: { [model.secrets.apiKey]: model.secrets.apiSecret },
+    room: {
+      auto_create: true,
+      max_participants: model.room.maxParticipants,
+      empty_timeout: model.room.emptyTimeoutSeconds,
+      departure_timeout: model.room.departureTimeoutSeconds,
+      // An audio-only platform: no video codec is negotiated at all, so a
+      // leaked guide token cannot push video through the tour's uplink.
+      enabled_codecs: codecs,
+    },
+    prometheus: { port: PORTS.metrics },
+    logging: { level: "info", json: true },
+  };
+  if (model.webhook) config.webhook = { api_key: model.secrets.apiKey, urls: [model.webhook.url] };
+  return config;
+}
+
+export function renderLivekitYaml(model: HostModel): string {
+  return toYaml(livekitConfig(model));
+}

@@ -1,0 +1,113 @@
+// The one typed model of the LiveKit host. Every rendered file and the Hetzner
+// firewall derive from it, so a port or a name cannot drift between them.
+
+export const INSTALL_DIR = "/opt/livekit";
+
+export const PORTS = {
+  /** ACME HTTP-01 challenges (Caddy). */
+  http: 80,
+  /** WSS signalling and TURN/TLS, split by TLS server name (Caddy layer4). */
+  https: 443,
+  /** LiveKit HTTP/WebSocket; reached only through Caddy, bound to loopback. */
+  livekitHttp: 7880,
+  /** ICE over TCP, for networks that block UDP. */
+  rtcTcp: 7881,
+  /** TURN over UDP. */
+  turnUdp: 3478,
+  /** Plain TURN behind Caddy's TLS termination; never opened in the firewall. */
+  turnTls: 5349,
+  /** Media: one UDP port per peer connection. */
+  rtcUdpStart: 50000,
+  rtcUdpEnd: 60000,
+  /** Redis, loopback only. */
+  redis: 6379,
+  /** Prometheus metrics, loopback only. */
+  metrics: 6789,
+} as const;
+
+export type Protocol = "tcp" | "udp";
+
+export interface PublicPort {
+  readonly protocol: Protocol;
+  readonly from: number;
+  readonly to: number;
+  readonly service: "caddy" | "livekit";
+  readonly purpose: string;
+}
+
+/** The ports the Internet must reach, and nothing else. */
+export function publicPorts(): readonly PublicPort[] {
+  return [
+    { protocol: "tcp", from: PORTS.http, to: PORTS.http, service: "caddy", purpose: "ACME HTTP-01 certificate challenges" },
+    { protocol: "tcp", from: PORTS.https, to: PORTS.https, service: "caddy", purpose: "WSS signalling and TURN/TLS, routed by SNI" },
+    { protocol: "tcp", from: PORTS.rtcTcp, to: PORTS.rtcTcp, service: "livekit", purpose: "WebRTC ICE over TCP" },
+    { protocol: "udp", from: PORTS.turnUdp, to: PORTS.turnUdp, service: "livekit", purpose: "TURN over UDP" },
+    { protocol: "udp", from: PORTS.rtcUdpStart, to: PORTS.rtcUdpEnd, service: "livekit", purpose: "WebRTC media over UDP" },
+  ];
+}
+
+export interface ContainerImages {
+  readonly livekit: string;
+  readonly caddy: string;
+  readonly redis: string;
+}
+
+export interface HostSecrets {
+  readonly apiKey: string;
+  readonly apiSecret: string;
+  readonly redisPassword: string;
+}
+
+export interface RoomPolicy {
+  readonly maxParticipants: number;
+  readonly emptyTimeoutSeconds: number;
+  readonly departureTimeoutSeconds: number;
+}
+
+export interface WebhookTarget {
+  readonly url: string;
+}
+
+export interface HostModel {
+  readonly livekitHost: string;
+  readonly turnHost: string;
+  readonly acmeEmail: string;
+  readonly publicIpv4: string;
+  readonly publicIpv6: string;
+  readonly images: ContainerImages;
+  readonly room: RoomPolicy;
+  /** Offer Opus RED (redundant audio) besides plain Opus. */
+  readonly redundantAudio: boolean;
+  readonly secrets: HostSecrets;
+  readonly webhook?: WebhookTarget;
+}
+
+/**
+ * Room limits for a tour. A guide plus the listeners, and one spare seat for a
+ * co-guide or an operator. A tour bus in a tunnel drops every phone at once:
+ * the room must outlive that (LiveKit's default departure timeout is 20 s),
+ * and a room opened ahead of the start waits for its guide.
+ */
+export function roomPolicy(listenersPerTour: number): RoomPolicy {
+  return {
+    maxParticipants: listenersPerTour + 2,
+    emptyTimeoutSeconds: 15 * 60,
+    departureTimeoutSeconds: 10 * 60,
+  };
+}
+
+/** Why a model cannot be rendered, or an empty list. */
+export function modelProblems(model: HostModel): string[] {
+  const problems: string[] = [];
+  if (model.secrets.apiSecret.length < 32) problems.push("the LiveKit API secret must be at least 32 characters");
+  if (!/^[A-Za-z0-9_]{3,64}$/.test(model.secrets.apiKey)) problems.push("the LiveKit API key must be 3-64 letters, digits or underscores");
+  if (model.secrets.redisPassword.length < 16) problems.push("the Redis password must be at least 16 characters");
+  if (/\s/.test(model.secrets.redisPassword)) problems.push("the Redis password must not contain spaces");
+  if (model.livekitHost === model.turnHost) problems.push("the TURN host name must differ from the LiveKit host name");
+  return problems;
+}
+
+export function assertRenderable(model: HostModel): void {
+  const problems = modelProblems(model);
+  if (problems.length > 0) throw new Error(`Cannot render the LiveKit host files: ${problems.join("; ")}`);
+}

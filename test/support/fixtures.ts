@@ -1,0 +1,52 @@
+// Shared test inputs: a valid raw config and a host model with test secrets.
+import { generateKeyPairSync } from "node:crypto";
+import type { HostModel } from "../../templates";
+import { roomPolicy } from "../../templates";
+
+/** A real OpenSSH ed25519 public key line, made fresh for the tests. */
+export function opensshPublicKey(comment = "test@roamcast"): string {
+  const { publicKey } = generateKeyPairSync("ed25519");
+  const raw = publicKey.export({ format: "der", type: "spki" }).subarray(-32);
+  const type = Buffer.from("ssh-ed25519");
+  const blob = Buffer.concat([u32(type.length), type, u32(raw.length), raw]);
+  return `ssh-ed25519 ${blob.toString("base64")} ${comment}`;
+}
+
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+}
+
+export function validRawConfig(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    zoneName: "roamcast.app",
+    livekitHost: "live.roamcast.app",
+    turnHost: "turn.roamcast.app",
+    acmeEmail: "ops@roamcast.app",
+    sshPublicKeys: [opensshPublicKey()],
+    operatorCidrs: ["203.0.113.7/32"],
+    ...overrides,
+  };
+}
+
+export const TEST_SECRETS = {
+  apiKey: "APItestKey123",
+  apiSecret: "test-secret-0123456789abcdefghijklmnopqrstuvwxyz",
+  redisPassword: "redis-test-password-0123456789",
+} as const;
+
+export function testModel(overrides: Partial<HostModel> = {}): HostModel {
+  return {
+    livekitHost: "live.roamcast.app",
+    turnHost: "turn.roamcast.app",
+    acmeEmail: "ops@roamcast.app",
+    publicIpv4: "198.51.100.20",
+    publicIpv6: "2001:db8:1::1",
+    images: { livekit: "livekit/livekit-server:v1.13.5", caddy: "livekit/caddyl4:2.10.2", redis: "redis:7.4.2-alpine" },
+    room: roomPolicy(30),
+    redundantAudio: true,
+    secrets: TEST_SECRETS,
+    ...overrides,
+  };
+}

@@ -1,0 +1,55 @@
+// Runs the rendered LiveKit host files on 127.0.0.1: only host-specific
+// values move (addresses, and ports that could clash with other programs).
+import { stringify } from "yaml";
+import { renderHost, type HostModel } from "../../templates";
+import { livekitConfig, type LivekitYaml } from "../../templates/livekit";
+import { freePort, goTool, type Running, start, systemTool, waitFor } from "./processes";
+import { writeTemp } from "./temp";
+
+export interface LocalPorts {
+  readonly livekit: number;
+  readonly redis: number;
+  readonly metrics: number;
+}
+
+export async function pickLocalPorts(): Promise<LocalPorts> {
+  return { livekit: await freePort(), redis: await freePort(), metrics: await freePort() };
+}
+
+/** The rendered livekit.yaml with host values moved to loopback. */
+export function localLivekitConfig(model: HostModel, ports: LocalPorts): LivekitYaml {
+  const config = livekitConfig(model);
+  return {
+    ...config,
+    port: ports.livekit,
+    bind_addresses: ["127.0.0.1"],
+    rtc: { ...config.rtc, node_ip: "127.0.0.1" },
+    redis: { ...config.redis, address: `127.0.0.1:${ports.redis}` },
+    prometheus: { port: ports.metrics },
+  };
+}
+
+export function localRedisConf(model: HostModel, ports: LocalPorts): string {
+  const conf = renderHost(model).files.find((f) => f.name === "redis.conf")!.content;
+  const local = conf.replace(/^port \d+$/m, `port ${ports.redis}`);
+  if (local === conf) throw new Error("redis.conf has no port line to move");
+  return local;
+}
+
+export async function startRedis(model: HostModel, ports: LocalPorts): Promise<Running> {
+  const redis = start(systemTool("redis-server", "redis-server"), [writeTemp("redis.conf", localRedisConf(model, ports))]);
+  await waitFor("redis to accept connections", async () => (redis.output().includes("Ready to accept connections") ? true : undefined), 15_000, 100);
+  return redis;
+}
+
+export async function startLivekit(config: unknown, port: number): Promise<Running> {
+  const livekit = start(goTool("livekit-server"), ["--config", writeTemp("livekit.yaml", stringify(config))]);
+  await Promise.race([
+    waitFor("livekit-server to answer GET /", async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      return res.status === 200 ? true : undefined;
+    }, 30_000),
+    livekit.exited().then((code) => { throw new Error(`livekit-server exited with ${code}:\n${livekit.output()}`); }),
+  ]);
+  return livekit;
+}

@@ -1,0 +1,65 @@
+// The offline render command, run as a user runs it.
+import { spawnSync } from "node:child_process";
+import { cpSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { PLACEHOLDER_SECRETS } from "../../scripts/render";
+import { tempDir } from "../support/temp";
+
+const root = join(__dirname, "..", "..");
+const tsx = join(root, "node_modules", ".bin", "tsx");
+
+function render(args: string[], cwd = root) {
+  const env = { ...process.env };
+  // No cloud credentials and no Pulumi CLI are needed.
+  for (const key of Object.keys(env)) if (/^(PULUMI_|HCLOUD_|CLOUDFLARE_)/.test(key)) delete env[key];
+  return spawnSync(tsx, [join(cwd, "scripts", "render.ts"), ...args], { cwd, encoding: "utf8", env, timeout: 30_000 });
+}
+
+describe("npm run render", () => {
+  it.each(["dev", "prod"])("writes the six files of the %s stack, with placeholder secrets", (stack) => {
+    const out = tempDir();
+    const result = render(["--stack", stack, "--out", out]);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(["caddy.yaml", "cloud-init.yaml", "docker-compose.yaml", "livekit-docker.service", "livekit.yaml", "redis.conf"]);
+    const livekit = parse(readFileSync(join(out, "livekit.yaml"), "utf8"));
+    expect(livekit.keys).toEqual({ [PLACEHOLDER_SECRETS.apiKey]: PLACEHOLDER_SECRETS.apiSecret });
+    expect(livekit.turn.domain).toBe(stack === "prod" ? "turn.roamcast.app" : "turn.dev.roamcast.app");
+    expect(readFileSync(join(out, "redis.conf"), "utf8")).toContain(`requirepass ${PLACEHOLDER_SECRETS.redisPassword}`);
+    expect(result.stdout).toContain("Secrets are placeholders");
+  });
+
+  it("takes the addresses it is given", () => {
+    const out = tempDir();
+    expect(render(["--stack", "dev", "--out", out, "--ipv4", "198.51.100.7", "--ipv6", "2001:db8::7"]).status).toBe(0);
+    expect(parse(readFileSync(join(out, "livekit.yaml"), "utf8")).rtc.node_ip).toBe("198.51.100.7");
+  });
+
+  it("fails with the config problem, naming the key, and writes nothing", () => {
+    const project = tempDir();
+    for (const f of ["Pulumi.yaml", "scripts", "config", "templates", "package.json"]) cpSync(join(root, f), join(project, f), { recursive: true });
+    symlinkSync(join(root, "node_modules"), join(project, "node_modules"));
+    const stackFile = readFileSync(join(root, "Pulumi.dev.yaml"), "utf8").replace("roamcast:turnHost: turn.dev.roamcast.app", "roamcast:turnHost: live.dev.roamcast.app");
+    writeFileSync(join(project, "Pulumi.broken.yaml"), stackFile);
+    const out = join(tempDir(), "out");
+    const result = render(["--stack", "broken", "--out", out], project);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('roamcast:turnHost must differ from roamcast:livekitHost ("live.dev.roamcast.app")');
+    expect(() => readdirSync(out)).toThrow();
+  });
+
+  it("names a missing stack file and how to create it", () => {
+    const result = render(["--stack", "staging", "--out", tempDir()]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("No stack file");
+    expect(result.stderr).toContain("pulumi stack init staging");
+  });
+
+  it("prints its usage without --stack or --out", () => {
+    const result = render(["--stack", "dev"]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("usage: npm run render -- --stack <name> --out <dir>");
+  });
+});

@@ -1,0 +1,124 @@
+// The whole program under Pulumi's mocks, for a dev and a prod stack.
+import { describe, expect, it } from "vitest";
+import { HOST_FILE_LAYOUT } from "../../templates";
+import { validRawConfig } from "../support/fixtures";
+import { isSecretInput, MOCK_IPV4, MOCK_IPV6, MOCK_ZONE_ID, type MockedRun, promiseOf, reveal, stackConfig, withMocks } from "../support/pulumiMocks";
+
+const EXPECTED = [
+  "livekit-server", "livekit-firewall", "livekit-deploy-apply", "livekit-deploy-authorized-keys",
+  ...HOST_FILE_LAYOUT.map((f) => `livekit-deploy-file-${f.name}`),
+  "livekit-dns-live.roamcast.app-A", "livekit-dns-turn.roamcast.app-AAAA",
+];
+
+async function runProgram(stack: string, overrides: Record<string, unknown> = {}) {
+  const run = await withMocks(stack, stackConfig(validRawConfig(overrides)));
+  const program = await import("../../index");
+  await run.settle(EXPECTED);
+  return { run, program };
+}
+
+describe("the dev stack", async () => {
+  const { run, program } = await runProgram("dev", { operatorCidrs: ["203.0.113.7/32", "2001:db8::/48"] });
+
+  it("opens exactly the WebRTC ports to everyone and SSH to the operators", () => {
+    const rules = run.one("hcloud:index/firewall:Firewall").inputs.rules.map((r: any) => `${r.direction} ${r.protocol}/${r.port} from ${r.sourceIps.join(",")}`);
+    expect(rules).toEqual([
+      "in tcp/80 from 0.0.0.0/0,::/0",
+      "in tcp/443 from 0.0.0.0/0,::/0",
+      "in tcp/7881 from 0.0.0.0/0,::/0",
+      "in udp/3478 from 0.0.0.0/0,::/0",
+      "in udp/50000-60000 from 0.0.0.0/0,::/0",
+      "in tcp/22 from 203.0.113.7/32,2001:db8::/48",
+    ]);
+  });
+
+  it("creates a CX32-class server on the primary IPs, behind the firewall, unprotected in dev", () => {
+    const server = run.one("hcloud:index/server:Server").inputs;
+    const firewall = run.one("hcloud:index/firewall:Firewall");
+    const ips = run.byType("hcloud:index/primaryIp:PrimaryIp");
+    expect(server).toMatchObject({ serverType: "cx33", location: "nbg1", image: "ubuntu-24.04", deleteProtection: false, rebuildProtection: false });
+    expect(ips.map((ip) => ip.inputs)).toEqual([
+      expect.objectContaining({ type: "ipv4", autoDelete: false, assigneeType: "server", location: "nbg1", deleteProtection: false }),
+      expect.objectContaining({ type: "ipv6", autoDelete: false, assigneeType: "server", location: "nbg1", deleteProtection: false }),
+    ]);
+    expect(server.publicNets).toHaveLength(1);
+    expect(server.publicNets[0]).toMatchObject({ ipv4Enabled: true, ipv6Enabled: true });
+    expect(server.firewallIds).toHaveLength(1);
+    expect(firewall).toBeDefined();
+    expect(server.labels).toEqual({ app: "roamcast", stack: "dev", role: "livekit" });
+  });
+
+  it("registers each operator key and the generated deploy key with Hetzner", () => {
+    const keys = run.byType("hcloud:index/sshKey:SshKey");
+    expect(keys.map((k) => k.name)).toEqual(["livekit-operator-0", "livekit-deploy"]);
+    expect(run.one("hcloud:index/server:Server").inputs.sshKeys).toHaveLength(2);
+  });
+
+  it("points A and AAAA records for both names at the primary IPs, never proxied", () => {
+    const records = run.byType("cloudflare:index/dnsRecord:DnsRecord").map((r) => r.inputs);
+    expect(records.map((r) => [r.name, r.type, r.content, r.proxied, r.zoneId]).sort()).toEqual([
+      ["live.roamcast.app", "A", MOCK_IPV4, false, MOCK_ZONE_ID],
+      ["live.roamcast.app", "AAAA", MOCK_IPV6, false, MOCK_ZONE_ID],
+      ["turn.roamcast.app", "A", MOCK_IPV4, false, MOCK_ZONE_ID],
+      ["turn.roamcast.app", "AAAA", MOCK_IPV6, false, MOCK_ZONE_ID],
+    ]);
+    for (const r of records) expect(r.ttl).toBeGreaterThan(0);
+  });
+
+  it("puts every host file into the server's user data, which is secret", () => {
+    const raw = run.one("hcloud:index/server:Server").inputs.userData;
+    expect(isSecretInput(raw)).toBe(true);
+    const userData: string = reveal(raw);
+    expect(userData.startsWith("#cloud-config\n")).toBe(true);
+    for (const f of HOST_FILE_LAYOUT) expect(userData).toContain(`path: ${f.path}`);
+    expect(userData).toContain(`node_ip: ${MOCK_IPV4}`);
+  });
+
+  it("pushes each file over SSH to the primary IPv4 as root with the deploy key, then applies them", () => {
+    for (const f of HOST_FILE_LAYOUT) {
+      const recorded = run.one("command:remote:Command", `livekit-deploy-file-${f.name}`).inputs;
+      // Files with keys or passwords travel as secrets; the rest stay readable in previews.
+      expect(isSecretInput(recorded.stdin), f.name).toBe(f.secret);
+      expect(isSecretInput(recorded.connection.value?.privateKey ?? recorded.connection.privateKey) || isSecretInput(recorded.connection)).toBe(true);
+      const cmd = reveal(recorded);
+      expect(cmd.connection).toMatchObject({ host: MOCK_IPV4, user: "root", privateKey: "-----MOCK DEPLOY KEY-----" });
+      expect(cmd.create).toContain(`.staged/${f.name}`);
+      expect(cmd.stdin.length).toBeGreaterThan(0);
+    }
+    const apply = reveal(run.one("command:remote:Command", "livekit-deploy-apply").inputs);
+    expect(apply.create).toContain("systemctl restart livekit-docker.service");
+    expect(apply.triggers[1]).toHaveLength(HOST_FILE_LAYOUT.length);
+  });
+
+  it("exports the URLs and addresses, with the API key and secret as secrets", async () => {
+    expect(await promiseOf(program.livekitUrl)).toBe("wss://live.roamcast.app");
+    expect(program.turnHost).toBe("turn.roamcast.app");
+    expect(await promiseOf(program.ipv4)).toBe(MOCK_IPV4);
+    expect(await promiseOf(program.ipv6)).toBe(MOCK_IPV6);
+    expect(await promiseOf(program.serverId)).toMatch(/^\d+$/);
+    expect(await run.pulumi.isSecret(program.apiKey)).toBe(true);
+    expect(await run.pulumi.isSecret(program.apiSecret)).toBe(true);
+    expect(await promiseOf(program.apiKey)).toMatch(/^API/);
+    expect((await promiseOf(program.apiSecret)).length).toBeGreaterThanOrEqual(32);
+  });
+});
+
+describe("the prod stack", async () => {
+  const { run } = await runProgram("prod", { production: true, location: "fsn1" });
+
+  it("turns on delete and rebuild protection for the server and its addresses", () => {
+    expect(run.one("hcloud:index/server:Server").inputs).toMatchObject({ location: "fsn1", deleteProtection: true, rebuildProtection: true });
+    for (const ip of run.byType("hcloud:index/primaryIp:PrimaryIp")) expect(ip.inputs.deleteProtection).toBe(true);
+  });
+});
+
+describe("bad config", () => {
+  it("fails before any resource is created, naming the key", async () => {
+    let run: MockedRun | undefined;
+    await expect((async () => {
+      run = await withMocks("prod", stackConfig(validRawConfig({ operatorCidrs: ["0.0.0.0/0"] })));
+      await import("../../index");
+    })()).rejects.toThrow(/roamcast:operatorCidrs\[0\] "0.0.0.0\/0" opens SSH to the whole Internet[\s\S]*roamcast:production must be true on the prod stack/);
+    expect(run!.resources).toEqual([]);
+  });
+});

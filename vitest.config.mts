@@ -1,0 +1,27 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          // Pulumi's mocks are process-global: each file gets its own worker.
+          isolate: true,
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: "tools",
+          include: ["test/tools/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          // Servers bind fixed ports (TURN, RTC); one file at a time.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
