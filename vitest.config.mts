@@ -14,6 +14,16 @@ export default defineConfig({
       },
       {
         test: {
+          name: "db",
+          include: ["test/db/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 90_000,
+          // Each file starts its own PostgreSQL; two cores, one at a time.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           name: "tools",
           include: ["test/tools/**/*.test.ts"],
           testTimeout: 60_000,
