@@ -15,7 +15,7 @@ export default defineConfig({
       {
         test: {
           name: "db",
-          include: ["test/db/**/*.test.ts"],
+          include: ["test/db/**/*.test.ts", "test/functions/**/*.test.ts"],
           testTimeout: 60_000,
           hookTimeout: 90_000,
           // Each file starts its own PostgreSQL; two cores, one at a time.

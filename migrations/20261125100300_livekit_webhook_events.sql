@@ -93,4 +93,5 @@ end
 $$;
 
 revoke all on function private.apply_livekit_event(text, text, text, text, timestamptz) from public, anon, authenticated, service_role;
+grant usage on schema private to service_role;
 grant execute on function private.apply_livekit_event(text, text, text, text, timestamptz) to service_role;

@@ -2,3 +2,4 @@
 drop function if exists private.apply_livekit_event(text, text, text, text, timestamptz);
 drop table if exists private.livekit_room_presence;
 drop table if exists private.livekit_webhook_events;
+revoke usage on schema private from service_role;

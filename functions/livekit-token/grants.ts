@@ -1,0 +1,34 @@
+// What each role may do in a tour's LiveKit room. Pure, so it is tested alone.
+import { TrackSource, type VideoGrant } from "livekit-server-sdk";
+
+export type TourRole = "guide" | "listener";
+
+export function grantsFor(role: TourRole, room: string): VideoGrant {
+  if (role === "guide") {
+    return {
+      room,
+      roomJoin: true,
+      roomAdmin: true,
+      canPublish: true,
+      canPublishSources: [TrackSource.MICROPHONE],
+      canPublishData: false,
+      canSubscribe: true,
+      canUpdateOwnMetadata: false,
+    };
+  }
+  return {
+    room,
+    roomJoin: true,
+    canPublish: false,
+    canPublishSources: [],
+    canPublishData: false,
+    canSubscribe: true,
+    canUpdateOwnMetadata: false,
+  };
+}
+
+/** Seconds the token lives: until access ends, never more than maxSeconds, at least one minute. */
+export function tokenTtlSeconds(accessUntil: Date, now: Date, maxSeconds: number): number {
+  const untilAccessEnds = Math.floor((accessUntil.getTime() - now.getTime()) / 1000);
+  return Math.max(60, Math.min(untilAccessEnds, maxSeconds));
+}

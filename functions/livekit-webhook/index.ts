@@ -1,0 +1,18 @@
+// Supabase Edge Function: livekit-webhook. Deploy with verify_jwt off: LiveKit
+// signs with its own key, which Supabase's gateway does not know.
+import { connect } from "../_shared/database.ts";
+import { requireEnv } from "../_shared/env.ts";
+import { createWebhookHandler } from "./handler.ts";
+
+const env = Deno.env.toObject();
+const required = requireEnv(env, ["SUPABASE_DB_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"]);
+
+const handler = createWebhookHandler({
+  sql: connect(required.SUPABASE_DB_URL),
+  apiKey: required.LIVEKIT_API_KEY,
+  apiSecret: required.LIVEKIT_API_SECRET,
+});
+
+Deno.serve(env.PORT ? { port: Number(env.PORT), hostname: "127.0.0.1" } : {}, handler);
+
+export default { fetch: handler };
