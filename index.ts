@@ -6,10 +6,13 @@ import { LivekitDeployment } from "./components/deployment";
 import { DnsRecords } from "./components/dns";
 import { LivekitHost } from "./components/host";
 import { LivekitConfig } from "./components/livekitConfig";
+import { readMigrations } from "./components/migrationFiles";
+import { SupabaseBackend } from "./components/supabase";
+import { EDGE_FUNCTIONS, functionSourceHash, supabaseUrl as supabaseUrlOf, tokenMaxSeconds, webhookUrl } from "./components/supabasePlan";
 import { loadStackConfig } from "./config";
 import { roomPolicy } from "./templates";
 
-const settings = loadStackConfig();
+const { settings, secrets } = loadStackConfig();
 const labels = { app: "roamcast", stack: settings.stack, role: "livekit" };
 
 const addresses = new PublicAddresses("livekit-ip", {
@@ -27,6 +30,7 @@ const livekit = new LivekitConfig("livekit", {
   images: { livekit: settings.livekitImage, caddy: settings.caddyImage, redis: settings.redisImage },
   room: roomPolicy(settings.listenersPerTour),
   redundantAudio: settings.redundantAudio,
+  webhookUrl: webhookUrl(settings.supabaseProjectRef),
 });
 
 const host = new LivekitHost("livekit", {
@@ -58,10 +62,26 @@ new LivekitDeployment("livekit-deploy", {
   serverId: host.serverId,
 }, { dependsOn: [host.server] });
 
-export const livekitUrl = pulumi.output(`wss://${settings.livekitHost}`);
+const livekitWss = `wss://${settings.livekitHost}`;
+
+const supabase = new SupabaseBackend("supabase", {
+  projectRef: settings.supabaseProjectRef,
+  dbUrl: secrets.supabaseDbUrl,
+  accessToken: secrets.supabaseAccessToken,
+  legacyJwtSecret: secrets.supabaseLegacyJwtSecret,
+  migrations: readMigrations(`${__dirname}/migrations`),
+  functionHashes: Object.fromEntries(EDGE_FUNCTIONS.map((fn) => [fn.name, functionSourceHash(`${__dirname}/functions`, fn.name)])),
+  livekit: { url: livekitWss, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret },
+  tokenMaxSeconds: tokenMaxSeconds(settings.tourHours),
+});
+
+export const livekitUrl = pulumi.output(livekitWss);
 export const turnHost = settings.turnHost;
 export const ipv4 = addresses.ipv4;
 export const ipv6 = addresses.ipv6;
 export const serverId = host.serverId;
 export const apiKey = livekit.apiKey;
 export const apiSecret = livekit.apiSecret;
+export const supabaseUrl = supabaseUrlOf(settings.supabaseProjectRef);
+export const livekitWebhookUrl = webhookUrl(settings.supabaseProjectRef);
+export const appliedMigrations = supabase.appliedMigrations;

@@ -19,6 +19,20 @@ export function migrationId(m: Pick<Migration, "version" | "name">): string {
   return `${m.version}_${m.name}`;
 }
 
+/** One migration as the environment of a Pulumi command carries it (base64 JSON). */
+export function encodeMigration(m: Migration): string {
+  return Buffer.from(JSON.stringify({ version: m.version, name: m.name, up: m.up, down: m.down }), "utf8").toString("base64");
+}
+
+export function decodeMigration(encoded: string | undefined): Migration {
+  if (!encoded) throw new Error("ROAMCAST_MIGRATION is not set; it carries the migration (base64 JSON) to apply or revert");
+  const m = JSON.parse(Buffer.from(encoded, "base64").toString("utf8")) as Migration;
+  for (const key of ["version", "name", "up", "down"] as const) {
+    if (typeof m[key] !== "string") throw new Error(`ROAMCAST_MIGRATION lacks "${key}"`);
+  }
+  return m;
+}
+
 /** Reads migrations/ in version order; every up file needs its down file. */
 export function readMigrations(dir: string): Migration[] {
   const problems: string[] = [];

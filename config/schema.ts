@@ -14,6 +14,10 @@ export interface FieldSpec {
   readonly description: string;
   /** Absent means the key is required. */
   readonly default?: string | number | boolean | readonly string[];
+  /** Set with `pulumi config set --secret`; never part of StackSettings. */
+  readonly secret?: boolean;
+  /** A key without a default that may stay unset. */
+  readonly optional?: boolean;
 }
 
 export const CONFIG_FIELDS = {
@@ -91,6 +95,26 @@ export const CONFIG_FIELDS = {
     default: true,
     description: "Allow Opus RED (redundant audio): about twice the bandwidth per listener, far fewer audible gaps on lossy mobile links.",
   },
+  supabaseProjectRef: {
+    type: "string",
+    description: "Supabase project reference (the 20 letters in https://<ref>.supabase.co) that holds the tours and the edge functions.",
+  },
+  supabaseDbUrl: {
+    type: "string",
+    secret: true,
+    description: "Secret. Postgres URL of the project's connection pooler (Supavisor, host *.pooler.supabase.com, user postgres.<ref>): migrations run through it.",
+  },
+  supabaseAccessToken: {
+    type: "string",
+    secret: true,
+    description: "Secret. Supabase personal access token (sbp_...) used to deploy the edge functions and set their secrets.",
+  },
+  supabaseLegacyJwtSecret: {
+    type: "string",
+    secret: true,
+    optional: true,
+    description: "Secret, optional. The project's legacy HS256 JWT secret, while it still signs user tokens with it.",
+  },
 } as const satisfies Record<string, FieldSpec>;
 
 export type ConfigKey = keyof typeof CONFIG_FIELDS;
@@ -114,6 +138,15 @@ export interface StackSettings {
   readonly listenersPerTour: number;
   readonly tourHours: number;
   readonly redundantAudio: boolean;
+  readonly supabaseProjectRef: string;
+}
+
+export interface ParseOptions {
+  /**
+   * True under `pulumi up`/`preview`, where secret values are decrypted and
+   * checked; false for offline tools, which never see them.
+   */
+  readonly secretsAvailable?: boolean;
 }
 
 export class ConfigError extends Error {
@@ -128,13 +161,14 @@ const HETZNER_LOCATIONS = ["fsn1", "nbg1", "hel1", "ash", "hil", "sin"];
 const SERVER_TYPE = /^(cx|cpx|cax|ccx)\d{2}$/;
 const UBUNTU_LTS = /^ubuntu-(2[2-9]|[3-9]\d)\.04$/;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const SUPABASE_REF = /^[a-z]{20}$/;
 
 /**
  * Parses raw config values (as Pulumi holds them: strings, or already-parsed
  * YAML values) into settings, collecting every problem before throwing one
  * ConfigError that names each key and its fix.
  */
-export function parseStackConfig(stack: string, raw: Readonly<Record<string, unknown>>): StackSettings {
+export function parseStackConfig(stack: string, raw: Readonly<Record<string, unknown>>, options: ParseOptions = {}): StackSettings {
   const problems: string[] = [];
   const key = (k: ConfigKey) => `${CONFIG_NAMESPACE}:${k}`;
   const setHint = (k: ConfigKey, example: string) => `set it with: pulumi config set ${key(k)} ${example}`;
@@ -200,6 +234,11 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
   const listenersPerTour = int("listenersPerTour", 1, 500);
   const tourHours = int("tourHours", 1, 12);
   const redundantAudio = bool("redundantAudio");
+  const supabaseProjectRef = str("supabaseProjectRef", "abcdefghijklmnopqrst");
+  if (supabaseProjectRef && !SUPABASE_REF.test(supabaseProjectRef)) {
+    problems.push(`${key("supabaseProjectRef")} "${supabaseProjectRef}" is not a Supabase project reference; use the 20 lower-case letters of https://<ref>.supabase.co`);
+  }
+  if (options.secretsAvailable) problems.push(...secretProblems(raw, supabaseProjectRef));
 
   if (zoneName && !isValidHostName(zoneName)) problems.push(`${key("zoneName")} "${zoneName}" is not a valid domain name; use the zone's apex, e.g. roamcast.app`);
   for (const [k, host] of [["livekitHost", livekitHost], ["turnHost", turnHost]] as const) {
@@ -237,5 +276,47 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
   return {
     stack, zoneName, livekitHost, turnHost, acmeEmail, sshPublicKeys, operatorCidrs, production,
     serverType, location, image, livekitImage, caddyImage, redisImage, listenersPerTour, tourHours, redundantAudio,
+    supabaseProjectRef,
   };
+}
+
+/** Checks the secret settings without ever putting their values into a message. */
+function secretProblems(raw: Readonly<Record<string, unknown>>, projectRef: string): string[] {
+  const problems: string[] = [];
+  const secretKey = (k: string) => `${CONFIG_NAMESPACE}:${k}`;
+  const setSecret = (k: string) => `set it with: pulumi config set --secret ${secretKey(k)}`;
+  const given = (k: string) => (typeof raw[k] === "string" && raw[k] !== "" ? (raw[k] as string) : undefined);
+
+  const dbUrl = given("supabaseDbUrl");
+  if (!dbUrl) problems.push(`${secretKey("supabaseDbUrl")} is required; ${setSecret("supabaseDbUrl")} (the pooler URL from the dashboard's Connect dialog)`);
+  else problems.push(...poolerUrlProblems(dbUrl, projectRef).map((p) => `${secretKey("supabaseDbUrl")} ${p}`));
+
+  const token = given("supabaseAccessToken");
+  if (!token) problems.push(`${secretKey("supabaseAccessToken")} is required; ${setSecret("supabaseAccessToken")} (a personal access token from the dashboard's Account > Access Tokens)`);
+  else if (!/^sbp_[A-Za-z0-9]{20,}$/.test(token)) problems.push(`${secretKey("supabaseAccessToken")} is not a Supabase personal access token (they start with sbp_); ${setSecret("supabaseAccessToken")}`);
+
+  const legacy = given("supabaseLegacyJwtSecret");
+  if (legacy !== undefined && legacy.length < 32) problems.push(`${secretKey("supabaseLegacyJwtSecret")} is shorter than 32 characters, so it is not the project's JWT secret; copy it from the dashboard's JWT Keys page, or unset it`);
+  return problems;
+}
+
+/** Migrations connect through Supabase's pooler: CI runners often have no IPv6 route to a project's direct address. */
+export function poolerUrlProblems(url: string, projectRef: string): string[] {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return ["is not a URL; use postgresql://postgres.<ref>:<password>@<region>.pooler.supabase.com:5432/postgres"];
+  }
+  const problems: string[] = [];
+  if (!["postgres:", "postgresql:"].includes(parsed.protocol)) problems.push("must start with postgresql://");
+  if (/^db\.[a-z]+\.supabase\.co$/.test(parsed.hostname)) {
+    problems.push("points at the project's direct address, which is IPv6-only; use the pooler URL instead (host <region>.pooler.supabase.com, user postgres.<ref>)");
+  } else if (!parsed.hostname.endsWith(".pooler.supabase.com")) {
+    problems.push("must point at Supabase's connection pooler (host <region>.pooler.supabase.com)");
+  }
+  if (projectRef && decodeURIComponent(parsed.username) !== `postgres.${projectRef}`) problems.push(`must log in as postgres.${projectRef}, the pooler's user for this project`);
+  if (!parsed.password) problems.push("has no password");
+  if (!["5432", "6543", ""].includes(parsed.port)) problems.push("must use the pooler's port 5432 (session) or 6543 (transaction)");
+  return problems;
 }

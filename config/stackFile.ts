@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { CONFIG_NAMESPACE, parseStackConfig, type StackSettings } from "./schema";
+import { CONFIG_FIELDS, CONFIG_NAMESPACE, type FieldSpec, parseStackConfig, type StackSettings } from "./schema";
 
 export function stackFilePath(projectDir: string, stack: string): string {
   return join(projectDir, `Pulumi.${stack}.yaml`);
@@ -24,7 +24,9 @@ export function readStackSettings(projectDir: string, stack: string): StackSetti
     const [namespace, key] = fullKey.split(":");
     if (namespace !== CONFIG_NAMESPACE || !key) continue;
     if (value && typeof value === "object" && "secure" in value) {
-      throw new Error(`${fullKey} is stored as a secret in ${path}, but no roamcast setting is secret; set it in plain text`);
+      // Encrypted: offline tools cannot read it, and need not.
+      if (key in CONFIG_FIELDS && (CONFIG_FIELDS as Record<string, FieldSpec>)[key]!.secret) continue;
+      throw new Error(`${fullKey} is stored as a secret in ${path}, but it is not a secret setting; set it in plain text`);
     }
     raw[key] = value;
   }

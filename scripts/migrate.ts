@@ -7,23 +7,10 @@
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
-import { type Migration, migrationId, readMigrations } from "../components/migrationFiles";
+import { decodeMigration, migrationId, readMigrations } from "../components/migrationFiles";
 import { applyMigration, migrationStatus, readLedger, revertMigration } from "./migrator";
 
 const projectDir = resolve(__dirname, "..");
-
-export function encodeMigration(m: Migration): string {
-  return Buffer.from(JSON.stringify(m), "utf8").toString("base64");
-}
-
-function decodeMigration(encoded: string | undefined): Migration {
-  if (!encoded) throw new Error("ROAMCAST_MIGRATION is not set; it carries the migration (base64 JSON) to apply or revert");
-  const m = JSON.parse(Buffer.from(encoded, "base64").toString("utf8")) as Migration;
-  for (const key of ["version", "name", "up", "down"] as const) {
-    if (typeof m[key] !== "string") throw new Error(`ROAMCAST_MIGRATION lacks "${key}"`);
-  }
-  return m;
-}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { "db-url": { type: "string" }, dir: { type: "string" } } });

@@ -26,6 +26,7 @@ export function validRawConfig(overrides: Record<string, unknown> = {}): Record<
     acmeEmail: "ops@roamcast.app",
     sshPublicKeys: [opensshPublicKey()],
     operatorCidrs: ["203.0.113.7/32"],
+    supabaseProjectRef: "abcdefghijklmnopqrst",
     ...overrides,
   };
 }
@@ -47,6 +48,15 @@ export function testModel(overrides: Partial<HostModel> = {}): HostModel {
     room: roomPolicy(30),
     redundantAudio: true,
     secrets: TEST_SECRETS,
+    ...overrides,
+  };
+}
+
+/** Secret settings as `pulumi config set --secret` would hold them. */
+export function validSecretConfig(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    supabaseDbUrl: "postgresql://postgres.abcdefghijklmnopqrst:db-password@aws-0-eu-central-1.pooler.supabase.com:5432/postgres",
+    supabaseAccessToken: "sbp_0123456789abcdef0123456789abcdef01234567",
     ...overrides,
   };
 }

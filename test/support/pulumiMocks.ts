@@ -1,6 +1,7 @@
 // Runs the Pulumi program (or a component) under Pulumi's own mocks: every
 // resource's inputs are recorded, lookups other than the Cloudflare zone fail.
 import { vi } from "vitest";
+import { CONFIG_FIELDS, type FieldSpec } from "../../config/schema";
 
 export interface RecordedResource {
   readonly type: string;
@@ -63,7 +64,7 @@ export async function withMocks(stack: string, config: Record<string, string>): 
   vi.resetModules();
   const pulumi = await import("@pulumi/pulumi");
   const resources: RecordedResource[] = [];
-  pulumi.runtime.setAllConfig(config, []);
+  pulumi.runtime.setAllConfig(config, Object.keys(config).filter((k) => SECRET_KEYS.has(k.replace(/^roamcast:/, ""))));
   await pulumi.runtime.setMocks({
     newResource(args) {
       resources.push({ type: args.type, name: args.name, inputs: args.inputs });
@@ -93,6 +94,8 @@ export async function withMocks(stack: string, config: Record<string, string>): 
   };
   return run;
 }
+
+const SECRET_KEYS = new Set(Object.entries(CONFIG_FIELDS).filter(([, spec]) => (spec as FieldSpec).secret).map(([k]) => k));
 
 export function stackConfig(values: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [`roamcast:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));

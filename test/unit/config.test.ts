@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { isPinnedImage, isSshPublicKey, isValidCidr } from "../../config/rules";
 import { CONFIG_FIELDS, ConfigError, parseStackConfig } from "../../config/schema";
 import { readStackSettings } from "../../config/stackFile";
-import { opensshPublicKey, validRawConfig } from "../support/fixtures";
+import { opensshPublicKey, validRawConfig, validSecretConfig } from "../support/fixtures";
 
 const root = join(__dirname, "..", "..");
 
@@ -30,6 +30,7 @@ describe("stack config", () => {
       expect(declared.description, key).toBe(spec.description);
       expect(declared.default, key).toEqual("default" in spec ? spec.default : undefined);
       if (spec.type === "array") expect(declared.items).toEqual({ type: "string" });
+      expect(declared.secret, key).toBe("secret" in spec ? spec.secret : undefined);
     }
   });
 
@@ -69,6 +70,7 @@ describe("stack config", () => {
       "roamcast:acmeEmail is required; set it with: pulumi config set roamcast:acmeEmail ops@roamcast.app",
       "roamcast:sshPublicKeys must be a non-empty list of strings, got undefined; set it with: pulumi config set --path 'roamcast:sshPublicKeys[0]' 'ssh-ed25519 AAAA... alice@laptop'",
       "roamcast:operatorCidrs must be a non-empty list of strings, got undefined; set it with: pulumi config set --path 'roamcast:operatorCidrs[0]' 203.0.113.7/32",
+      "roamcast:supabaseProjectRef is required; set it with: pulumi config set roamcast:supabaseProjectRef abcdefghijklmnopqrst",
     ]);
   });
 
@@ -92,7 +94,8 @@ describe("stack config", () => {
     [{ listenersPerTour: "0" }, 'roamcast:listenersPerTour must be a whole number from 1 to 500, got "0"'],
     [{ tourHours: 2.5 }, "roamcast:tourHours must be a whole number from 1 to 12, got 2.5"],
     [{ redundantAudio: "maybe" }, 'roamcast:redundantAudio must be true or false, got "maybe"'],
-    [{ listenrsPerTour: 30 }, "roamcast:listenrsPerTour is not a known setting; remove it or check its spelling (known: zoneName, livekitHost, turnHost, acmeEmail, sshPublicKeys, operatorCidrs, production, serverType, location, image, livekitImage, caddyImage, redisImage, listenersPerTour, tourHours, redundantAudio)"],
+    [{ listenrsPerTour: 30 }, "roamcast:listenrsPerTour is not a known setting; remove it or check its spelling (known: zoneName, livekitHost, turnHost, acmeEmail, sshPublicKeys, operatorCidrs, production, serverType, location, image, livekitImage, caddyImage, redisImage, listenersPerTour, tourHours, redundantAudio, supabaseProjectRef, supabaseDbUrl, supabaseAccessToken, supabaseLegacyJwtSecret)"],
+    [{ supabaseProjectRef: "my-project" }, 'roamcast:supabaseProjectRef "my-project" is not a Supabase project reference; use the 20 lower-case letters of https://<ref>.supabase.co'],
   ])("refuses %j", (overrides, message) => {
     expect(problemsOf("dev", validRawConfig(overrides))).toEqual([message]);
   });
@@ -145,5 +148,53 @@ describe("stack config", () => {
     expect(isSshPublicKey(good)).toBe(true);
     expect(isSshPublicKey(good.replace("ssh-ed25519", "ssh-rsa"))).toBe(false);
     expect(isSshPublicKey("ssh-ed25519 AAAA")).toBe(false);
+  });
+
+  describe("secret settings", () => {
+    const withSecrets = (overrides: Record<string, unknown>) => problemsOf("dev", { ...validRawConfig(), ...validSecretConfig(overrides) });
+    const secretsProblems = (overrides: Record<string, unknown>) => {
+      try {
+        parseStackConfig("dev", { ...validRawConfig(), ...validSecretConfig(overrides) }, { secretsAvailable: true });
+      } catch (e) {
+        if (e instanceof ConfigError) return e.problems;
+        throw e;
+      }
+      return [];
+    };
+
+    it("are checked only where Pulumi has decrypted them, and never returned in the settings", () => {
+      expect(withSecrets({ supabaseDbUrl: "nonsense" })).toEqual([]);
+      const settings = parseStackConfig("dev", { ...validRawConfig(), ...validSecretConfig() }, { secretsAvailable: true });
+      expect(JSON.stringify(settings)).not.toContain("db-password");
+      expect(JSON.stringify(settings)).not.toContain("sbp_");
+    });
+
+    it("must be present under pulumi", () => {
+      expect(problemsOf("dev", validRawConfig()).length).toBe(0);
+      let problems: readonly string[] = [];
+      try { parseStackConfig("dev", validRawConfig(), { secretsAvailable: true }); } catch (e) { problems = (e as ConfigError).problems; }
+      expect(problems).toEqual([
+        "roamcast:supabaseDbUrl is required; set it with: pulumi config set --secret roamcast:supabaseDbUrl (the pooler URL from the dashboard's Connect dialog)",
+        "roamcast:supabaseAccessToken is required; set it with: pulumi config set --secret roamcast:supabaseAccessToken (a personal access token from the dashboard's Account > Access Tokens)",
+      ]);
+    });
+
+    it.each([
+      [{ supabaseDbUrl: "postgresql://postgres:pw@db.abcdefghijklmnopqrst.supabase.co:5432/postgres" }, [
+        "roamcast:supabaseDbUrl points at the project's direct address, which is IPv6-only; use the pooler URL instead (host <region>.pooler.supabase.com, user postgres.<ref>)",
+        "roamcast:supabaseDbUrl must log in as postgres.abcdefghijklmnopqrst, the pooler's user for this project",
+      ]],
+      [{ supabaseDbUrl: "postgresql://postgres.abcdefghijklmnopqrst@aws-0-eu-central-1.pooler.supabase.com:5433/postgres" }, [
+        "roamcast:supabaseDbUrl has no password",
+        "roamcast:supabaseDbUrl must use the pooler's port 5432 (session) or 6543 (transaction)",
+      ]],
+      [{ supabaseDbUrl: "not a url" }, ["roamcast:supabaseDbUrl is not a URL; use postgresql://postgres.<ref>:<password>@<region>.pooler.supabase.com:5432/postgres"]],
+      [{ supabaseAccessToken: "eyJhbGciOi" }, ["roamcast:supabaseAccessToken is not a Supabase personal access token (they start with sbp_); set it with: pulumi config set --secret roamcast:supabaseAccessToken"]],
+      [{ supabaseLegacyJwtSecret: "short" }, ["roamcast:supabaseLegacyJwtSecret is shorter than 32 characters, so it is not the project's JWT secret; copy it from the dashboard's JWT Keys page, or unset it"]],
+    ])("refuses %j without echoing the value", (overrides, expected) => {
+      const problems = secretsProblems(overrides);
+      expect(problems).toEqual(expected);
+      expect(problems.join("\n")).not.toContain("pw@");
+    });
   });
 });

@@ -1,17 +1,23 @@
 // The whole program under Pulumi's mocks, for a dev and a prod stack.
 import { describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { decodeMigration, readMigrations } from "../../components/migrationFiles";
 import { HOST_FILE_LAYOUT } from "../../templates";
-import { validRawConfig } from "../support/fixtures";
+
+const MIGRATIONS = readMigrations(join(__dirname, "..", "..", "migrations"));
+import { validRawConfig, validSecretConfig } from "../support/fixtures";
 import { isSecretInput, MOCK_IPV4, MOCK_IPV6, MOCK_ZONE_ID, type MockedRun, promiseOf, reveal, stackConfig, withMocks } from "../support/pulumiMocks";
 
 const EXPECTED = [
   "livekit-server", "livekit-firewall", "livekit-deploy-apply", "livekit-deploy-authorized-keys",
   ...HOST_FILE_LAYOUT.map((f) => `livekit-deploy-file-${f.name}`),
   "livekit-dns-live.roamcast.app-A", "livekit-dns-turn.roamcast.app-AAAA",
+  "supabase-function-livekit-token", "supabase-function-livekit-webhook", "supabase-function-secrets",
+  ...MIGRATIONS.map((m) => `supabase-migration-${m.version}_${m.name}`),
 ];
 
 async function runProgram(stack: string, overrides: Record<string, unknown> = {}) {
-  const run = await withMocks(stack, stackConfig(validRawConfig(overrides)));
+  const run = await withMocks(stack, stackConfig({ ...validRawConfig(overrides), ...validSecretConfig() }));
   const program = await import("../../index");
   await run.settle(EXPECTED);
   return { run, program };
@@ -103,6 +109,50 @@ describe("the dev stack", async () => {
   });
 });
 
+describe("the Supabase backend of the dev stack", async () => {
+  const { run, program } = await runProgram("dev");
+  const commands = () => run.byType("command:local:Command");
+
+  it("applies each migration as its own step, in order, carrying its down SQL for a later revert", () => {
+    const migrations = commands().filter((c) => c.name.startsWith("supabase-migration-"));
+    expect(migrations.map((c) => c.name)).toEqual(MIGRATIONS.map((m) => `supabase-migration-${m.version}_${m.name}`));
+    for (const [i, c] of migrations.entries()) {
+      expect(isSecretInput(c.inputs.environment) || isSecretInput(c.inputs.environment.DATABASE_URL)).toBe(true);
+      const inputs = reveal(c.inputs);
+      expect(inputs.create).toBe("node_modules/.bin/tsx scripts/migrate.ts apply-one");
+      expect(inputs.delete).toBe("node_modules/.bin/tsx scripts/migrate.ts revert-one");
+      expect(inputs.environment.DATABASE_URL).toBe(validSecretConfig().supabaseDbUrl);
+      expect(decodeMigration(inputs.environment.ROAMCAST_MIGRATION)).toEqual(MIGRATIONS[i]);
+    }
+  });
+
+  it("deploys both functions, the webhook without the gateway's JWT check", () => {
+    const token = reveal(run.one("command:local:Command", "supabase-function-livekit-token").inputs);
+    const webhook = reveal(run.one("command:local:Command", "supabase-function-livekit-webhook").inputs);
+    expect(token.create).toBe("node_modules/.bin/supabase functions deploy livekit-token --project-ref abcdefghijklmnopqrst --use-api --workdir .");
+    expect(webhook.create).toBe("node_modules/.bin/supabase functions deploy livekit-webhook --project-ref abcdefghijklmnopqrst --use-api --workdir . --no-verify-jwt");
+    expect(token.triggers[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(token.triggers[0]).not.toBe(webhook.triggers[0]);
+    expect(token.environment.SUPABASE_ACCESS_TOKEN).toBe(validSecretConfig().supabaseAccessToken);
+  });
+
+  it("sets the functions' secrets from the LiveKit stack, as a secret", async () => {
+    const recorded = run.one("command:local:Command", "supabase-function-secrets").inputs;
+    expect(isSecretInput(recorded.stdin)).toBe(true);
+    const secrets = JSON.parse(reveal(recorded.stdin)) as { name: string; value: string }[];
+    expect(secrets.map((s) => s.name)).toEqual(["LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET", "LIVEKIT_TOKEN_MAX_SECONDS"]);
+    expect(secrets.find((s) => s.name === "LIVEKIT_API_SECRET")!.value).toBe(await promiseOf(program.apiSecret));
+    expect(secrets.find((s) => s.name === "LIVEKIT_URL")!.value).toBe("wss://live.roamcast.app");
+    expect(secrets.find((s) => s.name === "LIVEKIT_TOKEN_MAX_SECONDS")!.value).toBe(String(3 * 3600 + 1800));
+  });
+
+  it("points LiveKit's webhook at the livekit-webhook function", async () => {
+    const userData: string = reveal(run.one("hcloud:index/server:Server").inputs.userData);
+    expect(userData).toContain("https://abcdefghijklmnopqrst.supabase.co/functions/v1/livekit-webhook");
+    expect(program.livekitWebhookUrl).toBe("https://abcdefghijklmnopqrst.supabase.co/functions/v1/livekit-webhook");
+  });
+});
+
 describe("the prod stack", async () => {
   const { run } = await runProgram("prod", { production: true, location: "fsn1" });
 
@@ -116,7 +166,7 @@ describe("bad config", () => {
   it("fails before any resource is created, naming the key", async () => {
     let run: MockedRun | undefined;
     await expect((async () => {
-      run = await withMocks("prod", stackConfig(validRawConfig({ operatorCidrs: ["0.0.0.0/0"] })));
+      run = await withMocks("prod", stackConfig({ ...validRawConfig({ operatorCidrs: ["0.0.0.0/0"] }), ...validSecretConfig() }));
       await import("../../index");
     })()).rejects.toThrow(/roamcast:operatorCidrs\[0\] "0.0.0.0\/0" opens SSH to the whole Internet[\s\S]*roamcast:production must be true on the prod stack/);
     expect(run!.resources).toEqual([]);
