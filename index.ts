@@ -4,13 +4,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { PublicAddresses } from "./components/addresses";
 import { LivekitDeployment } from "./components/deployment";
 import { DnsRecords } from "./components/dns";
+import { hostSettings } from "./components/hostPlan";
 import { LivekitHost } from "./components/host";
 import { LivekitConfig } from "./components/livekitConfig";
 import { readMigrations } from "./components/migrationFiles";
 import { SupabaseBackend } from "./components/supabase";
 import { EDGE_FUNCTIONS, functionSourceHash, supabaseUrl as supabaseUrlOf, tokenMaxSeconds, webhookUrl } from "./components/supabasePlan";
 import { loadStackConfig } from "./config";
-import { roomPolicy } from "./templates";
 
 const { settings, secrets } = loadStackConfig();
 const labels = { app: "roamcast", stack: settings.stack, role: "livekit" };
@@ -22,15 +22,9 @@ const addresses = new PublicAddresses("livekit-ip", {
 });
 
 const livekit = new LivekitConfig("livekit", {
-  livekitHost: settings.livekitHost,
-  turnHost: settings.turnHost,
-  acmeEmail: settings.acmeEmail,
+  host: hostSettings(settings),
   publicIpv4: addresses.ipv4,
   publicIpv6: addresses.ipv6,
-  images: { livekit: settings.livekitImage, caddy: settings.caddyImage, redis: settings.redisImage },
-  room: roomPolicy(settings.listenersPerTour),
-  redundantAudio: settings.redundantAudio,
-  webhookUrl: webhookUrl(settings.supabaseProjectRef),
 });
 
 const host = new LivekitHost("livekit", {

@@ -2,19 +2,14 @@
 // and stay Pulumi secrets in every file, in user data and in the state.
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { HOST_FILE_LAYOUT, type HostFileName, type HostModel, renderHost, type RoomPolicy } from "../templates";
+import { HOST_FILE_LAYOUT, type HostFileName, renderHost } from "../templates";
+import type { HostSettings } from "./hostPlan";
 
 export interface LivekitConfigArgs {
-  readonly livekitHost: string;
-  readonly turnHost: string;
-  readonly acmeEmail: string;
+  /** Names, images, room policy and webhook: see components/hostPlan.ts. */
+  readonly host: HostSettings;
   readonly publicIpv4: pulumi.Input<string>;
   readonly publicIpv6: pulumi.Input<string>;
-  readonly images: HostModel["images"];
-  readonly room: RoomPolicy;
-  readonly redundantAudio: boolean;
-  /** Where LiveKit posts room and participant events, once there is a receiver. */
-  readonly webhookUrl?: pulumi.Input<string>;
 }
 
 export class LivekitConfig extends pulumi.ComponentResource {
@@ -35,19 +30,13 @@ export class LivekitConfig extends pulumi.ComponentResource {
     this.apiSecret = pulumi.secret(apiSecret.result);
 
     const rendered = pulumi
-      .all([this.apiKey, this.apiSecret, redisPassword.result, args.publicIpv4, args.publicIpv6, args.webhookUrl])
-      .apply(([apiKey, secret, redis, ipv4, ipv6, webhookUrl]) =>
+      .all([this.apiKey, this.apiSecret, redisPassword.result, args.publicIpv4, args.publicIpv6])
+      .apply(([apiKey, secret, redis, ipv4, ipv6]) =>
         renderHost({
-          livekitHost: args.livekitHost,
-          turnHost: args.turnHost,
-          acmeEmail: args.acmeEmail,
+          ...args.host,
           publicIpv4: ipv4,
           publicIpv6: ipv6,
-          images: args.images,
-          room: args.room,
-          redundantAudio: args.redundantAudio,
           secrets: { apiKey, apiSecret: secret, redisPassword: redis },
-          ...(webhookUrl ? { webhook: { url: webhookUrl } } : {}),
         }));
     const contents = {} as Record<HostFileName, pulumi.Output<string>>;
     for (const layout of HOST_FILE_LAYOUT) {

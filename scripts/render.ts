@@ -9,7 +9,8 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { readStackSettings } from "../config/stackFile";
 import { ConfigError } from "../config/schema";
-import { renderHost, roomPolicy } from "../templates";
+import { hostSettings } from "../components/hostPlan";
+import { renderHost } from "../templates";
 
 export const PLACEHOLDER_SECRETS = {
   apiKey: "PLACEHOLDER_API_KEY",
@@ -37,17 +38,7 @@ function main(argv: string[]): number {
 
   const projectDir = resolve(__dirname, "..");
   const settings = readStackSettings(projectDir, values.stack);
-  const rendered = renderHost({
-    livekitHost: settings.livekitHost,
-    turnHost: settings.turnHost,
-    acmeEmail: settings.acmeEmail,
-    publicIpv4: values.ipv4,
-    publicIpv6: values.ipv6,
-    images: { livekit: settings.livekitImage, caddy: settings.caddyImage, redis: settings.redisImage },
-    room: roomPolicy(settings.listenersPerTour),
-    redundantAudio: settings.redundantAudio,
-    secrets: PLACEHOLDER_SECRETS,
-  });
+  const rendered = renderHost({ ...hostSettings(settings), publicIpv4: values.ipv4, publicIpv6: values.ipv6, secrets: PLACEHOLDER_SECRETS });
 
   const out = resolve(values.out);
   mkdirSync(out, { recursive: true });

@@ -29,6 +29,8 @@ describe("npm run render", () => {
     expect(livekit.turn.domain).toBe(stack === "prod" ? "turn.roamcast.app" : "turn.dev.roamcast.app");
     expect(readFileSync(join(out, "redis.conf"), "utf8")).toContain(`requirepass ${PLACEHOLDER_SECRETS.redisPassword}`);
     expect(result.stdout).toContain("Secrets are placeholders");
+    // The same webhook as `pulumi up` renders.
+    expect(livekit.webhook).toEqual({ api_key: PLACEHOLDER_SECRETS.apiKey, urls: [`https://${stack === "prod" ? "roamcastprodprojectr" : "roamcastdevprojectrf"}.supabase.co/functions/v1/livekit-webhook`] });
   });
 
   it("takes the addresses it is given", () => {
@@ -39,7 +41,7 @@ describe("npm run render", () => {
 
   it("fails with the config problem, naming the key, and writes nothing", () => {
     const project = tempDir();
-    for (const f of ["Pulumi.yaml", "scripts", "config", "templates", "package.json"]) cpSync(join(root, f), join(project, f), { recursive: true });
+    for (const f of ["Pulumi.yaml", "scripts", "config", "templates", "components", "package.json"]) cpSync(join(root, f), join(project, f), { recursive: true });
     symlinkSync(join(root, "node_modules"), join(project, "node_modules"));
     const stackFile = readFileSync(join(root, "Pulumi.dev.yaml"), "utf8").replace("roamcast:turnHost: turn.dev.roamcast.app", "roamcast:turnHost: live.dev.roamcast.app");
     writeFileSync(join(project, "Pulumi.broken.yaml"), stackFile);
