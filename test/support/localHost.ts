@@ -42,8 +42,10 @@ export async function startRedis(model: HostModel, ports: LocalPorts): Promise<R
   return redis;
 }
 
-export async function startLivekit(config: unknown, port: number): Promise<Running> {
-  const livekit = start(goTool("livekit-server"), ["--config", writeTemp("livekit.yaml", stringify(config))]);
+/** Starts livekit-server; `cpus` (a taskset list such as "0") pins it to those cores for measurements. */
+export async function startLivekit(config: unknown, port: number, cpus?: string): Promise<Running> {
+  const args = ["--config", writeTemp("livekit.yaml", stringify(config))];
+  const livekit = cpus ? start("taskset", ["-c", cpus, goTool("livekit-server"), ...args]) : start(goTool("livekit-server"), args);
   await Promise.race([
     waitFor("livekit-server to answer GET /", async () => {
       const res = await fetch(`http://127.0.0.1:${port}/`);

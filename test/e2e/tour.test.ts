@@ -1,0 +1,161 @@
+// A real tour on the local platform: a guide and 30 listeners, real WebRTC
+// clients (@livekit/rtc-node), tokens from the token function, audio through
+// livekit-server, room state through the webhook function into PostgreSQL.
+import {
+  AudioSource, dispose, DisconnectReason, LocalAudioTrack, Room, RoomEvent, TrackPublishOptions, TrackSource,
+} from "@livekit/rtc-node";
+import { RoomServiceClient } from "livekit-server-sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalPlatform, startLocalPlatform } from "../support/platform";
+import { waitFor } from "../support/processes";
+import { createTour, type TourFixture } from "../support/roles";
+import { analyse, type GuideSignal, listen, type ListenerEar, MARKER_EVERY_MS, percentile, publishGuideSignal } from "../support/tourAudio";
+
+const LISTENERS = 30;
+const MEASURE_MS = 10_000;
+/** Listeners that keep decoding after they have heard the guide, to time its markers. */
+const PROBES = [2, 3, 4, 5, 6];
+const roomOptions = { autoSubscribe: true, dynacast: false };
+
+interface Listener { id: string; room: Room; ear: ListenerEar; tokenMs: number; joinMs: number }
+
+describe(`a tour with a guide and ${LISTENERS} listeners`, () => {
+  let platform: LocalPlatform;
+  let tour: TourFixture;
+  let guideRoom: Room;
+  let signal: GuideSignal;
+  let roomName: string;
+  const listeners: Listener[] = [];
+  const report: Record<string, string | number> = {};
+
+  async function join(userId: string): Promise<Listener> {
+    const t0 = performance.now();
+    const res = await platform.requestToken(userId, tour.tourId);
+    const t1 = performance.now();
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.role).toBe("listener");
+    const room = new Room();
+    await room.connect(res.body.url, res.body.token, roomOptions);
+    const ear = listen(room);
+    return { id: userId, room, ear, tokenMs: t1 - t0, joinMs: performance.now() - t1 };
+  }
+
+  beforeAll(async () => {
+    platform = await startLocalPlatform();
+    tour = await createTour(platform.admin, { listeners: LISTENERS, label: "e2e" });
+    const guide = await platform.requestToken(tour.guide, tour.tourId);
+    expect(guide.status).toBe(200);
+    expect(guide.body.role).toBe("guide");
+    roomName = guide.body.room;
+    guideRoom = new Room();
+    await guideRoom.connect(guide.body.url, guide.body.token, roomOptions);
+    signal = await publishGuideSignal(guideRoom);
+  }, 180_000);
+
+  afterAll(async () => {
+    await signal?.stop().catch(() => {});
+    for (const l of listeners) await l.room.disconnect().catch(() => {});
+    await guideRoom?.disconnect().catch(() => {});
+    await dispose();
+    await platform?.stop();
+    if (Object.keys(report).length) console.log(`\ne2e tour report\n${Object.entries(report).map(([k, v]) => `  ${k}: ${v}`).join("\n")}\n`);
+  });
+
+  it("refuses an outsider at the token function", async () => {
+    const res = await platform.requestToken(tour.outsider, tour.tourId);
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe("not_on_tour");
+  });
+
+  it(`lets all ${LISTENERS} listeners get a token and join at once`, async () => {
+    listeners.push(...(await Promise.all(tour.listeners.map((id) => join(id)))));
+    expect(listeners).toHaveLength(LISTENERS);
+    const tokenMs = listeners.map((l) => l.tokenMs);
+    const joinMs = listeners.map((l) => l.joinMs);
+    report["token request ms (p50/p95)"] = `${percentile(tokenMs, 50).toFixed(0)} / ${percentile(tokenMs, 95).toFixed(0)}`;
+    report["join ms (p50/p95)"] = `${percentile(joinMs, 50).toFixed(0)} / ${percentile(joinMs, 95).toFixed(0)}`;
+  });
+
+  it("every listener hears the guide", async () => {
+    await Promise.all(listeners.map((l) => Promise.race([
+      l.ear.firstMarker(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`listener ${l.id} heard nothing in 30 s`)), 30_000)),
+    ])));
+    // Each has decoded the guide's marker. From here on only the probes
+    // decode: 30 decoders would measure this 2-core machine, not the platform.
+    listeners.forEach((l, i) => { if (!PROBES.includes(i)) l.ear.close(); });
+  });
+
+  it("carries the guide's audio to every listener with low latency and little loss", async () => {
+    const from = performance.now();
+    await new Promise((r) => setTimeout(r, MEASURE_MS));
+    const to = performance.now() - 600;
+    // The guide's own signal kept time (the harness, not the platform, would be at fault otherwise).
+    expect(signal.markersBetween(from, to)).toBeGreaterThanOrEqual(0.8 * ((to - from) / MARKER_EVERY_MS));
+    const perListener = PROBES.map((i) => analyse(signal.markers, listeners[i]!.ear.onsets, { from, to }));
+    const latencies = perListener.flatMap((r) => r.latenciesMs);
+    const expected = perListener.reduce((n, r) => n + r.expected, 0);
+    const heard = perListener.reduce((n, r) => n + r.heard, 0);
+    report["audio latency ms (p50/p95)"] = `${percentile(latencies, 50).toFixed(1)} / ${percentile(latencies, 95).toFixed(1)}`;
+    report["markers heard by the probes"] = `${heard} of ${expected} (loss ${(100 * (1 - heard / expected)).toFixed(2)} %)`;
+    for (const r of perListener) expect(r.heard).toBeGreaterThan(0);
+    expect(percentile(latencies, 95)).toBeLessThan(200);
+    expect(1 - heard / expected).toBeLessThan(0.02);
+  });
+
+  it("counts the listeners in the database through LiveKit's webhooks", async () => {
+    const count = await waitFor("listener_count to reach the listeners", async () => {
+      const [row] = await platform.admin`select listener_count from public.livekit_rooms where room_id = ${roomName}`;
+      return row?.listener_count === LISTENERS ? row.listener_count : undefined;
+    }, 20_000, 250);
+    expect(count).toBe(LISTENERS);
+    const [tourRow] = await platform.admin`select livekit_room_status from public.tours where id = ${tour.tourId}`;
+    expect(tourRow!.livekit_room_status).toBe("live");
+  });
+
+  it("refuses a listener's attempt to publish audio, at the LiveKit server", async () => {
+    const l = listeners[1]!;
+    const source = new AudioSource(48_000, 1);
+    const track = LocalAudioTrack.createAudioTrack("sneaky-microphone", source);
+    await expect(l.room.localParticipant!.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE })))
+      .rejects.toThrow();
+    await source.close();
+    // The refusal is the server's: it answered the AddTrack request NOT_ALLOWED.
+    const refusals = platform.livekit.output().split("\n").filter((line) => line.includes("no permission to publish track"));
+    expect(refusals.some((line) => line.includes(l.id))).toBe(true);
+    // The guide never gets a track from a listener.
+    const fromListeners = [...guideRoom.remoteParticipants.values()].flatMap((p) => [...p.trackPublications.values()]);
+    expect(fromListeners).toEqual([]);
+  });
+
+  it("a listener whose connection is cut rejoins with a new token, same identity, and hears the guide again", async () => {
+    const old = listeners[0]!;
+    const kicked = new Promise<DisconnectReason | undefined>((resolve) => old.room.once(RoomEvent.Disconnected, resolve));
+    // The phone lost its network; the app reconnects with a fresh token. The
+    // server drops the stale connection of the same identity.
+    const rejoined = await join(old.id);
+    expect(await Promise.race([kicked, new Promise((r) => setTimeout(() => r("still connected"), 15_000))])).toBe(DisconnectReason.DUPLICATE_IDENTITY);
+    old.ear.close();
+    const firstAgain = await Promise.race([
+      rejoined.ear.firstMarker(),
+      new Promise<number>((_, reject) => setTimeout(() => reject(new Error("the rejoined listener heard nothing")), 20_000)),
+    ]);
+    expect(firstAgain).toBeGreaterThan(0);
+    listeners[0] = rejoined;
+    report["rejoin: token + join ms"] = `${(rejoined.tokenMs + rejoined.joinMs).toFixed(0)}`;
+  });
+
+  it("when the tour ends, the webhook marks the room finished in the database", async () => {
+    await signal.stop();
+    const rooms = new RoomServiceClient(platform.livekitHttpUrl, platform.model.secrets.apiKey, platform.model.secrets.apiSecret);
+    await rooms.deleteRoom(roomName);
+    const row = await waitFor("the room to be finished", async () => {
+      const [r] = await platform.admin`
+        select r.status, r.listener_count, r.finished_at, t.livekit_room_status
+          from public.livekit_rooms r join public.tours t on t.id = r.tour_id where r.room_id = ${roomName}`;
+      return r?.status === "finished" ? r : undefined;
+    }, 20_000, 250);
+    expect(row).toMatchObject({ status: "finished", listener_count: 0, livekit_room_status: "finished" });
+    expect(row.finished_at).toBeInstanceOf(Date);
+  });
+});

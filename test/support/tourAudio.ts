@@ -1,0 +1,142 @@
+// A recognisable guide signal and the listeners' ear for it. The guide sends
+// a quiet hum with a loud 1 kHz marker every MARKER_EVERY_MS; each listener
+// finds marker onsets in what it receives. The time from a marker entering
+// the guide's audio track to its onset at a listener is the audio latency;
+// markers a listener never hears are lost. Sender and listeners share this
+// process's clock.
+import {
+  AudioFrame, AudioSource, AudioStream, LocalAudioTrack, type RemoteTrack, type Room, RoomEvent, TrackKind,
+  TrackPublishOptions, TrackSource,
+} from "@livekit/rtc-node";
+
+export const SAMPLE_RATE = 48_000;
+export const FRAME_MS = 10;
+export const MARKER_EVERY_MS = 500;
+const MARKER_MS = 40;
+const SAMPLES = (SAMPLE_RATE * FRAME_MS) / 1000;
+
+export interface GuideSignal {
+  /** When each marker entered the track (ms, performance.now() clock). */
+  readonly markers: number[];
+  /** Markers sent in a window: the signal's own health, before blaming the listeners. */
+  markersBetween(from: number, to: number): number;
+  stop(): Promise<void>;
+}
+
+/** Publishes the guide's microphone track and feeds it the marker signal in real time. */
+export async function publishGuideSignal(room: Room, options: { red?: boolean } = {}): Promise<GuideSignal> {
+  // A short queue keeps generation close to real time (a marker's timestamp
+  // adds what is still queued), yet rides out a busy event loop.
+  const source = new AudioSource(SAMPLE_RATE, 1, 100);
+  const track = LocalAudioTrack.createAudioTrack("guide-microphone", source);
+  await room.localParticipant!.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE, dtx: false, red: options.red ?? true }));
+  const markers: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    const framesPerMarker = MARKER_EVERY_MS / FRAME_MS;
+    const markerFrames = MARKER_MS / FRAME_MS;
+    let n = 0;
+    let phase = 0;
+    while (running) {
+      const inMarker = n % framesPerMarker < markerFrames;
+      const data = new Int16Array(SAMPLES);
+      for (let i = 0; i < SAMPLES; i++, phase++) {
+        const t = phase / SAMPLE_RATE;
+        data[i] = inMarker ? Math.round(16000 * Math.sin(2 * Math.PI * 1000 * t)) : Math.round(600 * Math.sin(2 * Math.PI * 220 * t));
+      }
+      if (n % framesPerMarker === 0) markers.push(performance.now() + source.queuedDuration);
+      await source.captureFrame(new AudioFrame(data, SAMPLE_RATE, 1, SAMPLES));
+      n++;
+    }
+  })();
+  return {
+    markers,
+    markersBetween: (from, to) => markers.filter((m) => m >= from && m <= to).length,
+    async stop() {
+      running = false;
+      await loop;
+      await source.close();
+    },
+  };
+}
+
+export interface ListenerEar {
+  /** When each marker onset arrived (ms, performance.now() clock). */
+  readonly onsets: number[];
+  /** Frames received so far. */
+  frames(): number;
+  /** Resolves once the first marker onset has been heard. */
+  firstMarker(): Promise<number>;
+  close(): void;
+}
+
+const rms = (data: Int16Array) => {
+  let sum = 0;
+  for (const s of data) sum += s * s;
+  return Math.sqrt(sum / data.length);
+};
+
+/** Listens to the first audio track the room delivers and records marker onsets. */
+export function listen(room: Room): ListenerEar {
+  const onsets: number[] = [];
+  let frames = 0;
+  let closed = false;
+  let resolveFirst!: (t: number) => void;
+  const first = new Promise<number>((r) => (resolveFirst = r));
+  const consume = async (track: RemoteTrack) => {
+    const stream = new AudioStream(track, SAMPLE_RATE, 1);
+    let loud = false;
+    for await (const frame of stream) {
+      if (closed) break;
+      frames++;
+      const level = rms(frame.data);
+      // Marker ≈ 11,000 RMS, hum ≈ 400: the threshold sits far from both.
+      if (!loud && level > 4000) {
+        const t = performance.now();
+        onsets.push(t);
+        if (onsets.length === 1) resolveFirst(t);
+      }
+      loud = level > 2000 ? (loud || level > 4000) : false;
+    }
+  };
+  const onTrack = (track: RemoteTrack) => {
+    if (track.kind === TrackKind.KIND_AUDIO) void consume(track);
+  };
+  room.on(RoomEvent.TrackSubscribed, onTrack);
+  for (const p of room.remoteParticipants.values()) {
+    for (const pub of p.trackPublications.values()) if (pub.track && pub.track.kind === TrackKind.KIND_AUDIO) onTrack(pub.track as RemoteTrack);
+  }
+  return {
+    onsets,
+    frames: () => frames,
+    firstMarker: () => first,
+    close() {
+      closed = true;
+      room.off(RoomEvent.TrackSubscribed, onTrack);
+    },
+  };
+}
+
+export interface EarReport {
+  readonly latenciesMs: number[];
+  readonly expected: number;
+  readonly heard: number;
+  readonly lossRatio: number;
+}
+
+/** Matches onsets to markers; only markers sent while the listener was listening count. */
+export function analyse(markers: readonly number[], onsets: readonly number[], window: { from: number; to: number }): EarReport {
+  const expected = markers.filter((m) => m >= window.from && m <= window.to);
+  const latencies: number[] = [];
+  for (const m of expected) {
+    const onset = onsets.find((o) => o >= m && o - m < MARKER_EVERY_MS);
+    if (onset !== undefined) latencies.push(onset - m);
+  }
+  return { latenciesMs: latencies, expected: expected.length, heard: latencies.length, lossRatio: expected.length ? 1 - latencies.length / expected.length : 0 };
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
