@@ -1,18 +1,27 @@
 // Capacity benchmark: adds tours of a guide and N listeners (real WebRTC
 // clients) to a local LiveKit server pinned to one core, step by step, until
 // LiveKit uses 80 % of that core or the load generator runs out of its own
-// core. Each step records LiveKit's CPU and memory, egress per listener,
+// core. Per tour, the guide and three probe listeners are @livekit/rtc-node
+// clients that decode and time the audio; the other listeners are pion
+// clients in tools/loadgen (Go), which receive every packet and discard it. Each step records LiveKit's CPU and memory, egress per listener,
 // audio latency and loss; the report sets them beside the planning document.
 //
-//   npm run bench:capacity -- [--listeners 30] [--max-tours 12] [--measure 10] [--out bench/results]
+// LiveKit is given a share of its core (--livekit-cpu, a cgroup CPU quota),
+// so that 80 % of what it was given is reachable before the generator's own
+// core runs out.
+//
+//   npm run bench:capacity -- [--livekit-cpu 0.25] [--listeners 30] [--max-tours 12] [--measure 10] [--out bench/results]
 import { dispose, Room } from "@livekit/rtc-node";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { mkdirSync, rmdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type LocalPlatform, startLocalPlatform } from "../test/support/platform";
 import { createTour } from "../test/support/roles";
 import { analyse, type GuideSignal, listen, type ListenerEar, percentile, publishGuideSignal } from "../test/support/tourAudio";
+import { goTool } from "../test/support/processes";
 import { coreShare, cpuSample, packetCounters, rssMiB } from "./procStats";
 import { type BenchReport, type StepResult, writeReport } from "./report";
 
@@ -22,7 +31,26 @@ const PROBES_PER_TOUR = 3;
 
 interface TourLoad { guide: Room; signal: GuideSignal; listeners: Room[]; probes: ListenerEar[]; joinMs: number[] }
 
-async function addTour(platform: LocalPlatform, listeners: number, index: number): Promise<TourLoad> {
+interface LoadgenReport { connected: number; failed: number; subscribed: number; packets: number; bytes: number; silent: number }
+
+/** The Go listener crowd, on the generator's core; joins arrive as JSON lines. */
+function startLoadgen() {
+  const child = spawn("taskset", ["-c", GENERATOR_CORE, goTool("loadgen")], { stdio: ["pipe", "pipe", "inherit"] });
+  let latest: LoadgenReport = { connected: 0, failed: 0, subscribed: 0, packets: 0, bytes: 0, silent: 0 };
+  createInterface({ input: child.stdout! }).on("line", (line) => { latest = JSON.parse(line) as LoadgenReport; });
+  return {
+    pid: () => child.pid!,
+    join: (id: string, url: string, token: string) => child.stdin!.write(`${JSON.stringify({ id, url, token })}\n`),
+    latest: () => latest,
+    async stop() {
+      child.stdin!.end();
+      await new Promise((r) => { child.once("exit", r); setTimeout(() => child.kill("SIGKILL"), 15_000); });
+    },
+  };
+}
+type Loadgen = ReturnType<typeof startLoadgen>;
+
+async function addTour(platform: LocalPlatform, loadgen: Loadgen, listeners: number, index: number): Promise<TourLoad> {
   const tour = await createTour(platform.admin, { listeners, label: `bench${index}` });
   const guideToken = await platform.requestToken(tour.guide, tour.tourId);
   if (guideToken.status !== 200) throw new Error(`guide token: ${guideToken.status} ${JSON.stringify(guideToken.body)}`);
@@ -30,28 +58,39 @@ async function addTour(platform: LocalPlatform, listeners: number, index: number
   await guide.connect(guideToken.body.url, guideToken.body.token, { autoSubscribe: false, dynacast: false });
   const signal = await publishGuideSignal(guide);
   const joinMs: number[] = [];
-  const rooms = await Promise.all(tour.listeners.map(async (id) => {
-    const t0 = performance.now();
+  const tokens = await Promise.all(tour.listeners.map(async (id) => {
     const res = await platform.requestToken(id, tour.tourId);
-    if (res.status !== 200) throw new Error(`listener token: ${res.status}`);
+    if (res.status !== 200) throw new Error(`listener token: ${res.status} ${JSON.stringify(res.body)}`);
+    return { id, url: res.body.url as string, token: res.body.token as string };
+  }));
+  for (const t of tokens.slice(PROBES_PER_TOUR)) loadgen.join(t.id, t.url, t.token);
+  const rooms = await Promise.all(tokens.slice(0, PROBES_PER_TOUR).map(async (t) => {
+    const t0 = performance.now();
     const room = new Room();
-    await room.connect(res.body.url, res.body.token, { autoSubscribe: true, dynacast: false });
+    await room.connect(t.url, t.token, { autoSubscribe: true, dynacast: false });
     joinMs.push(performance.now() - t0);
     return room;
   }));
-  // Every listener subscribes and receives every packet; a few also decode
-  // and measure, so the generator's own cost stays small.
-  const probes = rooms.slice(0, PROBES_PER_TOUR).map((room) => listen(room));
+  const probes = rooms.map((room) => listen(room));
   await Promise.all(probes.map((p) => Promise.race([p.firstMarker(), sleep(30_000).then(() => { throw new Error("a probe heard nothing in 30 s"); })])));
   return { guide, signal, listeners: rooms, probes, joinMs };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+async function waitUntil(ok: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       listeners: { type: "string", default: "30" },
+      "livekit-cpu": { type: "string", default: "0.25" },
       "max-tours": { type: "string", default: "12" },
       settle: { type: "string", default: "5" },
       measure: { type: "string", default: "10" },
@@ -61,6 +100,8 @@ async function main(): Promise<void> {
   const listeners = Number(values.listeners);
   const maxTours = Number(values["max-tours"]);
   const measureMs = Number(values.measure) * 1000;
+  const livekitShare = Number(values["livekit-cpu"]);
+  if (!(livekitShare > 0 && livekitShare <= 1)) throw new Error("--livekit-cpu must be a share of one core, above 0 and at most 1");
   const settleMs = Number(values.settle) * 1000;
   const command = `npm run bench:capacity -- ${process.argv.slice(2).join(" ")}`.trim();
 
@@ -69,7 +110,9 @@ async function main(): Promise<void> {
   execFileSync("taskset", ["-a", "-p", "-c", GENERATOR_CORE, String(process.pid)], { stdio: "ignore" });
   const platform = await startLocalPlatform({ livekitCpus: LIVEKIT_CORE, listenersPerTour: listeners });
   const livekitPid = platform.livekit.child.pid!;
+  const quota = limitCpu(livekitPid, livekitShare);
   const metricsUrl = `http://127.0.0.1:${platform.ports.metrics}/metrics`;
+  const loadgen = startLoadgen();
   const tours: TourLoad[] = [];
   const steps: StepResult[] = [];
   let stopReason = `reached --max-tours ${maxTours}`;
@@ -81,15 +124,23 @@ async function main(): Promise<void> {
     console.log(`idle: livekit ${(idleCpu * 100).toFixed(1)} % of a core, ${idleRss.toFixed(0)} MiB`);
 
     for (let n = 1; n <= maxTours; n++) {
-      tours.push(await addTour(platform, listeners, n));
+      tours.push(await addTour(platform, loadgen, listeners, n));
+      const crowd = n * (listeners - PROBES_PER_TOUR);
+      await waitUntil(() => loadgen.latest().subscribed >= crowd, 60_000, `loadgen listeners of ${n} tours to subscribe`);
       await sleep(settleMs);
       const lkA = cpuSample(livekitPid);
       const genA = process.cpuUsage();
+      const loadA = cpuSample(loadgen.pid());
       const pktA = await packetCounters(metricsUrl);
       const from = performance.now();
       await sleep(measureMs);
       const lkB = cpuSample(livekitPid);
       const genB = process.cpuUsage(genA);
+      const loadB = cpuSample(loadgen.pid());
+      const crowdReport = loadgen.latest();
+      if (crowdReport.silent > 0 || crowdReport.failed > 0) {
+        throw new Error(`loadgen: ${crowdReport.silent} listeners received nothing in the last second, ${crowdReport.failed} failed to join`);
+      }
       const pktB = await packetCounters(metricsUrl);
       const to = performance.now() - 600;
       const ears = tours.flatMap((t) => t.probes.map((p) => analyse(t.signal.markers, p.onsets, { from, to })));
@@ -103,7 +154,7 @@ async function main(): Promise<void> {
         listeners: totalListeners,
         livekitCpuCores: coreShare(lkA, lkB),
         livekitRssMiB: rssMiB(livekitPid),
-        generatorCpuCores: (genB.user + genB.system) / 1e6 / (measureMs / 1000),
+        generatorCpuCores: (genB.user + genB.system) / 1e6 / (measureMs / 1000) + coreShare(loadA, loadB),
         egressRtpBytesPerListenerPerSecond: (pktB.outgoingBytes - pktA.outgoingBytes) / seconds / totalListeners,
         egressPacketsPerListenerPerSecond: (pktB.outgoingPackets - pktA.outgoingPackets) / seconds / totalListeners,
         latencyP50Ms: percentile(latencies, 50),
@@ -115,24 +166,42 @@ async function main(): Promise<void> {
       console.log(`tours ${n}: livekit ${(step.livekitCpuCores * 100).toFixed(1)} % core, ${step.livekitRssMiB.toFixed(0)} MiB, ` +
         `generator ${(step.generatorCpuCores * 100).toFixed(0)} % core, egress ${(step.egressRtpBytesPerListenerPerSecond / 1000).toFixed(2)} kB/s/listener, ` +
         `latency p50 ${step.latencyP50Ms.toFixed(0)} ms p95 ${step.latencyP95Ms.toFixed(0)} ms, loss ${(step.lossRatio * 100).toFixed(2)} %`);
-      if (step.livekitCpuCores >= 0.8) { stopReason = "LiveKit reached 80 % of its core"; break; }
+      if (step.livekitCpuCores >= 0.8 * livekitShare) { stopReason = `LiveKit reached 80 % of the CPU it was given (${livekitShare} of a core)`; break; }
       if (step.generatorCpuCores >= 0.9) { stopReason = "the load generator saturated its own core (figures beyond would measure the generator, not LiveKit)"; break; }
     }
     const report: BenchReport = {
       command, date: new Date().toISOString(), cpuModel: cpus()[0]?.model ?? "unknown", listenersPerTour: listeners,
+      livekitCpuGiven: livekitShare,
       idle: { livekitCpuCores: idleCpu, livekitRssMiB: idleRss }, steps, stopReason, probesPerTour: PROBES_PER_TOUR,
       measureSeconds: measureMs / 1000,
     };
     await writeReport(resolve(values.out!), report);
     console.log(`report written to ${resolve(values.out!)}`);
   } finally {
+    await loadgen.stop();
+    quota.release();
     for (const t of tours) {
       await t.signal.stop().catch(() => {});
       for (const r of [t.guide, ...t.listeners]) await r.disconnect().catch(() => {});
     }
     await dispose();
     await platform.stop();
+    quota.remove();
   }
+}
+
+/** A cgroup (v1 cpu controller) that gives the process `share` of one core. */
+function limitCpu(pid: number, share: number) {
+  const dir = `/sys/fs/cgroup/cpu/roamcast-bench-${process.pid}`;
+  mkdirSync(dir);
+  writeFileSync(`${dir}/cpu.cfs_period_us`, "100000");
+  writeFileSync(`${dir}/cpu.cfs_quota_us`, String(Math.round(share * 100_000)));
+  writeFileSync(`${dir}/cgroup.procs`, String(pid));
+  return {
+    /** Lifts the quota, so shutdown is not throttled. */
+    release: () => writeFileSync(`${dir}/cpu.cfs_quota_us`, "-1"),
+    remove: () => { try { rmdirSync(dir); } catch { /* still has a task: the kernel removes nothing, retry is harmless */ } },
+  };
 }
 
 main().then(() => process.exit(0), (error) => {

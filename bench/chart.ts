@@ -1,8 +1,7 @@
 // The benchmark's chart: Vega-Lite spec → Vega SVG (headless) → PNG (resvg,
 // whose binary ships in its npm package).
 import { Resvg } from "@resvg/resvg-js";
-import * as vega from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
+import type { TopLevelSpec } from "vega-lite";
 import type { StepResult } from "./report";
 
 export function chartSpec(steps: readonly StepResult[]): TopLevelSpec {
@@ -22,7 +21,7 @@ export function chartSpec(steps: readonly StepResult[]): TopLevelSpec {
         encoding: {
           x: { field: "tours", type: "quantitative", title: "concurrent tours", axis: { tickMinStep: 1 } },
           y: { field: "value", type: "quantitative", title: y },
-          color: { field: "series", type: "nominal", title: null, legend: { orient: "top" } },
+          color: { field: "series", type: "nominal", title: null, legend: { orient: "top", labelLimit: 320 } },
         },
       },
       ...(rule === undefined ? [] : [{ mark: { type: "rule", strokeDash: [4, 4], color: "#c00" }, encoding: { y: { datum: rule } } }]),
@@ -32,6 +31,7 @@ export function chartSpec(steps: readonly StepResult[]): TopLevelSpec {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     background: "white",
     padding: 12,
+    resolve: { scale: { color: "independent" }, legend: { color: "independent" } },
     vconcat: [
       panel("LiveKit CPU as tours are added (red: 80 %)", cpu, "% of one core", 80),
       panel("Guide-to-listener audio latency (red: 200 ms target)", latency, "ms", 200),
@@ -40,6 +40,9 @@ export function chartSpec(steps: readonly StepResult[]): TopLevelSpec {
 }
 
 export async function renderChart(steps: readonly StepResult[]): Promise<Buffer> {
+  // vega and vega-lite are ES modules with top-level await: load them natively.
+  const vega = await import("vega");
+  const { compile } = await import("vega-lite");
   const view = new vega.View(vega.parse(compile(chartSpec(steps)).spec), { renderer: "none" });
   const svg = await view.toSVG();
   view.finalize();

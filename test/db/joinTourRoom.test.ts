@@ -2,9 +2,7 @@
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readMigrations } from "../../components/migrationFiles";
-import { applyMigration } from "../../scripts/migrator";
-import { startTestDatabase, type TestDatabase } from "../support/database";
+import { startMigratedDatabase, type TestDatabase } from "../support/database";
 import { type Actor, asActorCommitted, createTour } from "../support/roles";
 
 interface Joined { room_name: string; participant_role: string; access_until: Date }
@@ -20,10 +18,7 @@ describe("private.join_tour_room", () => {
   };
 
   beforeAll(async () => {
-    db = await startTestDatabase();
-    const sql = postgres(db.postgresUrl, { max: 1, onnotice: () => {} });
-    for (const m of readMigrations(join(__dirname, "..", "..", "migrations"))) await applyMigration(sql, m);
-    await sql.end();
+    db = await startMigratedDatabase();
     admin = db.admin();
   }, 90_000);
   afterAll(async () => db?.stop());

@@ -3,9 +3,7 @@
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readMigrations } from "../../components/migrationFiles";
-import { applyMigration } from "../../scripts/migrator";
-import { startTestDatabase, type TestDatabase } from "../support/database";
+import { startMigratedDatabase, type TestDatabase } from "../support/database";
 import { type Actor, asActor, asActorCommitted, createTour, createUser, type TourFixture } from "../support/roles";
 
 type Outcome = `rows:${number}` | "denied";
@@ -47,10 +45,7 @@ describe("row-level security", () => {
   let actors: Record<ActorName, Actor>;
 
   beforeAll(async () => {
-    db = await startTestDatabase();
-    const sql = postgres(db.postgresUrl, { max: 1, onnotice: () => {} });
-    for (const m of readMigrations(join(__dirname, "..", "..", "migrations"))) await applyMigration(sql, m);
-    await sql.end();
+    db = await startMigratedDatabase();
     admin = db.admin();
     tour = await createTour(admin, { label: "rls" });
     // A second tour with its own room, which nobody of the first may see.

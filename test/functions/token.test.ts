@@ -4,9 +4,7 @@ import { TokenVerifier } from "livekit-server-sdk";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readMigrations } from "../../components/migrationFiles";
-import { applyMigration } from "../../scripts/migrator";
-import { startTestDatabase, type TestDatabase } from "../support/database";
+import { startMigratedDatabase, type TestDatabase } from "../support/database";
 import { makeProjectKeys, type ProjectKeys, type RunningFunction, startFunction } from "../support/edgeFunctions";
 import { createTour, type TourFixture } from "../support/roles";
 
@@ -32,10 +30,7 @@ describe("livekit-token", () => {
   const ask = async (sub: string, tourId: string) => call({ token: await userToken(sub), body: JSON.stringify({ tour_id: tourId }) });
 
   beforeAll(async () => {
-    db = await startTestDatabase();
-    const sql = postgres(db.postgresUrl, { max: 1, onnotice: () => {} });
-    for (const m of readMigrations(join(__dirname, "..", "..", "migrations"))) await applyMigration(sql, m);
-    await sql.end();
+    db = await startMigratedDatabase();
     admin = db.admin();
     tour = await createTour(admin, { listeners: 2, label: "token" });
     ended = await createTour(admin, { startsInMinutes: -400, hours: 3, label: "ended" });

@@ -5,9 +5,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readMigrations } from "../../components/migrationFiles";
-import { applyMigration } from "../../scripts/migrator";
-import { startTestDatabase, type TestDatabase } from "../support/database";
+import { startMigratedDatabase, type TestDatabase } from "../support/database";
 import { type RunningFunction, startFunction } from "../support/edgeFunctions";
 import { asActorCommitted, createTour, type TourFixture } from "../support/roles";
 
@@ -54,10 +52,7 @@ describe("livekit-webhook", () => {
   };
 
   beforeAll(async () => {
-    db = await startTestDatabase();
-    const sql = postgres(db.postgresUrl, { max: 1, onnotice: () => {} });
-    for (const m of readMigrations(join(__dirname, "..", "..", "migrations"))) await applyMigration(sql, m);
-    await sql.end();
+    db = await startMigratedDatabase();
     admin = db.admin();
     tour = await createTour(admin, { listeners: 3, label: "hook" });
     const [joined] = await asActorCommitted(admin, { kind: "user", id: tour.guide }, (tx) => tx`select * from private.join_tour_room(${tour.tourId})`);

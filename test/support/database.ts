@@ -57,3 +57,17 @@ export async function startTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/** A test database with the project's migrations applied by the stack's own path. */
+export async function startMigratedDatabase(): Promise<TestDatabase> {
+  const db = await startTestDatabase();
+  const { readMigrations } = await import("../../components/migrationFiles");
+  const { applyMigration } = await import("../../scripts/migrator");
+  const sql = postgres(db.postgresUrl, { max: 1, onnotice: () => {} });
+  try {
+    for (const m of readMigrations(join(__dirname, "..", "..", "migrations"))) await applyMigration(sql, m);
+  } finally {
+    await sql.end();
+  }
+  return db;
+}

@@ -4,12 +4,9 @@
 // local function), PostgreSQL with the migrations, and both edge functions
 // under Deno. Nothing on a tour's path is mocked.
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
 import postgres from "postgres";
-import { readMigrations } from "../../components/migrationFiles";
-import { applyMigration } from "../../scripts/migrator";
 import { type HostModel } from "../../templates";
-import { startTestDatabase, type TestDatabase } from "./database";
+import { startMigratedDatabase, type TestDatabase } from "./database";
 import { makeProjectKeys, type ProjectKeys, type RunningFunction, startFunction } from "./edgeFunctions";
 import { testModel } from "./fixtures";
 import { localLivekitConfig, type LocalPorts, pickLocalPorts, startLivekit, startRedis } from "./localHost";
@@ -42,11 +39,8 @@ export async function startLocalPlatform(options: PlatformOptions = {}): Promise
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => { for (const stop of stops.reverse()) await stop().catch(() => {}); };
   try {
-    const db = await startTestDatabase();
+    const db = await startMigratedDatabase();
     stops.push(() => db.stop());
-    const sql = postgres(db.postgresUrl, { max: 1, onnotice: () => {} });
-    for (const m of readMigrations(join(__dirname, "..", "..", "migrations"))) await applyMigration(sql, m);
-    await sql.end();
 
     const secrets = {
       apiKey: `API${randomBytes(6).toString("hex")}`,

@@ -1,5 +1,6 @@
 // A recognisable guide signal and the listeners' ear for it. The guide sends
-// a quiet hum with a loud 1 kHz marker every MARKER_EVERY_MS; each listener
+// speech-like noise (syllable-rate envelope, so Opus spends a speech-like
+// bitrate on it) with a loud 1 kHz marker every MARKER_EVERY_MS; each listener
 // finds marker onsets in what it receives. The time from a marker entering
 // the guide's audio track to its onset at a listener is the audio latency;
 // markers a listener never hears are lost. Sender and listeners share this
@@ -37,12 +38,19 @@ export async function publishGuideSignal(room: Room, options: { red?: boolean } 
     const markerFrames = MARKER_MS / FRAME_MS;
     let n = 0;
     let phase = 0;
+    let seed = 0x9e3779b9;
+    const noise = () => {
+      seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
+      return ((seed >>> 0) / 0xffffffff) * 2 - 1;
+    };
     while (running) {
       const inMarker = n % framesPerMarker < markerFrames;
       const data = new Int16Array(SAMPLES);
       for (let i = 0; i < SAMPLES; i++, phase++) {
         const t = phase / SAMPLE_RATE;
-        data[i] = inMarker ? Math.round(16000 * Math.sin(2 * Math.PI * 1000 * t)) : Math.round(600 * Math.sin(2 * Math.PI * 220 * t));
+        // Speech: ~4 syllables a second, RMS well under the marker threshold.
+        const envelope = 0.55 + 0.45 * Math.sin(2 * Math.PI * 4 * t);
+        data[i] = inMarker ? Math.round(16000 * Math.sin(2 * Math.PI * 1000 * t)) : Math.round(2200 * envelope * noise());
       }
       if (n % framesPerMarker === 0) markers.push(performance.now() + source.queuedDuration);
       await source.captureFrame(new AudioFrame(data, SAMPLE_RATE, 1, SAMPLES));
@@ -90,7 +98,7 @@ export function listen(room: Room): ListenerEar {
       if (closed) break;
       frames++;
       const level = rms(frame.data);
-      // Marker ≈ 11,000 RMS, hum ≈ 400: the threshold sits far from both.
+      // Marker ≈ 11,000 RMS, speech ≤ 1,300: the threshold sits far from both.
       if (!loud && level > 4000) {
         const t = performance.now();
         onsets.push(t);
