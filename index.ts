@@ -2,6 +2,7 @@
 // wired together, outputs out. Logic lives in config/, templates/, components/.
 import * as pulumi from "@pulumi/pulumi";
 import { PublicAddresses } from "./components/addresses";
+import { capacityWarning } from "./components/capacityWarning";
 import { LivekitDeployment } from "./components/deployment";
 import { DnsRecords } from "./components/dns";
 import { hostSettings } from "./components/hostPlan";
@@ -13,6 +14,10 @@ import { EDGE_FUNCTIONS, functionSourceHash, supabaseUrl as supabaseUrlOf, token
 import { loadStackConfig } from "./config";
 
 const { settings, secrets } = loadStackConfig();
+
+// Sizing against what the benchmark measured: a warning in every preview.
+const capacity = capacityWarning(settings, `${__dirname}/bench/results/capacity.json`);
+if (capacity) pulumi.log.warn(capacity);
 const labels = { app: "roamcast", stack: settings.stack, role: "livekit" };
 
 const addresses = new PublicAddresses("livekit-ip", {

@@ -95,6 +95,11 @@ export const CONFIG_FIELDS = {
     default: true,
     description: "Allow Opus RED (redundant audio): about twice the bandwidth per listener, far fewer audible gaps on lossy mobile links.",
   },
+  peakConcurrentTours: {
+    type: "integer",
+    default: 20,
+    description: "Most tours expected at once; pulumi preview warns when one server cannot carry them (figures from bench/results).",
+  },
   supabaseProjectRef: {
     type: "string",
     description: "Supabase project reference (the 20 letters in https://<ref>.supabase.co) that holds the tours and the edge functions.",
@@ -138,6 +143,7 @@ export interface StackSettings {
   readonly listenersPerTour: number;
   readonly tourHours: number;
   readonly redundantAudio: boolean;
+  readonly peakConcurrentTours: number;
   readonly supabaseProjectRef: string;
 }
 
@@ -234,6 +240,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
   const listenersPerTour = int("listenersPerTour", 1, 500);
   const tourHours = int("tourHours", 1, 12);
   const redundantAudio = bool("redundantAudio");
+  const peakConcurrentTours = int("peakConcurrentTours", 1, 10_000);
   const supabaseProjectRef = str("supabaseProjectRef", "abcdefghijklmnopqrst");
   if (supabaseProjectRef && !SUPABASE_REF.test(supabaseProjectRef)) {
     problems.push(`${key("supabaseProjectRef")} "${supabaseProjectRef}" is not a Supabase project reference; use the 20 lower-case letters of https://<ref>.supabase.co`);
@@ -276,7 +283,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
   return {
     stack, zoneName, livekitHost, turnHost, acmeEmail, sshPublicKeys, operatorCidrs, production,
     serverType, location, image, livekitImage, caddyImage, redisImage, listenersPerTour, tourHours, redundantAudio,
-    supabaseProjectRef,
+    peakConcurrentTours, supabaseProjectRef,
   };
 }
 

@@ -94,7 +94,7 @@ describe("stack config", () => {
     [{ listenersPerTour: "0" }, 'roamcast:listenersPerTour must be a whole number from 1 to 500, got "0"'],
     [{ tourHours: 2.5 }, "roamcast:tourHours must be a whole number from 1 to 12, got 2.5"],
     [{ redundantAudio: "maybe" }, 'roamcast:redundantAudio must be true or false, got "maybe"'],
-    [{ listenrsPerTour: 30 }, "roamcast:listenrsPerTour is not a known setting; remove it or check its spelling (known: zoneName, livekitHost, turnHost, acmeEmail, sshPublicKeys, operatorCidrs, production, serverType, location, image, livekitImage, caddyImage, redisImage, listenersPerTour, tourHours, redundantAudio, supabaseProjectRef, supabaseDbUrl, supabaseAccessToken, supabaseLegacyJwtSecret)"],
+    [{ listenrsPerTour: 30 }, "roamcast:listenrsPerTour is not a known setting; remove it or check its spelling (known: zoneName, livekitHost, turnHost, acmeEmail, sshPublicKeys, operatorCidrs, production, serverType, location, image, livekitImage, caddyImage, redisImage, listenersPerTour, tourHours, redundantAudio, peakConcurrentTours, supabaseProjectRef, supabaseDbUrl, supabaseAccessToken, supabaseLegacyJwtSecret)"],
     [{ supabaseProjectRef: "my-project" }, 'roamcast:supabaseProjectRef "my-project" is not a Supabase project reference; use the 20 lower-case letters of https://<ref>.supabase.co'],
   ])("refuses %j", (overrides, message) => {
     expect(problemsOf("dev", validRawConfig(overrides))).toEqual([message]);
