@@ -100,9 +100,12 @@ async function main(): Promise<void> {
   const listeners = Number(values.listeners);
   const maxTours = Number(values["max-tours"]);
   const measureMs = Number(values.measure) * 1000;
+  const settleMs = Number(values.settle) * 1000;
+  for (const [name, value] of [["listeners", listeners], ["max-tours", maxTours], ["measure", measureMs], ["settle", settleMs]] as const) {
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive whole number`);
+  }
   const livekitShare = Number(values["livekit-cpu"]);
   if (!(livekitShare > 0 && livekitShare <= 1)) throw new Error("--livekit-cpu must be a share of one core, above 0 and at most 1");
-  const settleMs = Number(values.settle) * 1000;
   const command = `npm run bench:capacity -- ${process.argv.slice(2).join(" ")}`.trim();
 
   // LiveKit gets core 0; this process (the load generator), its client

@@ -26,7 +26,13 @@ export function encodeMigration(m: Migration): string {
 
 export function decodeMigration(encoded: string | undefined): Migration {
   if (!encoded) throw new Error("ROAMCAST_MIGRATION is not set; it carries the migration (base64 JSON) to apply or revert");
-  const m = JSON.parse(Buffer.from(encoded, "base64").toString("utf8")) as Migration;
+  let m: Migration;
+  try {
+    m = JSON.parse(Buffer.from(encoded, "base64").toString("utf8")) as Migration;
+  } catch {
+    throw new Error("ROAMCAST_MIGRATION is not base64 JSON of {version, name, up, down}; it is written by the SupabaseBackend component, not by hand");
+  }
+  if (typeof m !== "object" || m === null) throw new Error("ROAMCAST_MIGRATION must hold an object {version, name, up, down}");
   for (const key of ["version", "name", "up", "down"] as const) {
     if (typeof m[key] !== "string") throw new Error(`ROAMCAST_MIGRATION lacks "${key}"`);
   }

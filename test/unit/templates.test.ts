@@ -135,3 +135,14 @@ describe("rendered host files", () => {
       "Cannot render the LiveKit host files: the TURN host name must differ from the LiveKit host name");
   });
 });
+
+describe("migration transport", () => {
+  it("refuses a ROAMCAST_MIGRATION that is not what the component wrote, naming it", async () => {
+    const { decodeMigration, encodeMigration } = await import("../../components/migrationFiles");
+    const m = { version: "20261125100000", name: "tours", up: "select 1", down: "select 2" };
+    expect(decodeMigration(encodeMigration(m))).toEqual(m);
+    expect(() => decodeMigration("%%%")).toThrow("ROAMCAST_MIGRATION is not base64 JSON of {version, name, up, down}");
+    expect(() => decodeMigration(Buffer.from('{"version":"1"}').toString("base64"))).toThrow('ROAMCAST_MIGRATION lacks "name"');
+    expect(() => decodeMigration(undefined)).toThrow("ROAMCAST_MIGRATION is not set");
+  });
+});
