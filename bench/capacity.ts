@@ -20,7 +20,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type LocalPlatform, startLocalPlatform } from "../test/support/platform";
 import { createTour } from "../test/support/roles";
-import { analyse, type GuideSignal, listen, type ListenerEar, percentile, publishGuideSignal } from "../test/support/tourAudio";
+import { analyse, type GuideSignal, listen, type ListenerEar, nowMs, percentile, publishGuideSignal } from "../scripts/tour/audio";
 import { goTool } from "../test/support/processes";
 import { coreShare, cpuSample, packetCounters, rssMiB } from "./procStats";
 import { type BenchReport, type StepResult, writeReport } from "./report";
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
       const genA = process.cpuUsage();
       const loadA = cpuSample(loadgen.pid());
       const pktA = await packetCounters(metricsUrl);
-      const from = performance.now();
+      const from = nowMs();
       await sleep(measureMs);
       const lkB = cpuSample(livekitPid);
       const genB = process.cpuUsage(genA);
@@ -145,7 +145,7 @@ async function main(): Promise<void> {
         throw new Error(`loadgen: ${crowdReport.silent} listeners received nothing in the last second, ${crowdReport.failed} failed to join`);
       }
       const pktB = await packetCounters(metricsUrl);
-      const to = performance.now() - 600;
+      const to = nowMs() - 600;
       const ears = tours.flatMap((t) => t.probes.map((p) => analyse(t.signal.markers, p.onsets, { from, to })));
       const latencies = ears.flatMap((e) => e.latenciesMs);
       const expected = ears.reduce((s, e) => s + e.expected, 0);

@@ -3,8 +3,9 @@
 // bitrate on it) with a loud 1 kHz marker every MARKER_EVERY_MS; each listener
 // finds marker onsets in what it receives. The time from a marker entering
 // the guide's audio track to its onset at a listener is the audio latency;
-// markers a listener never hears are lost. Sender and listeners share this
-// process's clock.
+// markers a listener never hears are lost. Times are wall-clock milliseconds
+// from nowMs(), so a guide in another process on the same machine can be
+// timed against listeners here.
 import {
   AudioFrame, AudioSource, AudioStream, LocalAudioTrack, type RemoteTrack, type Room, RoomEvent, TrackKind,
   TrackPublishOptions, TrackSource,
@@ -16,8 +17,11 @@ export const MARKER_EVERY_MS = 500;
 const MARKER_MS = 40;
 const SAMPLES = (SAMPLE_RATE * FRAME_MS) / 1000;
 
+/** Wall-clock ms with sub-ms resolution; comparable across processes on one machine. */
+export const nowMs = (): number => performance.timeOrigin + performance.now();
+
 export interface GuideSignal {
-  /** When each marker entered the track (ms, performance.now() clock). */
+  /** When each marker entered the track (nowMs() clock). */
   readonly markers: number[];
   /** Markers sent in a window: the signal's own health, before blaming the listeners. */
   markersBetween(from: number, to: number): number;
@@ -25,7 +29,7 @@ export interface GuideSignal {
 }
 
 /** Publishes the guide's microphone track and feeds it the marker signal in real time. */
-export async function publishGuideSignal(room: Room, options: { red?: boolean } = {}): Promise<GuideSignal> {
+export async function publishGuideSignal(room: Room, options: { red?: boolean; onMarker?: (at: number) => void } = {}): Promise<GuideSignal> {
   // A short queue keeps generation close to real time (a marker's timestamp
   // adds what is still queued), yet rides out a busy event loop.
   const source = new AudioSource(SAMPLE_RATE, 1, 100);
@@ -52,7 +56,11 @@ export async function publishGuideSignal(room: Room, options: { red?: boolean } 
         const envelope = 0.55 + 0.45 * Math.sin(2 * Math.PI * 4 * t);
         data[i] = inMarker ? Math.round(16000 * Math.sin(2 * Math.PI * 1000 * t)) : Math.round(2200 * envelope * noise());
       }
-      if (n % framesPerMarker === 0) markers.push(performance.now() + source.queuedDuration);
+      if (n % framesPerMarker === 0) {
+        const at = nowMs() + source.queuedDuration;
+        markers.push(at);
+        options.onMarker?.(at);
+      }
       await source.captureFrame(new AudioFrame(data, SAMPLE_RATE, 1, SAMPLES));
       n++;
     }
@@ -69,7 +77,7 @@ export async function publishGuideSignal(room: Room, options: { red?: boolean } 
 }
 
 export interface ListenerEar {
-  /** When each marker onset arrived (ms, performance.now() clock). */
+  /** When each marker onset arrived (nowMs() clock). */
   readonly onsets: number[];
   /** Frames received so far. */
   frames(): number;
@@ -85,7 +93,7 @@ const rms = (data: Int16Array) => {
 };
 
 /** Listens to the first audio track the room delivers and records marker onsets. */
-export function listen(room: Room): ListenerEar {
+export function listen(room: Room, onOnset?: (at: number) => void): ListenerEar {
   const onsets: number[] = [];
   let frames = 0;
   let closed = false;
@@ -100,8 +108,9 @@ export function listen(room: Room): ListenerEar {
       const level = rms(frame.data);
       // Marker ≈ 11,000 RMS, speech ≤ 1,300: the threshold sits far from both.
       if (!loud && level > 4000) {
-        const t = performance.now();
+        const t = nowMs();
         onsets.push(t);
+        onOnset?.(t);
         if (onsets.length === 1) resolveFirst(t);
       }
       loud = level > 2000 ? (loud || level > 4000) : false;
@@ -143,8 +152,4 @@ export function analyse(markers: readonly number[], onsets: readonly number[], w
   return { latenciesMs: latencies, expected: expected.length, heard: latencies.length, lossRatio: expected.length ? 1 - latencies.length / expected.length : 0 };
 }
 
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
+export { percentile } from "./stats";

@@ -1,0 +1,101 @@
+// Runs the guide and the probe listeners in a child process (probeProcess.ts)
+// and gives the caller their markers and onsets on the shared nowMs() clock.
+// Tokens go over the IPC channel, never argv.
+import { fork } from "node:child_process";
+import { join } from "node:path";
+
+export type ProbeCommand =
+  | { kind: "guide"; url: string; token: string; red?: boolean }
+  | { kind: "listen"; id: string; url: string; token: string }
+  | { kind: "stop" };
+
+export type ProbeMessage =
+  | { kind: "guiding"; identity: string }
+  | { kind: "listening"; id: string; joinMs: number }
+  | { kind: "marker"; at: number }
+  | { kind: "onset"; id: string; at: number }
+  | { kind: "failed"; command: ProbeCommand["kind"]; id?: string; message: string }
+  | { kind: "stopped" };
+
+export interface ProbePhones {
+  /** When each of the guide's markers entered its track. */
+  readonly markers: readonly number[];
+  /** Markers sent in a window: the signal's own health, before blaming the listeners. */
+  markersBetween(from: number, to: number): number;
+  /** Onsets each probe heard, by listener id. */
+  onsets(id: string): readonly number[];
+  /** Joins the room as the guide and publishes the signal; resolves with the guide's identity. */
+  guide(url: string, token: string, options?: { red?: boolean }): Promise<string>;
+  /** Joins as a listener that times the markers; resolves with its join time in ms. */
+  listen(id: string, url: string, token: string): Promise<number>;
+  /** Resolves once the probe has heard a marker. */
+  firstOnset(id: string, timeoutMs: number): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export function startProbePhones(options: { timeoutMs?: number } = {}): ProbePhones {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const child = fork(join(__dirname, "probeProcess.ts"), [], {
+    cwd: join(__dirname, "..", ".."),
+    execArgv: ["--import", "tsx"],
+    env: { ...process.env, NODE_ENV: "production" },
+    stdio: ["ignore", "ignore", "inherit", "ipc"],
+  });
+  const markers: number[] = [];
+  const onsets = new Map<string, number[]>();
+  const waiters = new Set<(message: ProbeMessage) => void>();
+  let exitCode: number | null | undefined;
+  const exited = new Promise<void>((resolve) => child.once("exit", (code) => { exitCode = code; resolve(); }));
+  child.on("message", (message: ProbeMessage) => {
+    if (message.kind === "marker") markers.push(message.at);
+    else if (message.kind === "onset") onsets.get(message.id)?.push(message.at);
+    for (const waiter of waiters) waiter(message);
+  });
+
+  /** Waits for the first message `pick` accepts; a failure of the same command, the process's exit or the timeout rejects. */
+  const expect = <T>(what: string, command: ProbeCommand["kind"], id: string | undefined, pick: (m: ProbeMessage) => T | undefined, ms = timeoutMs) =>
+    new Promise<T>((resolve, reject) => {
+      const done = () => { clearTimeout(timer); waiters.delete(waiter); };
+      const timer = setTimeout(() => { done(); reject(new Error(`${what}: nothing within ${ms} ms`)); }, ms);
+      const waiter = (m: ProbeMessage) => {
+        const value = pick(m);
+        if (value !== undefined) { done(); resolve(value); }
+        else if (m.kind === "failed" && m.command === command && m.id === id) { done(); reject(new Error(`${what}: ${m.message}`)); }
+      };
+      waiters.add(waiter);
+      void exited.then(() => { done(); reject(new Error(`${what}: the probe process exited (code ${exitCode})`)); });
+    });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    markers,
+    markersBetween: (from, to) => markers.filter((m) => m >= from && m <= to).length,
+    onsets: (id) => onsets.get(id) ?? [],
+    guide(url, token, guideOptions = {}) {
+      const reply = expect("the guide", "guide", undefined, (m) => (m.kind === "guiding" ? m.identity : undefined));
+      child.send({ kind: "guide", url, token, red: guideOptions.red } satisfies ProbeCommand);
+      return reply;
+    },
+    listen(id, url, token) {
+      onsets.set(id, []);
+      const reply = expect(`probe ${id}`, "listen", id, (m) => (m.kind === "listening" && m.id === id ? m.joinMs : undefined));
+      child.send({ kind: "listen", id, url, token } satisfies ProbeCommand);
+      return reply;
+    },
+    firstOnset(id, ms) {
+      const heard = onsets.get(id)?.[0];
+      if (heard !== undefined) return Promise.resolve(heard);
+      return expect(`probe ${id} hearing the guide`, "listen", id, (m) => (m.kind === "onset" && m.id === id ? m.at : undefined), ms);
+    },
+    stop() {
+      stopping ??= (async () => {
+        if (exitCode !== undefined) return;
+        child.send({ kind: "stop" } satisfies ProbeCommand);
+        const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        await exited;
+        clearTimeout(killer);
+      })();
+      return stopping;
+    },
+  };
+}
