@@ -1,0 +1,74 @@
+// npm run smoke -- --stack <name> [--listeners 3] [--measure 10] [--max-latency-ms 200] [--max-loss 0.02]
+//                   [--outputs outputs.json] [--json report.json]
+// A guide and a few listeners on a deployed stack, through the app's own
+// doors; prints a pass/fail report with join time, audio latency and loss,
+// and exits non-zero unless every check passed. Smoke users come from the
+// environment (README: Smoke test).
+import "./tour/quietLogs";
+import { dispose } from "@livekit/rtc-node";
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { runSmoke } from "./smoke/flow";
+import { parseSmokeTarget, readSmokeUsers, SmokeInputError } from "./smoke/inputs";
+import { DEFAULT_THRESHOLDS, formatSmokeReport, smokePassed } from "./smoke/report";
+
+function stackOutputs(stack: string, file: string | undefined): Record<string, unknown> {
+  if (file) return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+  try {
+    const json = execFileSync("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack], {
+      cwd: resolve(__dirname, ".."), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"],
+    });
+    return JSON.parse(json) as Record<string, unknown>;
+  } catch (error) {
+    const detail = (error as { stderr?: string; code?: string }).code === "ENOENT"
+      ? "the Pulumi CLI is not on PATH"
+      : String((error as { stderr?: string }).stderr ?? error).trim();
+    throw new SmokeInputError([`cannot read the outputs of stack ${stack} (${detail}): log in to the stack's backend, or pass --outputs FILE written by \`pulumi stack output --json --show-secrets\``]);
+  }
+}
+
+function positive(name: string, raw: string, integer = false): number {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new SmokeInputError([`--${name} must be a positive ${integer ? "whole number" : "number"}, not ${JSON.stringify(raw)}`]);
+  }
+  return value;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      stack: { type: "string" },
+      outputs: { type: "string" },
+      listeners: { type: "string", default: "3" },
+      measure: { type: "string", default: "10" },
+      "max-latency-ms": { type: "string", default: String(DEFAULT_THRESHOLDS.maxLatencyP95Ms) },
+      "max-loss": { type: "string", default: String(DEFAULT_THRESHOLDS.maxLoss) },
+      "allow-insecure": { type: "boolean", default: false },
+      json: { type: "string" },
+    },
+  });
+  if (!values.stack) throw new SmokeInputError(["--stack is required: the stack to test, e.g. --stack dev"]);
+  const listeners = positive("listeners", values.listeners, true);
+  const measureMs = positive("measure", values.measure) * 1000;
+  const thresholds = { maxLatencyP95Ms: positive("max-latency-ms", values["max-latency-ms"]), maxLoss: positive("max-loss", values["max-loss"]) };
+  const target = parseSmokeTarget(stackOutputs(values.stack, values.outputs), { allowInsecure: values["allow-insecure"] });
+  const users = readSmokeUsers(process.env);
+  if (users.listenerEmails.length < listeners) {
+    throw new SmokeInputError([`--listeners ${listeners} needs as many e-mails in ROAMCAST_SMOKE_LISTENER_EMAILS (it has ${users.listenerEmails.length})`]);
+  }
+  const result = await runSmoke(target, users, { listeners, measureMs, thresholds, log: (line) => console.error(line) });
+  console.log(formatSmokeReport(values.stack, result.checks, result.figures));
+  if (values.json) writeFileSync(values.json, `${JSON.stringify({ stack: values.stack, passed: smokePassed(result.checks), ...result }, null, 2)}\n`);
+  return smokePassed(result.checks) ? 0 : 1;
+}
+
+main()
+  .then(async (code) => { await dispose(); process.exit(code); })
+  .catch(async (error: unknown) => {
+    console.error(error instanceof SmokeInputError ? error.message : error);
+    await dispose().catch(() => {});
+    process.exit(2);
+  });
