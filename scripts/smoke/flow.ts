@@ -31,8 +31,16 @@ export interface SmokeResult {
 class StepFailed extends Error {}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const within = <T>(ms: number, what: string, p: Promise<T>) =>
-  Promise.race([p, sleep(ms).then(() => { throw new Error(`${what}: nothing within ${ms / 1000} s`); })]);
+/** p, or a rejection naming `what` after ms; the timer never outlives the answer. */
+async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms / 1000} s`)), ms); });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 interface TokenAnswer { status: number; body: any }
 

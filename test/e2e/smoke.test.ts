@@ -67,8 +67,11 @@ describe("npm run smoke against a stack (the local platform)", () => {
   }, 180_000);
 
   afterAll(async () => {
-    await gateway?.stop();
-    await platform?.stop();
+    try {
+      await gateway?.stop();
+    } finally {
+      await platform?.stop();
+    }
   });
 
   it("passes on a working stack and reports join time, latency and loss", async () => {

@@ -70,10 +70,13 @@ describe(`a tour with a guide and ${LISTENERS} listeners`, () => {
   }, 180_000);
 
   afterAll(async () => {
-    await phones?.stop().catch(() => {});
-    for (const l of listeners) await l.room.disconnect().catch(() => {});
-    await dispose();
-    await platform?.stop();
+    try {
+      await phones?.stop().catch(() => {});
+      for (const l of listeners) await l.room.disconnect().catch(() => {});
+      await dispose();
+    } finally {
+      await platform?.stop();
+    }
     if (Object.keys(report).length) console.log(`\ne2e tour report\n${Object.entries(report).map(([k, v]) => `  ${k}: ${v}`).join("\n")}\n`);
   });
 

@@ -59,8 +59,26 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+/**
+ * Servers still running from this process. If a test worker ends without its
+ * afterAll (a hook that threw, a timeout, the runner's SIGTERM), they must not
+ * outlive it: a stray livekit-server holds the fixed RTC port and fails the
+ * next run.
+ */
+const alive = new Set<ChildProcess>();
+let reaperInstalled = false;
+function reapOnExit() {
+  if (reaperInstalled) return;
+  reaperInstalled = true;
+  process.once("exit", () => { for (const child of alive) child.kill("SIGKILL"); });
+  process.once("SIGTERM", () => process.exit(143));
+}
+
 export function start(cmd: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Running {
   const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+  reapOnExit();
+  alive.add(child);
+  child.once("exit", () => alive.delete(child));
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));

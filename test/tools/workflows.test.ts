@@ -36,4 +36,17 @@ describe("GitHub Actions workflows", () => {
     expect(deploy.jobs.prod.environment).toBe("production");
     expect(deploy.jobs.prod.needs).toBe("dev");
   });
+
+  it("smoke-tests each stack right after its up, so prod waits for a passing dev", () => {
+    const deploy = parse(readFileSync(join(dir, "deploy.yml"), "utf8"));
+    for (const stack of ["dev", "prod"]) {
+      const steps: any[] = deploy.jobs[stack].steps;
+      const up = steps.findIndex((s) => String(s.uses).startsWith("pulumi/actions@"));
+      const smoke = steps.findIndex((s) => String(s.run).startsWith(`npm run smoke -- --stack ${stack}`));
+      expect(smoke).toBe(up + 1);
+      // The password is a secret; nothing of the smoke users is written into the workflow.
+      expect(steps[smoke].env.ROAMCAST_SMOKE_PASSWORD).toBe("${{ secrets.ROAMCAST_SMOKE_PASSWORD }}");
+      expect(Object.values(steps[smoke].env).every((v) => /^\$\{\{ (vars|secrets)\.[A-Z_]+ \}\}$/.test(String(v)))).toBe(true);
+    }
+  });
 });
