@@ -18,9 +18,7 @@ export async function asActor<T>(sql: postgres.Sql, actor: Actor, fn: (tx: postg
   const rollback = new Error("rollback");
   let result: T | undefined;
   try {
-    await sql.begin(async (tx) => {
-      await tx`select set_config('request.jwt.claims', ${JSON.stringify(claimsOf(actor))}, true)`;
-      await tx.unsafe(`set local role ${actor.kind === "user" ? "authenticated" : actor.kind}`);
+    await asClaims(sql, claimsOf(actor), async (tx) => {
       result = await fn(tx);
       throw rollback;
     });
@@ -32,9 +30,15 @@ export async function asActor<T>(sql: postgres.Sql, actor: Actor, fn: (tx: postg
 
 /** Same, but commits: for calls whose effects the test then inspects. */
 export async function asActorCommitted<T>(sql: postgres.Sql, actor: Actor, fn: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
+  return asClaims(sql, claimsOf(actor), fn);
+}
+
+/** Runs fn under a verified JWT's claims, committing, as PostgREST serves a request. */
+export async function asClaims<T>(sql: postgres.Sql, claims: Record<string, unknown>, fn: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
+  const role = claims.role === "authenticated" || claims.role === "service_role" ? claims.role : "anon";
   return sql.begin(async (tx) => {
-    await tx`select set_config('request.jwt.claims', ${JSON.stringify(claimsOf(actor))}, true)`;
-    await tx.unsafe(`set local role ${actor.kind === "user" ? "authenticated" : actor.kind}`);
+    await tx`select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`;
+    await tx.unsafe(`set local role ${role}`);
     return fn(tx);
   }) as Promise<T>;
 }

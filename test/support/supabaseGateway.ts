@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import type postgres from "postgres";
 import type { ProjectKeys } from "./edgeFunctions";
+import { asClaims } from "./roles";
 
 export interface SupabaseGateway {
   readonly url: string;
@@ -84,11 +85,8 @@ export async function startSupabaseGateway(opts: {
       return reply(res, 400, { code: "STANDIN", message: "the stand-in gateway supports only select=cols and col=eq.value" });
     }
     const where = filters.map(([k], i) => `${k} = $${i + 1}`).join(" and ");
-    const rows = await opts.admin.begin(async (tx) => {
-      await tx`select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`;
-      await tx.unsafe(`set local role ${claims.role === "authenticated" ? "authenticated" : "anon"}`);
-      return tx.unsafe(`select ${columns.join(", ")} from public.${table}${where ? ` where ${where}` : ""}`, filters.map(([, v]) => v.slice(3)));
-    });
+    const rows = await asClaims(opts.admin, claims, (tx) =>
+      tx.unsafe(`select ${columns.join(", ")} from public.${table}${where ? ` where ${where}` : ""}`, filters.map(([, v]) => v.slice(3))));
     reply(res, 200, rows);
   };
 
