@@ -3,12 +3,13 @@
 // supabase-js, and the stand-in gateway for the Supabase doors that cannot
 // run here (see support/supabaseGateway.ts).
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalPlatform, startLocalPlatform } from "../support/platform";
 import { createTour, type TourFixture } from "../support/roles";
 import { startSupabaseGateway, type SupabaseGateway } from "../support/supabaseGateway";
-import { writeTemp } from "../support/temp";
+import { tempDir, writeTemp } from "../support/temp";
 
 const root = join(__dirname, "..", "..");
 const PASSWORD = "smoke-password-1";
@@ -75,7 +76,8 @@ describe("npm run smoke against a stack (the local platform)", () => {
   });
 
   it("passes on a working stack and reports join time, latency and loss", async () => {
-    const run = await runSmokeCli(["--stack", "local", "--outputs", outputsFile, "--allow-insecure", "--measure", "6"], usersEnv(smokeTour));
+    const jsonReport = join(tempDir(), "smoke.json");
+    const run = await runSmokeCli(["--stack", "local", "--outputs", outputsFile, "--allow-insecure", "--measure", "6", "--json", jsonReport], usersEnv(smokeTour));
     console.log(run.stdout);
     expect(run.stdout, run.stderr).toContain("SMOKE PASSED");
     expect(run.code).toBe(0);
@@ -96,7 +98,13 @@ describe("npm run smoke against a stack (the local platform)", () => {
     // Went through the app's doors, and never printed a secret.
     expect(gateway.seen).toContain("POST /auth/v1/token");
     expect(gateway.seen).toContain("POST /functions/v1/livekit-token");
-    for (const secret of [PASSWORD, platform.model.secrets.apiSecret]) expect(run.stdout + run.stderr).not.toContain(secret);
+    const saved = readFileSync(jsonReport, "utf8");
+    for (const secret of [PASSWORD, platform.model.secrets.apiSecret]) expect(run.stdout + run.stderr + saved).not.toContain(secret);
+    // The JSON report (kept by CI as an artifact) says the same.
+    const report = JSON.parse(saved);
+    expect(report).toMatchObject({ stack: "local", passed: true, figures: { listeners: 3, markersExpected: expect.any(Number) } });
+    expect(report.checks).toHaveLength(12);
+    expect(report.figures.latencyMs.length).toBe(report.figures.markersHeard);
     // The database agrees: the smoke room is finished.
     const rooms = await platform.admin`select status from public.livekit_rooms where tour_id = ${smokeTour.tourId}`;
     expect(rooms.map((r) => r.status)).toEqual(["finished"]);
