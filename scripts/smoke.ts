@@ -15,7 +15,16 @@ import { parseSmokeTarget, readSmokeUsers, SmokeInputError } from "./smoke/input
 import { DEFAULT_THRESHOLDS, formatSmokeReport, smokePassed } from "./smoke/report";
 
 function stackOutputs(stack: string, file: string | undefined): Record<string, unknown> {
-  if (file) return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, "utf8"));
+    } catch (error) {
+      throw new SmokeInputError([`--outputs ${file} cannot be read as JSON (${error instanceof Error ? error.message : String(error)}): write it with \`pulumi stack output --json --show-secrets > ${file}\``]);
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new SmokeInputError([`--outputs ${file} must hold a JSON object of stack outputs`]);
+    return parsed as Record<string, unknown>;
+  }
   try {
     const json = execFileSync("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack], {
       cwd: resolve(__dirname, ".."), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"],

@@ -1,6 +1,9 @@
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { livekitHttpUrl, parseSmokeTarget, readSmokeUsers, SmokeInputError } from "../../scripts/smoke/inputs";
+import { writeTemp } from "../support/temp";
 import { audioChecks, DEFAULT_THRESHOLDS, formatSmokeReport, lossOf, smokePassed, type SmokeFigures } from "../../scripts/smoke/report";
 
 const outputs = { livekitUrl: "wss://live.example.com", supabaseUrl: "https://abc.supabase.co", apiKey: "APIabc", apiSecret: "s".repeat(40) };
@@ -134,5 +137,35 @@ describe("smoke verdict and report", () => {
       "",
       "SMOKE PASSED",
     ].join("\n"));
+  });
+});
+
+describe("npm run smoke, before it connects anywhere", () => {
+  const root = join(__dirname, "..", "..");
+  const smoke = (args: string[], extraEnv: Record<string, string> = {}) =>
+    spawnSync(process.execPath, ["--import", "tsx", "scripts/smoke.ts", ...args], {
+      cwd: root, encoding: "utf8", timeout: 30_000, env: { PATH: process.env.PATH ?? "", ...extraEnv },
+    });
+
+  it("exits 2 naming an unreadable outputs file", () => {
+    const run = smoke(["--stack", "dev", "--outputs", "/nonexistent/outputs.json"]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("--outputs /nonexistent/outputs.json cannot be read as JSON (ENOENT");
+    expect(run.stderr).toContain("pulumi stack output --json --show-secrets > /nonexistent/outputs.json");
+  });
+
+  it("exits 2 listing every missing smoke variable, and no password", () => {
+    const outputsFile = writeTemp("outputs.json", JSON.stringify(outputs));
+    const run = smoke(["--stack", "dev", "--outputs", outputsFile], { ROAMCAST_SMOKE_TOUR_ID: "not-a-uuid" });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("SUPABASE_ANON_KEY is not set");
+    expect(run.stderr).toContain('ROAMCAST_SMOKE_TOUR_ID must be a tour\'s uuid, not "not-a-uuid"');
+    expect(run.stderr).toContain("ROAMCAST_SMOKE_PASSWORD is not set");
+  });
+
+  it("exits 2 on a nonsensical option", () => {
+    const run = smoke(["--stack", "dev", "--listeners", "0"]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('--listeners must be a positive whole number, not "0"');
   });
 });
