@@ -72,7 +72,7 @@ export const CONFIG_FIELDS = {
   },
   caddyImage: {
     type: "string",
-    default: "livekit/caddyl4:2.10.2",
+    default: "livekit/caddyl4:v2.11.4",
     description: "Caddy image with the layer4 and yaml-adapter modules, pinned by tag (and optionally digest).",
   },
   redisImage: {
@@ -235,7 +235,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
   const location = str("location", "nbg1");
   const image = str("image", "ubuntu-24.04");
   const livekitImage = str("livekitImage", "livekit/livekit-server:v1.13.5");
-  const caddyImage = str("caddyImage", "livekit/caddyl4:2.10.2");
+  const caddyImage = str("caddyImage", "livekit/caddyl4:v2.11.4");
   const redisImage = str("redisImage", "redis:7.4.2-alpine");
   const listenersPerTour = int("listenersPerTour", 1, 500);
   const tourHours = int("tourHours", 1, 12);

@@ -44,7 +44,7 @@ export function testModel(overrides: Partial<HostModel> = {}): HostModel {
     acmeEmail: "ops@roamcast.app",
     publicIpv4: "198.51.100.20",
     publicIpv6: "2001:db8:1::1",
-    images: { livekit: "livekit/livekit-server:v1.13.5", caddy: "livekit/caddyl4:2.10.2", redis: "redis:7.4.2-alpine" },
+    images: { livekit: "livekit/livekit-server:v1.13.5", caddy: "livekit/caddyl4:v2.11.4", redis: "redis:7.4.2-alpine" },
     room: roomPolicy(30),
     redundantAudio: true,
     secrets: TEST_SECRETS,
