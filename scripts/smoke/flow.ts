@@ -103,7 +103,11 @@ export async function runSmoke(target: SmokeTarget, users: SmokeUsers, options: 
     const emails = users.listenerEmails.slice(0, options.listeners);
     figures.listeners = emails.length;
     const signedIn = await step("the guide and listeners sign in with supabase-js", async () => {
-      const [guide, ...listeners] = await Promise.all([users.guideEmail, ...emails].map(signIn));
+      // Every user is tried, so one run names every account that needs fixing.
+      const results = await Promise.allSettled([users.guideEmail, ...emails].map(signIn));
+      const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : []));
+      if (failures.length) throw new Error(failures.join("; "));
+      const [guide, ...listeners] = results.map((r) => (r as PromiseFulfilledResult<SupabaseClient>).value);
       return { value: { guide: guide!, listeners }, detail: `${1 + listeners.length} users` };
     });
     const { guide, listeners } = signedIn!;

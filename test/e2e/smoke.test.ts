@@ -113,7 +113,9 @@ describe("npm run smoke against a stack (the local platform)", () => {
   it("fails, exit code 1, when a user cannot sign in — and says who", async () => {
     const run = await runSmokeCli(["--stack", "local", "--outputs", outputsFile, "--allow-insecure"], usersEnv(smokeTour, { ROAMCAST_SMOKE_PASSWORD: "wrong-password" }));
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain(`FAIL  the guide and listeners sign in with supabase-js — ${emailOf.get(smokeTour.guide)}: Invalid login credentials`);
+    // Every account that failed is named, the guide first, in one run.
+    const named = [smokeTour.guide, ...smokeTour.listeners].map((id) => `${emailOf.get(id)}: Invalid login credentials`).join("; ");
+    expect(run.stdout).toContain(`FAIL  the guide and listeners sign in with supabase-js — ${named}`);
     expect(run.stdout).toContain("SMOKE FAILED (1 of 1 checks failed)");
   });
 
