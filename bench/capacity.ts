@@ -11,7 +11,7 @@
 // core runs out.
 //
 //   npm run bench:capacity -- [--livekit-cpu 0.25] [--listeners 30] [--max-tours 12] [--measure 10] [--out bench/results]
-import { dispose, Room } from "@livekit/rtc-node";
+import { Room } from "@livekit/rtc-node";
 import { execFileSync, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { mkdirSync, rmdirSync, writeFileSync } from "node:fs";
@@ -22,6 +22,7 @@ import { type LocalPlatform, startLocalPlatform } from "../test/support/platform
 import { createTour } from "../test/support/roles";
 import { analyse, type GuideSignal, listen, type ListenerEar, nowMs, percentile, publishGuideSignal } from "../scripts/tour/audio";
 import { goTool } from "../test/support/processes";
+import { disposeClients, leaveRooms } from "../scripts/tour/rooms";
 import { coreShare, cpuSample, packetCounters, rssMiB } from "./procStats";
 import { type BenchReport, type StepResult, writeReport } from "./report";
 
@@ -183,11 +184,9 @@ async function main(): Promise<void> {
   } finally {
     await loadgen.stop();
     quota.release();
-    for (const t of tours) {
-      await t.signal.stop().catch(() => {});
-      for (const r of [t.guide, ...t.listeners]) await r.disconnect().catch(() => {});
-    }
-    await dispose();
+    for (const t of tours) await t.signal.stop().catch(() => {});
+    await leaveRooms(tours.flatMap((t) => [t.guide, ...t.listeners]));
+    await disposeClients();
     await platform.stop();
     quota.remove();
   }

@@ -11,6 +11,7 @@ import { RoomServiceClient } from "livekit-server-sdk";
 import type { SmokeTarget, SmokeUsers } from "./inputs";
 import { livekitHttpUrl } from "./inputs";
 import { audioChecks, type SmokeCheck, type SmokeFigures, type SmokeThresholds } from "./report";
+import { leaveRooms } from "../tour/rooms";
 import { analyse, type GuideSignal, listen, type ListenerEar, nowMs, publishGuideSignal } from "../tour/audio";
 
 export interface SmokeOptions {
@@ -224,7 +225,7 @@ export async function runSmoke(target: SmokeTarget, users: SmokeUsers, options: 
     if (!(error instanceof StepFailed)) checks.push({ name: "the smoke run", ok: false, detail: error instanceof Error ? error.message : String(error) });
   } finally {
     await signal?.stop().catch(() => {});
-    for (const room of rooms) await room.disconnect().catch(() => {});
+    await leaveRooms(rooms);
   }
   return { checks, figures: measured || figures.joinMs.length ? figures : undefined };
 }

@@ -3,9 +3,10 @@
 // their own, so the crowd of other listeners in the parent process cannot
 // delay a marker or an onset (with all of them in one loop, a 2-core machine
 // starved the guide and late-stamped the onsets).
-import { dispose, Room } from "@livekit/rtc-node";
+import { Room } from "@livekit/rtc-node";
 import { type GuideSignal, listen, publishGuideSignal } from "./audio";
 import type { ProbeCommand, ProbeMessage } from "./probes";
+import { disposeClients, leaveRooms } from "./rooms";
 
 const send = (message: ProbeMessage) => process.send?.(message);
 const rooms: Room[] = [];
@@ -33,8 +34,8 @@ async function handle(command: ProbeCommand): Promise<void> {
     }
     case "stop": {
       await signal?.stop().catch(() => {});
-      for (const room of rooms) await room.disconnect().catch(() => {});
-      await dispose();
+      await leaveRooms(rooms);
+      await disposeClients();
       send({ kind: "stopped" });
       process.disconnect?.();
       process.exit(0);
