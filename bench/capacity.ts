@@ -23,6 +23,7 @@ import { createTour } from "../test/support/roles";
 import { analyse, type GuideSignal, listen, type ListenerEar, nowMs, percentile, publishGuideSignal } from "../scripts/tour/audio";
 import { goTool } from "../test/support/processes";
 import { disposeClients, leaveRooms } from "../scripts/tour/rooms";
+import { sleep, withTimeout } from "../scripts/tour/time";
 import { coreShare, cpuSample, packetCounters, rssMiB } from "./procStats";
 import { type BenchReport, type StepResult, writeReport } from "./report";
 
@@ -73,11 +74,10 @@ async function addTour(platform: LocalPlatform, loadgen: Loadgen, listeners: num
     return room;
   }));
   const probes = rooms.map((room) => listen(room));
-  await Promise.all(probes.map((p) => Promise.race([p.firstMarker(), sleep(30_000).then(() => { throw new Error("a probe heard nothing in 30 s"); })])));
+  await Promise.all(probes.map((p) => withTimeout(30_000, "a probe hearing the guide", p.firstMarker())));
   return { guide, signal, listeners: rooms, probes, joinMs };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitUntil(ok: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -6,8 +6,8 @@
 // environment (README: Smoke test).
 import "./tour/quietLogs";
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { accessSync, constants, readFileSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runSmoke } from "./smoke/flow";
 import { disposeClients } from "./tour/rooms";
@@ -62,7 +62,17 @@ async function main(): Promise<number> {
   if (!values.stack) throw new SmokeInputError(["--stack is required: the stack to test, e.g. --stack dev"]);
   const listeners = positive("listeners", values.listeners, true);
   const measureMs = positive("measure", values.measure) * 1000;
-  const thresholds = { maxLatencyP95Ms: positive("max-latency-ms", values["max-latency-ms"]), maxLoss: positive("max-loss", values["max-loss"]) };
+  const maxLoss = positive("max-loss", values["max-loss"]);
+  if (maxLoss >= 1) throw new SmokeInputError([`--max-loss is a share of markers, below 1 (0.02 is 2 %), not ${values["max-loss"]}`]);
+  const thresholds = { maxLatencyP95Ms: positive("max-latency-ms", values["max-latency-ms"]), maxLoss };
+  if (values.json) {
+    // Found out now, not after a run whose report then has nowhere to go.
+    try {
+      accessSync(dirname(resolve(values.json)), constants.W_OK);
+    } catch {
+      throw new SmokeInputError([`--json ${values.json}: its folder does not exist or is not writable; name a file in a writable folder`]);
+    }
+  }
   const target = parseSmokeTarget(stackOutputs(values.stack, values.outputs), { allowInsecure: values["allow-insecure"] });
   const users = readSmokeUsers(process.env);
   if (users.listenerEmails.length < listeners) {

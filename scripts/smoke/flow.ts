@@ -12,6 +12,7 @@ import type { SmokeTarget, SmokeUsers } from "./inputs";
 import { livekitHttpUrl } from "./inputs";
 import { audioChecks, type SmokeCheck, type SmokeFigures, type SmokeThresholds } from "./report";
 import { leaveRooms } from "../tour/rooms";
+import { sleep, withTimeout } from "../tour/time";
 import { analyse, type GuideSignal, listen, type ListenerEar, nowMs, publishGuideSignal } from "../tour/audio";
 
 export interface SmokeOptions {
@@ -30,18 +31,6 @@ export interface SmokeResult {
 
 /** A failed step that the rest of the run depends on. */
 class StepFailed extends Error {}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** p, or a rejection naming `what` after ms; the timer never outlives the answer. */
-async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms / 1000} s`)), ms); });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 interface TokenAnswer { status: number; body: any }
 
@@ -160,7 +149,7 @@ export async function runSmoke(target: SmokeTarget, users: SmokeUsers, options: 
     });
 
     await step("every listener hears the guide", async () => {
-      await Promise.all(ears!.map((l) => within(waitMs, `${l.email} hearing the guide`, l.ear.firstMarker())));
+      await Promise.all(ears!.map((l) => withTimeout(waitMs, `${l.email} hearing the guide`, l.ear.firstMarker())));
       return { value: undefined, detail: "" };
     });
 
@@ -181,7 +170,7 @@ export async function runSmoke(target: SmokeTarget, users: SmokeUsers, options: 
       const source = new AudioSource(48_000, 1);
       const track = LocalAudioTrack.createAudioTrack("smoke-not-allowed", source);
       try {
-        const published = await within(15_000, "the publish attempt", ears![0]!.room.localParticipant!.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE })).then(() => true, () => false));
+        const published = await withTimeout(15_000, "the publish attempt", ears![0]!.room.localParticipant!.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE })).then(() => true, () => false));
         if (published) throw new Error("the listener's track was published");
       } finally {
         await source.close();
@@ -198,9 +187,9 @@ export async function runSmoke(target: SmokeTarget, users: SmokeUsers, options: 
       const room = await connect(t.url, t.token, true);
       figures.rejoinMs = t.ms + (performance.now() - t1);
       const ear: ListenerEar = listen(room);
-      const reason = await within(15_000, "the stale connection being dropped", kicked);
+      const reason = await withTimeout(15_000, "the stale connection being dropped", kicked);
       if (reason !== DisconnectReason.DUPLICATE_IDENTITY) throw new Error(`the old connection ended with reason ${reason}, not DUPLICATE_IDENTITY`);
-      await within(waitMs, "the rejoined listener hearing the guide", ear.firstMarker());
+      await withTimeout(waitMs, "the rejoined listener hearing the guide", ear.firstMarker());
       return { value: undefined, detail: `${figures.rejoinMs.toFixed(0)} ms` };
     }, false);
 

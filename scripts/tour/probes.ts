@@ -63,7 +63,7 @@ export function startProbePhones(options: { timeoutMs?: number } = {}): ProbePho
   });
 
   /** Waits for the first message `pick` accepts; a failure of the same command, the process's exit or the timeout rejects. */
-  const expect = <T>(what: string, command: ProbeCommand["kind"], id: string | undefined, pick: (m: ProbeMessage) => T | undefined, ms = timeoutMs) =>
+  const awaitMessage = <T>(what: string, command: ProbeCommand["kind"], id: string | undefined, pick: (m: ProbeMessage) => T | undefined, ms = timeoutMs) =>
     new Promise<T>((resolve, reject) => {
       const done = () => { clearTimeout(timer); waiters.delete(waiter); };
       const timer = setTimeout(() => { done(); reject(new Error(`${what}: nothing within ${ms} ms`)); }, ms);
@@ -82,20 +82,20 @@ export function startProbePhones(options: { timeoutMs?: number } = {}): ProbePho
     markersBetween: (from, to) => markers.filter((m) => m >= from && m <= to).length,
     onsets: (id) => onsets.get(id) ?? [],
     guide(url, token, guideOptions = {}) {
-      const reply = expect("the guide", "guide", undefined, (m) => (m.kind === "guiding" ? m.identity : undefined));
+      const reply = awaitMessage("the guide", "guide", undefined, (m) => (m.kind === "guiding" ? m.identity : undefined));
       child.send({ kind: "guide", url, token, red: guideOptions.red } satisfies ProbeCommand);
       return reply;
     },
     listen(id, url, token) {
       onsets.set(id, []);
-      const reply = expect(`probe ${id}`, "listen", id, (m) => (m.kind === "listening" && m.id === id ? m.joinMs : undefined));
+      const reply = awaitMessage(`probe ${id}`, "listen", id, (m) => (m.kind === "listening" && m.id === id ? m.joinMs : undefined));
       child.send({ kind: "listen", id, url, token } satisfies ProbeCommand);
       return reply;
     },
     firstOnset(id, ms) {
       const heard = onsets.get(id)?.[0];
       if (heard !== undefined) return Promise.resolve(heard);
-      return expect(`probe ${id} hearing the guide`, "listen", id, (m) => (m.kind === "onset" && m.id === id ? m.at : undefined), ms);
+      return awaitMessage(`probe ${id} hearing the guide`, "listen", id, (m) => (m.kind === "onset" && m.id === id ? m.at : undefined), ms);
     },
     stop() {
       stopping ??= (async () => {

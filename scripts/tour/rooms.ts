@@ -4,24 +4,15 @@
 // teardown hung this way for minutes. Rooms are left in parallel, each given
 // a bounded time; what does not answer is reported, not waited for.
 import { dispose, type Room } from "@livekit/rtc-node";
-
-const within = async (ms: number, p: Promise<unknown>): Promise<boolean> => {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
-  try {
-    return await Promise.race([p.then(() => true, () => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-};
+import { settlesWithin } from "./time";
 
 /** Disconnects every room still connected; resolves with how many did not answer within ms. */
 export async function leaveRooms(rooms: readonly Room[], ms = 5_000): Promise<number> {
-  const answered = await Promise.all(rooms.filter((r) => r.isConnected).map((r) => within(ms, r.disconnect())));
+  const answered = await Promise.all(rooms.filter((r) => r.isConnected).map((r) => settlesWithin(ms, r.disconnect())));
   return answered.filter((ok) => !ok).length;
 }
 
 /** Releases the native client library; false if it did not finish within ms. */
 export function disposeClients(ms = 10_000): Promise<boolean> {
-  return within(ms, dispose());
+  return settlesWithin(ms, dispose());
 }

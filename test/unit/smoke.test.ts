@@ -169,3 +169,23 @@ describe("npm run smoke, before it connects anywhere", () => {
     expect(run.stderr).toContain('--listeners must be a positive whole number, not "0"');
   });
 });
+
+describe("npm run smoke, options that cannot make sense", () => {
+  const root = join(__dirname, "..", "..");
+  const smoke = (args: string[]) =>
+    spawnSync(process.execPath, ["--import", "tsx", "scripts/smoke.ts", "--stack", "dev", ...args], {
+      cwd: root, encoding: "utf8", timeout: 30_000, env: { PATH: process.env.PATH ?? "" },
+    });
+
+  it("refuses a loss threshold of a whole marker stream or more", () => {
+    const run = smoke(["--max-loss", "2"]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("--max-loss is a share of markers, below 1 (0.02 is 2 %), not 2");
+  });
+
+  it("refuses a --json file it could not write, before connecting anywhere", () => {
+    const run = smoke(["--json", "/nonexistent-folder/smoke.json"]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("--json /nonexistent-folder/smoke.json: its folder does not exist or is not writable");
+  });
+});
