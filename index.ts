@@ -1,22 +1,26 @@
-// Composition root of the Roamcast platform stack: config in, components
-// wired together, outputs out. Logic lives in config/, templates/, components/.
+// Composition root of the Roamcast platform stack: config and project files
+// in, components wired together, outputs out. Logic lives in config/, plans/,
+// templates/, db/ and components/.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { PublicAddresses } from "./components/addresses";
-import { capacityWarning } from "./components/capacityWarning";
 import { LivekitDeployment } from "./components/deployment";
 import { DnsRecords } from "./components/dns";
-import { hostSettings } from "./components/hostPlan";
+import { capacityWarning } from "./plans/capacity";
+import { hostSettings } from "./plans/host";
 import { LivekitHost } from "./components/host";
 import { LivekitConfig } from "./components/livekitConfig";
-import { readMigrations } from "./components/migrationFiles";
+import { readMigrations } from "./db/migrations";
 import { SupabaseBackend } from "./components/supabase";
-import { EDGE_FUNCTIONS, functionSourceHash, supabaseUrl as supabaseUrlOf, tokenMaxSeconds, webhookUrl } from "./components/supabasePlan";
+import { EDGE_FUNCTIONS, functionSourceDirs, functionSourceHash, type SourceFile, supabaseUrl as supabaseUrlOf, tokenMaxSeconds, webhookUrl } from "./plans/supabase";
 import { loadStackConfig } from "./config";
 
 const { settings, secrets } = loadStackConfig();
 
 // Sizing against what the benchmark measured: a warning in every preview.
-const capacity = capacityWarning(settings, `${__dirname}/bench/results/capacity.json`);
+const benchReport = join(__dirname, "bench", "results", "capacity.json");
+const capacity = capacityWarning(settings, existsSync(benchReport) ? JSON.parse(readFileSync(benchReport, "utf8")) : undefined);
 if (capacity) pulumi.log.warn(capacity);
 const labels = { app: "roamcast", stack: settings.stack, role: "livekit" };
 
@@ -69,7 +73,7 @@ const supabase = new SupabaseBackend("supabase", {
   accessToken: secrets.supabaseAccessToken,
   legacyJwtSecret: secrets.supabaseLegacyJwtSecret,
   migrations: readMigrations(`${__dirname}/migrations`),
-  functionHashes: Object.fromEntries(EDGE_FUNCTIONS.map((fn) => [fn.name, functionSourceHash(`${__dirname}/functions`, fn.name)])),
+  functionHashes: Object.fromEntries(EDGE_FUNCTIONS.map((fn) => [fn.name, functionSourceHash(readFunctionSources(fn.name))])),
   livekit: { url: livekitWss, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret },
   tokenMaxSeconds: tokenMaxSeconds(settings.tourHours),
 });
@@ -84,3 +88,14 @@ export const apiSecret = livekit.apiSecret;
 export const supabaseUrl = supabaseUrlOf(settings.supabaseProjectRef);
 export const livekitWebhookUrl = webhookUrl(settings.supabaseProjectRef);
 export const appliedMigrations = supabase.appliedMigrations;
+
+/** A function's files as deployed, by path relative to functions/. */
+function readFunctionSources(name: string): SourceFile[] {
+  const root = join(__dirname, "functions");
+  const walk = (dir: string): SourceFile[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+      const path = join(dir, entry.name);
+      return entry.isDirectory() ? walk(path) : [{ path: relative(root, path), content: readFileSync(path) }];
+    });
+  return functionSourceDirs(name).flatMap((dir) => walk(join(root, dir)));
+}

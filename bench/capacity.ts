@@ -18,12 +18,13 @@ import { mkdirSync, rmdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { type LocalPlatform, startLocalPlatform } from "../test/support/platform";
-import { createTour } from "../test/support/roles";
-import { analyse, type GuideSignal, listen, type ListenerEar, nowMs, percentile, publishGuideSignal } from "../scripts/tour/audio";
-import { goTool } from "../test/support/processes";
-import { disposeClients, leaveRooms } from "../scripts/tour/rooms";
-import { sleep, withTimeout } from "../scripts/tour/time";
+import { type LocalPlatform, startLocalPlatform } from "../local/platform";
+import { createTour } from "../local/roles";
+import { type GuideSignal, listen, type ListenerEar, nowMs, publishGuideSignal } from "../tour/audio";
+import { measureTours } from "../tour/measure";
+import { goTool } from "../local/processes";
+import { disposeClients, leaveRooms } from "../tour/rooms";
+import { sleep, withTimeout } from "../tour/time";
 import { coreShare, cpuSample, packetCounters, rssMiB } from "./procStats";
 import { type BenchReport, type StepResult, writeReport } from "./report";
 
@@ -147,10 +148,10 @@ async function main(): Promise<void> {
       }
       const pktB = await packetCounters(metricsUrl);
       const to = nowMs() - 600;
-      const ears = tours.flatMap((t) => t.probes.map((p) => analyse(t.signal.markers, p.onsets, { from, to })));
-      const latencies = ears.flatMap((e) => e.latenciesMs);
-      const expected = ears.reduce((s, e) => s + e.expected, 0);
-      const heard = ears.reduce((s, e) => s + e.heard, 0);
+      // Join times of the tour that joined last, into a server already carrying the others.
+      const audio = measureTours(tours.map((t, i) => ({
+        markers: t.signal.markers, ears: t.probes.map((p) => p.onsets), window: { from, to }, joinMs: i === n - 1 ? t.joinMs : [],
+      })));
       const seconds = (pktB.at - pktA.at) / 1000;
       const totalListeners = n * listeners;
       const step: StepResult = {
@@ -161,10 +162,10 @@ async function main(): Promise<void> {
         generatorCpuCores: (genB.user + genB.system) / 1e6 / (measureMs / 1000) + coreShare(loadA, loadB),
         egressRtpBytesPerListenerPerSecond: (pktB.outgoingBytes - pktA.outgoingBytes) / seconds / totalListeners,
         egressPacketsPerListenerPerSecond: (pktB.outgoingPackets - pktA.outgoingPackets) / seconds / totalListeners,
-        latencyP50Ms: percentile(latencies, 50),
-        latencyP95Ms: percentile(latencies, 95),
-        lossRatio: expected ? 1 - heard / expected : NaN,
-        joinP95Ms: percentile(tours[n - 1]!.joinMs, 95),
+        latencyP50Ms: audio.latencyP50Ms,
+        latencyP95Ms: audio.latencyP95Ms,
+        lossRatio: audio.lossRatio,
+        joinP95Ms: audio.joinP95Ms,
       };
       steps.push(step);
       console.log(`tours ${n}: livekit ${(step.livekitCpuCores * 100).toFixed(1)} % core, ${step.livekitRssMiB.toFixed(0)} MiB, ` +

@@ -2,9 +2,16 @@
 // whose binary ships in its npm package).
 import { Resvg } from "@resvg/resvg-js";
 import type { TopLevelSpec } from "vega-lite";
-import type { StepResult } from "./report";
 
-export function chartSpec(steps: readonly StepResult[]): TopLevelSpec {
+/** What the chart plots of each benchmark step. */
+export interface ChartStep {
+  readonly tours: number;
+  readonly livekitCpuCores: number;
+  readonly latencyP50Ms: number;
+  readonly latencyP95Ms: number;
+}
+
+export function chartSpec(steps: readonly ChartStep[]): TopLevelSpec {
   const cpu = steps.map((s) => ({ tours: s.tours, series: "LiveKit CPU (% of its core)", value: s.livekitCpuCores * 100 }));
   const latency = steps.flatMap((s) => [
     { tours: s.tours, series: "latency p50 (ms)", value: s.latencyP50Ms },
@@ -39,7 +46,7 @@ export function chartSpec(steps: readonly StepResult[]): TopLevelSpec {
   } as TopLevelSpec;
 }
 
-export async function renderChart(steps: readonly StepResult[]): Promise<Buffer> {
+export async function renderChart(steps: readonly ChartStep[]): Promise<Buffer> {
   // vega and vega-lite are ES modules with top-level await: load them natively.
   const vega = await import("vega");
   const { compile } = await import("vega-lite");

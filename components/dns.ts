@@ -1,7 +1,7 @@
 // Cloudflare records for the LiveKit and TURN names, DNS only.
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import { planDnsRecords } from "./dnsPlan";
+import { planDnsRecords } from "../plans/dns";
 
 export interface DnsRecordsArgs {
   readonly zoneName: string;

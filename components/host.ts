@@ -5,7 +5,7 @@ import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { publicPorts } from "../templates";
-import { planFirewallRules } from "./firewallPlan";
+import { planFirewallRules } from "../plans/firewall";
 
 export interface LivekitHostArgs {
   readonly serverType: string;

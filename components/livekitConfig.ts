@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { HOST_FILE_LAYOUT, type HostFileName, renderHost } from "../templates";
-import type { HostSettings } from "./hostPlan";
+import type { HostSettings } from "../plans/host";
 
 export interface LivekitConfigArgs {
   /** Names, images, room policy and webhook: see components/hostPlan.ts. */

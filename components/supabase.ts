@@ -4,8 +4,8 @@
 // functions' secrets, and the functions themselves.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { encodeMigration, type Migration, migrationId } from "./migrationFiles";
-import { EDGE_FUNCTIONS, functionSecrets } from "./supabasePlan";
+import { encodeMigration, type Migration, migrationId } from "../db/migrations";
+import { EDGE_FUNCTIONS, functionSecrets } from "../plans/supabase";
 
 export interface SupabaseBackendArgs {
   readonly projectRef: string;

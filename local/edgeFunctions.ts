@@ -5,7 +5,7 @@ import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
 import { join } from "node:path";
 import { freePort, type Running, start, waitFor } from "./processes";
 
-const root = join(__dirname, "..", "..");
+const root = join(__dirname, "..");
 export const DENO = join(root, "node_modules", "deno", "deno");
 
 export interface ProjectKeys {
@@ -47,6 +47,23 @@ export async function makeProjectKeys(supabaseUrl = "http://127.0.0.1:54321"): P
   };
 }
 
+/** Variables Deno needs from this machine to fetch its npm imports (cache, proxy, TLS trust). */
+const DENO_PASSTHROUGH = ["PATH", "HOME", "DENO_DIR", "DENO_CERT", "DENO_TLS_CA_STORE", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy", "NPM_CONFIG_REGISTRY"];
+
+/**
+ * The environment a function runs in: nothing of this process but what Deno
+ * needs to fetch its imports. Behind a TLS-inspecting proxy Deno must trust
+ * the system's store as well as its own roots; on a fresh DENO_DIR it fetches.
+ */
+export function denoEnvironment(): Record<string, string> {
+  const env: Record<string, string> = { HOME: "/root", DENO_TLS_CA_STORE: "system,mozilla" };
+  for (const name of DENO_PASSTHROUGH) {
+    const value = process.env[name];
+    if (value) env[name] = value;
+  }
+  return env;
+}
+
 export interface RunningFunction extends Running {
   readonly url: string;
 }
@@ -55,7 +72,7 @@ export async function startFunction(name: "livekit-token" | "livekit-webhook", e
   const port = await freePort();
   const entry = join(root, "functions", name, "index.ts");
   const proc = start(DENO, ["run", "--no-prompt", "--allow-net", "--allow-env", "--allow-read", "--allow-sys", "--config", join(root, "functions", name, "deno.json"), entry], {
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...(process.env.DENO_DIR ? { DENO_DIR: process.env.DENO_DIR } : {}), NO_COLOR: "1", ...env, PORT: String(port) },
+    env: { ...denoEnvironment(), NO_COLOR: "1", ...env, PORT: String(port) },
   });
   const url = `http://127.0.0.1:${port}`;
   await Promise.race([

@@ -1,8 +1,8 @@
 // Runs the rendered LiveKit host files on 127.0.0.1: only host-specific
 // values move (addresses, and ports that could clash with other programs).
 import { stringify } from "yaml";
-import { renderHost, type HostModel } from "../../templates";
-import { livekitConfig, type LivekitYaml } from "../../templates/livekit";
+import { renderHost, type HostModel } from "../templates";
+import { livekitConfig, type LivekitYaml } from "../templates/livekit";
 import { freePort, goTool, type Running, start, systemTool, waitFor } from "./processes";
 import { writeTemp } from "./temp";
 

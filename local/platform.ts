@@ -5,11 +5,11 @@
 // under Deno. Nothing on a tour's path is mocked.
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
-import { type HostModel } from "../../templates";
+import { type HostModel } from "../templates";
 import { startMigratedDatabase, type TestDatabase } from "./database";
 import { makeProjectKeys, type ProjectKeys, type RunningFunction, startFunction } from "./edgeFunctions";
-import { testModel } from "./fixtures";
-import { localLivekitConfig, type LocalPorts, pickLocalPorts, startLivekit, startRedis } from "./localHost";
+import { localHostModel } from "./model";
+import { localLivekitConfig, type LocalPorts, pickLocalPorts, startLivekit, startRedis } from "./livekit";
 import type { Running } from "./processes";
 
 export interface LocalPlatform {
@@ -53,10 +53,7 @@ export async function startLocalPlatform(options: PlatformOptions = {}): Promise
     });
     stops.push(() => webhook.stop());
 
-    const base = testModel({ secrets, webhook: { url: webhook.url } });
-    const model: HostModel = options.listenersPerTour
-      ? { ...base, room: { ...base.room, maxParticipants: options.listenersPerTour + 2 } }
-      : base;
+    const model: HostModel = localHostModel({ secrets, webhookUrl: webhook.url, listenersPerTour: options.listenersPerTour });
     const redis = await startRedis(model, ports);
     stops.push(() => redis.stop());
     const livekit = await startLivekit(localLivekitConfig(model, ports), ports.livekit, options.livekitCpus);

@@ -1,7 +1,8 @@
 // Pure capacity planning from the benchmark's measured figures
-// (bench/results/capacity.json) and a stack's sizing: how many tours one
-// server carries at once, how many fit in the monthly traffic allowance, and
-// what a tour costs.
+// (bench/results/capacity.json, read by the caller and passed in) and a
+// stack's sizing: how many tours one server carries at once, how many fit in
+// the monthly traffic allowance, what a tour costs, and the preview's warning
+// when the planned peak does not fit.
 export interface MeasuredFigures {
   readonly listenersPerTour: number;
   readonly cpuCoresPerTour: number;
@@ -48,4 +49,40 @@ export function planCapacity(measured: MeasuredFigures, server: ServerClass, lis
     trafficPerTourGB: bytesPerTour / 1e9,
     eurPerTourAtTrafficLimit: server.eurPerMonth / toursPerMonthByTraffic,
   };
+}
+
+/** The part of the benchmark report (bench/results/capacity.json) the planner reads. */
+export interface BenchReportFigures {
+  readonly listenersPerTour: number;
+  readonly derived: Readonly<Record<string, number>>;
+}
+
+export function measuredFigures(report: BenchReportFigures): MeasuredFigures {
+  const { cpuCoresPerTour, rssMiBPerTour, wireBytesPerListenerPerSecond } = report.derived;
+  for (const [k, v] of Object.entries({ cpuCoresPerTour, rssMiBPerTour, wireBytesPerListenerPerSecond })) {
+    if (!(typeof v === "number" && v > 0)) throw new Error(`bench/results/capacity.json has no positive ${k}; rerun npm run bench:capacity`);
+  }
+  return { listenersPerTour: report.listenersPerTour, cpuCoresPerTour: cpuCoresPerTour!, rssMiBPerTour: rssMiBPerTour!, wireBytesPerListenerPerSecond: wireBytesPerListenerPerSecond! };
+}
+
+/** A stack's sizing, as the planner needs it (the stack settings carry these keys). */
+export interface StackSizing {
+  readonly serverType: string;
+  readonly listenersPerTour: number;
+  readonly tourHours: number;
+  readonly peakConcurrentTours: number;
+}
+
+/**
+ * The preview's capacity check: the stack's planned peak against what one
+ * server of its type carries. `report` is the committed benchmark report, or
+ * undefined when there is none.
+ */
+export function capacityWarning(sizing: StackSizing, report: BenchReportFigures | undefined): string | undefined {
+  const server = SERVER_CLASSES[sizing.serverType];
+  if (!server) return `no capacity figures for server type ${sizing.serverType}; the sizing of this stack is unchecked`;
+  if (!report) return "no benchmark report at bench/results/capacity.json; the sizing of this stack is unchecked";
+  const plan = planCapacity(measuredFigures(report), server, sizing.listenersPerTour, sizing.tourHours);
+  if (sizing.peakConcurrentTours <= plan.concurrentTours) return undefined;
+  return `roamcast:peakConcurrentTours is ${sizing.peakConcurrentTours}, but one ${sizing.serverType} carries about ${plan.concurrentTours} tours of ${sizing.listenersPerTour} listeners (limited by ${plan.limitedBy}, bench/results/capacity.md); choose a larger serverType or lower the peak`;
 }

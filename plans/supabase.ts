@@ -3,8 +3,6 @@
 // what each function's secrets are, and a content hash per function so a
 // deploy runs exactly when its code changed.
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
 
 export interface EdgeFunctionPlan {
   readonly name: "livekit-token" | "livekit-webhook";
@@ -27,21 +25,24 @@ export function webhookUrl(projectRef: string): string {
   return `${supabaseUrl(projectRef)}/functions/v1/livekit-webhook`;
 }
 
-/** sha256 over the function's own folder and the shared code it imports, by relative path. */
-export function functionSourceHash(functionsDir: string, name: string): string {
-  const hash = createHash("sha256");
-  const files = [...listFiles(join(functionsDir, name)), ...listFiles(join(functionsDir, SHARED_FUNCTION_DIR))].sort();
-  for (const file of files) {
-    hash.update(relative(functionsDir, file)).update("\0").update(readFileSync(file)).update("\0");
-  }
-  return hash.digest("hex");
+/** One file of an edge function's sources, by its path relative to functions/. */
+export interface SourceFile {
+  readonly path: string;
+  readonly content: string | Uint8Array;
 }
 
-function listFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((entry) => {
-    const path = join(dir, entry);
-    return statSync(path).isDirectory() ? listFiles(path) : [path];
-  });
+/** The folders whose files make up a function as deployed: its own and the shared code. */
+export function functionSourceDirs(name: string): readonly string[] {
+  return [name, SHARED_FUNCTION_DIR];
+}
+
+/** sha256 over the function's files (its own folder and the shared code), by relative path. */
+export function functionSourceHash(files: readonly SourceFile[]): string {
+  const hash = createHash("sha256");
+  for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    hash.update(file.path).update("\0").update(file.content).update("\0");
+  }
+  return hash.digest("hex");
 }
 
 export interface FunctionSecretsInput {

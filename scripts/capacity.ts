@@ -4,9 +4,9 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { planCapacity, SERVER_CLASSES } from "../components/capacityPlan";
+import { planCapacity, SERVER_CLASSES } from "../plans/capacity";
 import { readStackSettings } from "../config/stackFile";
-import { measuredFigures } from "../config/measured";
+import { measuredFigures } from "../plans/capacity";
 
 function main(argv: string[]): number {
   const { values } = parseArgs({ args: argv, options: { stack: { type: "string" } } });

@@ -7,8 +7,8 @@
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
-import { decodeMigration, migrationId, readMigrations } from "../components/migrationFiles";
-import { applyMigration, migrationStatus, readLedger, revertMigration } from "./migrator";
+import { decodeMigration, migrationId, readMigrations } from "../db/migrations";
+import { applyMigration, migrationStatus, readLedger, revertMigration } from "../db/migrator";
 
 const projectDir = resolve(__dirname, "..");
 

@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { readStackSettings } from "../config/stackFile";
 import { ConfigError } from "../config/schema";
-import { hostSettings } from "../components/hostPlan";
+import { hostSettings } from "../plans/host";
 import { renderHost } from "../templates";
 
 export const PLACEHOLDER_SECRETS = {

@@ -4,13 +4,13 @@
 // doors; prints a pass/fail report with join time, audio latency and loss,
 // and exits non-zero unless every check passed. Smoke users come from the
 // environment (README: Smoke test).
-import "./tour/quietLogs";
+import "../tour/quietLogs";
 import { execFileSync } from "node:child_process";
 import { accessSync, constants, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runSmoke } from "./smoke/flow";
-import { disposeClients } from "./tour/rooms";
+import { disposeClients } from "../tour/rooms";
 import { parseSmokeTarget, readSmokeUsers, SmokeInputError } from "./smoke/inputs";
 import { DEFAULT_THRESHOLDS, formatSmokeReport, smokePassed } from "./smoke/report";
 

@@ -133,23 +133,3 @@ export function listen(room: Room, onOnset?: (at: number) => void): ListenerEar 
     },
   };
 }
-
-export interface EarReport {
-  readonly latenciesMs: number[];
-  readonly expected: number;
-  readonly heard: number;
-  readonly lossRatio: number;
-}
-
-/** Matches onsets to markers; only markers sent while the listener was listening count. */
-export function analyse(markers: readonly number[], onsets: readonly number[], window: { from: number; to: number }): EarReport {
-  const expected = markers.filter((m) => m >= window.from && m <= window.to);
-  const latencies: number[] = [];
-  for (const m of expected) {
-    const onset = onsets.find((o) => o >= m && o - m < MARKER_EVERY_MS);
-    if (onset !== undefined) latencies.push(onset - m);
-  }
-  return { latenciesMs: latencies, expected: expected.length, heard: latencies.length, lossRatio: expected.length ? 1 - latencies.length / expected.length : 0 };
-}
-
-export { percentile } from "./stats";

@@ -44,7 +44,7 @@ async function handle(command: ProbeCommand): Promise<void> {
 }
 
 if (!process.send) {
-  console.error("probeProcess is started by scripts/tour/probes.ts (it talks over an IPC channel)");
+  console.error("probeProcess is started by tour/probes.ts (it talks over an IPC channel)");
   process.exit(2);
 }
 process.on("message", (command: ProbeCommand) => {

@@ -37,7 +37,7 @@ export interface ProbePhones {
 export function startProbePhones(options: { timeoutMs?: number } = {}): ProbePhones {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const child = fork(join(__dirname, "probeProcess.ts"), [], {
-    cwd: join(__dirname, "..", ".."),
+    cwd: join(__dirname, ".."),
     execArgv: ["--import", "tsx"],
     env: { ...process.env, NODE_ENV: "production" },
     stdio: ["ignore", "ignore", "inherit", "ipc"],

@@ -11,9 +11,10 @@ import { RoomServiceClient } from "livekit-server-sdk";
 import type { SmokeTarget, SmokeUsers } from "./inputs";
 import { livekitHttpUrl } from "./inputs";
 import { audioChecks, type SmokeCheck, type SmokeFigures, type SmokeThresholds } from "./report";
-import { leaveRooms } from "../tour/rooms";
-import { sleep, withTimeout } from "../tour/time";
-import { analyse, type GuideSignal, listen, type ListenerEar, nowMs, publishGuideSignal } from "../tour/audio";
+import { measureTour } from "../../tour/measure";
+import { leaveRooms } from "../../tour/rooms";
+import { sleep, withTimeout } from "../../tour/time";
+import { type GuideSignal, listen, type ListenerEar, nowMs, publishGuideSignal } from "../../tour/audio";
 
 export interface SmokeOptions {
   readonly listeners: number;
@@ -157,12 +158,10 @@ export async function runSmoke(target: SmokeTarget, users: SmokeUsers, options: 
     log(`… measuring audio for ${options.measureMs / 1000} s`);
     await sleep(options.measureMs);
     const to = nowMs() - 600;
-    for (const l of ears!) {
-      const r = analyse(signal!.markers, l.ear.onsets, { from, to });
-      figures.latencyMs.push(...r.latenciesMs);
-      figures.markersExpected += r.expected;
-      figures.markersHeard += r.heard;
-    }
+    const tour = measureTour({ markers: signal!.markers, ears: ears!.map((l) => l.ear.onsets), window: { from, to } });
+    figures.latencyMs.push(...tour.latenciesMs);
+    figures.markersExpected += tour.markersExpected;
+    figures.markersHeard += tour.markersHeard;
     measured = true;
     checks.push(...audioChecks(figures, options.thresholds));
 

@@ -1,6 +1,7 @@
 // The smoke run's verdict and its printout: pure, so the thresholds and the
 // wording are tested without a server.
-import { percentile } from "../tour/stats";
+import { lossRatio } from "../../tour/measure";
+import { percentile } from "../../tour/stats";
 
 export interface SmokeCheck {
   readonly name: string;
@@ -28,14 +29,10 @@ export interface SmokeThresholds {
 
 export const DEFAULT_THRESHOLDS: SmokeThresholds = { maxLatencyP95Ms: 200, maxLoss: 0.02 };
 
-export function lossOf(figures: Pick<SmokeFigures, "markersExpected" | "markersHeard">): number {
-  return figures.markersExpected === 0 ? 1 : 1 - figures.markersHeard / figures.markersExpected;
-}
-
 /** The audio checks the figures decide; a run without audio figures fails them. */
 export function audioChecks(figures: SmokeFigures, thresholds: SmokeThresholds): SmokeCheck[] {
   const p95 = percentile(figures.latencyMs, 95);
-  const loss = lossOf(figures);
+  const loss = lossRatio(figures.markersExpected, figures.markersHeard);
   return [
     {
       name: `audio latency p95 under ${thresholds.maxLatencyP95Ms} ms`,
@@ -64,7 +61,7 @@ export function formatSmokeReport(stack: string, checks: readonly SmokeCheck[], 
       `  token request p50 / p95   ${pair(figures.tokenMs, "ms")}`,
       `  join p50 / p95            ${pair(figures.joinMs, "ms")}`,
       `  audio latency p50 / p95   ${pair(figures.latencyMs, "ms")}`,
-      `  audio loss                ${figures.markersExpected ? `${(lossOf(figures) * 100).toFixed(2)} % (${figures.markersHeard} of ${figures.markersExpected} markers)` : "n/a"}`,
+      `  audio loss                ${figures.markersExpected ? `${(lossRatio(figures.markersExpected, figures.markersHeard) * 100).toFixed(2)} % (${figures.markersHeard} of ${figures.markersExpected} markers)` : "n/a"}`,
       `  rejoin (token + join)     ${figures.rejoinMs === undefined ? "n/a" : `${figures.rejoinMs.toFixed(0)} ms`}`,
     );
   }

@@ -2,8 +2,8 @@
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMigratedDatabase, type TestDatabase } from "../support/database";
-import { type Actor, asActorCommitted, createTour } from "../support/roles";
+import { startMigratedDatabase, type TestDatabase } from "../../local/database";
+import { type Actor, asActorCommitted, createTour } from "../../local/roles";
 
 interface Joined { room_name: string; participant_role: string; access_until: Date }
 

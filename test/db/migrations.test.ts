@@ -5,10 +5,10 @@ import { readlinkSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Migration, readMigrations } from "../../components/migrationFiles";
-import { applyMigration, readLedger, revertMigration } from "../../scripts/migrator";
-import { startTestDatabase, type TestDatabase } from "../support/database";
-import { createTour } from "../support/roles";
+import { type Migration, readMigrations } from "../../db/migrations";
+import { applyMigration, readLedger, revertMigration } from "../../db/migrator";
+import { startTestDatabase, type TestDatabase } from "../../local/database";
+import { createTour } from "../../local/roles";
 
 const root = join(__dirname, "..", "..");
 const migrations = readMigrations(join(root, "migrations"));

@@ -8,12 +8,12 @@ import { createServer, type IncomingMessage } from "node:http";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readMigrations } from "../../components/migrationFiles";
-import { readLedger } from "../../scripts/migrator";
-import { startTestDatabase, type TestDatabase } from "../support/database";
-import { freePort } from "../support/processes";
+import { readMigrations } from "../../db/migrations";
+import { readLedger } from "../../db/migrator";
+import { startTestDatabase, type TestDatabase } from "../../local/database";
+import { freePort } from "../../local/processes";
 import { type RecordedResource, reveal, withMocks } from "../support/pulumiMocks";
-import { tempDir } from "../support/temp";
+import { tempDir } from "../../local/temp";
 
 const root = join(__dirname, "..", "..");
 const migrations = readMigrations(join(root, "migrations"));

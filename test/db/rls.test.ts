@@ -3,8 +3,8 @@
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMigratedDatabase, type TestDatabase } from "../support/database";
-import { type Actor, asActor, asActorCommitted, createTour, createUser, type TourFixture } from "../support/roles";
+import { startMigratedDatabase, type TestDatabase } from "../../local/database";
+import { type Actor, asActor, asActorCommitted, createTour, createUser, type TourFixture } from "../../local/roles";
 
 type Outcome = `rows:${number}` | "denied";
 type Table = "tours" | "tour_participants" | "livekit_rooms";

@@ -6,10 +6,10 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalPlatform, startLocalPlatform } from "../support/platform";
-import { createTour, type TourFixture } from "../support/roles";
-import { startSupabaseGateway, type SupabaseGateway } from "../support/supabaseGateway";
-import { tempDir, writeTemp } from "../support/temp";
+import { type LocalPlatform, startLocalPlatform } from "../../local/platform";
+import { createTour, type TourFixture } from "../../local/roles";
+import { startSupabaseGateway, type SupabaseGateway } from "../../local/supabaseGateway";
+import { tempDir, writeTemp } from "../../local/temp";
 
 const root = join(__dirname, "..", "..");
 const PASSWORD = "smoke-password-1";

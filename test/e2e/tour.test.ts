@@ -6,18 +6,20 @@ import {
 } from "@livekit/rtc-node";
 import { RoomServiceClient } from "livekit-server-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalPlatform, startLocalPlatform } from "../support/platform";
-import { waitFor } from "../support/processes";
-import { createTour, type TourFixture } from "../support/roles";
-import { analyse, listen, type ListenerEar, MARKER_EVERY_MS, nowMs, percentile } from "../../scripts/tour/audio";
-import { type ProbePhones, startProbePhones } from "../../scripts/tour/probes";
-import { disposeClients, leaveRooms } from "../../scripts/tour/rooms";
+import { type LocalPlatform, startLocalPlatform } from "../../local/platform";
+import { waitFor } from "../../local/processes";
+import { createTour, type TourFixture } from "../../local/roles";
+import { listen, type ListenerEar, MARKER_EVERY_MS, nowMs } from "../../tour/audio";
+import { measureTour } from "../../tour/measure";
+import { percentile } from "../../tour/stats";
+import { type ProbePhones, startProbePhones } from "../../tour/probes";
+import { disposeClients, leaveRooms } from "../../tour/rooms";
 
 const LISTENERS = 30;
 const MEASURE_MS = 10_000;
 /**
  * Listeners that time the guide's markers. They and the guide run in their
- * own process (scripts/tour/probes.ts): the other listeners' work in this one
+ * own process (tour/probes.ts): the other listeners' work in this one
  * must not delay a marker or its onset, or the harness is what gets measured.
  */
 const PROBES = 5;
@@ -74,7 +76,7 @@ describe(`a tour with a guide and ${LISTENERS} listeners`, () => {
     try {
       await phones?.stop().catch(() => {});
       // Teardown is the harness's business, bounded so it cannot hang the run
-      // (scripts/tour/rooms.ts says why); the tour's assertions are done by now.
+      // (tour/rooms.ts says why); the tour's assertions are done by now.
       const unanswered = await leaveRooms(listeners.map((l) => l.room));
       if (unanswered) console.warn(`${unanswered} listener rooms did not answer disconnect in time`);
       if (!(await disposeClients())) console.warn("rtc-node did not finish disposing in time");
@@ -124,15 +126,12 @@ describe(`a tour with a guide and ${LISTENERS} listeners`, () => {
     const to = nowMs() - 600;
     // The guide's own signal kept time (the harness, not the platform, would be at fault otherwise).
     expect(phones.markersBetween(from, to)).toBeGreaterThanOrEqual(0.8 * ((to - from) / MARKER_EVERY_MS));
-    const perListener = probeIds.map((id) => analyse(phones.markers, phones.onsets(id), { from, to }));
-    const latencies = perListener.flatMap((r) => r.latenciesMs);
-    const expected = perListener.reduce((n, r) => n + r.expected, 0);
-    const heard = perListener.reduce((n, r) => n + r.heard, 0);
-    report["audio latency ms (p50/p95)"] = `${percentile(latencies, 50).toFixed(1)} / ${percentile(latencies, 95).toFixed(1)}`;
-    report["markers heard by the probes"] = `${heard} of ${expected} (loss ${(100 * (1 - heard / expected)).toFixed(2)} %)`;
-    for (const r of perListener) expect(r.heard).toBeGreaterThan(0);
-    expect(percentile(latencies, 95)).toBeLessThan(200);
-    expect(1 - heard / expected).toBeLessThan(0.02);
+    const tour = measureTour({ markers: phones.markers, ears: probeIds.map((id) => phones.onsets(id)), window: { from, to } });
+    report["audio latency ms (p50/p95)"] = `${tour.latencyP50Ms.toFixed(1)} / ${tour.latencyP95Ms.toFixed(1)}`;
+    report["markers heard by the probes"] = `${tour.markersHeard} of ${tour.markersExpected} (loss ${(100 * tour.lossRatio).toFixed(2)} %)`;
+    for (const r of tour.perListener) expect(r.heard).toBeGreaterThan(0);
+    expect(tour.latencyP95Ms).toBeLessThan(200);
+    expect(tour.lossRatio).toBeLessThan(0.02);
   });
 
   it("counts the listeners in the database through LiveKit's webhooks", async () => {

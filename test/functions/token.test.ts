@@ -4,9 +4,9 @@ import { TokenVerifier } from "livekit-server-sdk";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMigratedDatabase, type TestDatabase } from "../support/database";
-import { makeProjectKeys, type ProjectKeys, type RunningFunction, startFunction } from "../support/edgeFunctions";
-import { createTour, type TourFixture } from "../support/roles";
+import { startMigratedDatabase, type TestDatabase } from "../../local/database";
+import { makeProjectKeys, type ProjectKeys, type RunningFunction, startFunction } from "../../local/edgeFunctions";
+import { createTour, type TourFixture } from "../../local/roles";
 
 const LIVEKIT = { url: "wss://live.test.roamcast", apiKey: "APItokenTest", apiSecret: "token-test-secret-0123456789abcdefghijklmnop" };
 

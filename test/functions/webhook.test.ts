@@ -5,9 +5,9 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMigratedDatabase, type TestDatabase } from "../support/database";
-import { type RunningFunction, startFunction } from "../support/edgeFunctions";
-import { asActorCommitted, createTour, type TourFixture } from "../support/roles";
+import { startMigratedDatabase, type TestDatabase } from "../../local/database";
+import { type RunningFunction, startFunction } from "../../local/edgeFunctions";
+import { asActorCommitted, createTour, type TourFixture } from "../../local/roles";
 
 const KEY = "APIwebhookTest";
 const SECRET = "webhook-test-secret-0123456789abcdefghijkl";

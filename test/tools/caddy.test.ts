@@ -2,9 +2,9 @@
 import { describe, expect, it } from "vitest";
 import { caddyConfig } from "../../templates/caddy";
 import { renderHost } from "../../templates";
-import { goTool, run } from "../support/processes";
+import { goTool, run } from "../../local/processes";
 import { testModel } from "../support/fixtures";
-import { writeTemp } from "../support/temp";
+import { writeTemp } from "../../local/temp";
 
 const model = testModel();
 const caddyYaml = renderHost(model).files.find((f) => f.name === "caddy.yaml")!.content;

@@ -3,9 +3,9 @@
 import { describe, expect, it } from "vitest";
 import { cloudInitConfig } from "../../templates/cloudInit";
 import { renderHost } from "../../templates";
-import { run, systemTool } from "../support/processes";
+import { run, systemTool } from "../../local/processes";
 import { testModel } from "../support/fixtures";
-import { writeTemp } from "../support/temp";
+import { writeTemp } from "../../local/temp";
 
 const rendered = renderHost(testModel());
 

@@ -3,10 +3,10 @@
 import { AccessToken, RoomServiceClient } from "livekit-server-sdk";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { goTool, type Running, start } from "../support/processes";
+import { goTool, type Running, start } from "../../local/processes";
 import { TEST_SECRETS, testModel } from "../support/fixtures";
-import { localLivekitConfig, type LocalPorts, pickLocalPorts, startLivekit, startRedis } from "../support/localHost";
-import { writeTemp } from "../support/temp";
+import { localLivekitConfig, type LocalPorts, pickLocalPorts, startLivekit, startRedis } from "../../local/livekit";
+import { writeTemp } from "../../local/temp";
 
 const model = testModel({ webhook: { url: "http://127.0.0.1:9/livekit-webhook" } });
 

@@ -2,8 +2,8 @@
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderHost } from "../../templates";
-import { freePort, type Running, start, systemTool, waitFor } from "../support/processes";
-import { writeTemp } from "../support/temp";
+import { freePort, type Running, start, systemTool, waitFor } from "../../local/processes";
+import { writeTemp } from "../../local/temp";
 import { TEST_SECRETS, testModel } from "../support/fixtures";
 
 type Reply = string | number | null | Reply[];

@@ -4,9 +4,9 @@ import { chmodSync, cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderHost } from "../../templates";
-import { run, systemTool } from "../support/processes";
+import { run, systemTool } from "../../local/processes";
 import { testModel } from "../support/fixtures";
-import { tempDir } from "../support/temp";
+import { tempDir } from "../../local/temp";
 
 const unit = renderHost(testModel()).files.find((f) => f.name === "livekit-docker.service")!;
 

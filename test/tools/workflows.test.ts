@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { goTool, run } from "../support/processes";
-import { writeTemp } from "../support/temp";
+import { goTool, run } from "../../local/processes";
+import { writeTemp } from "../../local/temp";
 
 const dir = join(__dirname, "..", "..", ".github", "workflows");
 const files = readdirSync(dir).filter((f) => f.endsWith(".yml")).map((f) => join(dir, f));

@@ -1,12 +1,13 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { planCapacity, SERVER_CLASSES } from "../../components/capacityPlan";
-import { capacityWarning } from "../../components/capacityWarning";
+import { planCapacity, SERVER_CLASSES } from "../../plans/capacity";
+import { capacityWarning } from "../../plans/capacity";
 import { parseStackConfig } from "../../config/schema";
 import { validRawConfig } from "../support/fixtures";
 
 const measured = { listenersPerTour: 30, cpuCoresPerTour: 0.06, rssMiBPerTour: 40, wireBytesPerListenerPerSecond: 9400 };
-const report = join(__dirname, "..", "..", "bench", "results", "capacity.json");
+const report = JSON.parse(readFileSync(join(__dirname, "..", "..", "bench", "results", "capacity.json"), "utf8"));
 
 describe("capacity planning", () => {
   it("keeps CPU at 80 % of the server's vCPUs", () => {

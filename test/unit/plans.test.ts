@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { planDnsRecords } from "../../components/dnsPlan";
-import { planFirewallRules } from "../../components/firewallPlan";
+import { planDnsRecords } from "../../plans/dns";
+import { planFirewallRules } from "../../plans/firewall";
 import { publicPorts } from "../../templates";
 
 const anywhere = ["0.0.0.0/0", "::/0"];

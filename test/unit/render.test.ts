@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { PLACEHOLDER_SECRETS } from "../../scripts/render";
-import { tempDir } from "../support/temp";
+import { tempDir } from "../../local/temp";
 
 const root = join(__dirname, "..", "..");
 const tsx = join(root, "node_modules", ".bin", "tsx");
@@ -41,7 +41,7 @@ describe("npm run render", () => {
 
   it("fails with the config problem, naming the key, and writes nothing", () => {
     const project = tempDir();
-    for (const f of ["Pulumi.yaml", "scripts", "config", "templates", "components", "package.json"]) cpSync(join(root, f), join(project, f), { recursive: true });
+    for (const f of ["Pulumi.yaml", "scripts", "config", "templates", "plans", "components", "package.json"]) cpSync(join(root, f), join(project, f), { recursive: true });
     symlinkSync(join(root, "node_modules"), join(project, "node_modules"));
     const stackFile = readFileSync(join(root, "Pulumi.dev.yaml"), "utf8").replace("roamcast:turnHost: turn.dev.roamcast.app", "roamcast:turnHost: live.dev.roamcast.app");
     writeFileSync(join(project, "Pulumi.broken.yaml"), stackFile);

@@ -3,8 +3,9 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { livekitHttpUrl, parseSmokeTarget, readSmokeUsers, SmokeInputError } from "../../scripts/smoke/inputs";
-import { writeTemp } from "../support/temp";
-import { audioChecks, DEFAULT_THRESHOLDS, formatSmokeReport, lossOf, smokePassed, type SmokeFigures } from "../../scripts/smoke/report";
+import { writeTemp } from "../../local/temp";
+import { lossRatio } from "../../tour/measure";
+import { audioChecks, DEFAULT_THRESHOLDS, formatSmokeReport, smokePassed, type SmokeFigures } from "../../scripts/smoke/report";
 
 const outputs = { livekitUrl: "wss://live.example.com", supabaseUrl: "https://abc.supabase.co", apiKey: "APIabc", apiSecret: "s".repeat(40) };
 const env = {
@@ -108,7 +109,7 @@ describe("smoke verdict and report", () => {
   it("fails the audio checks when nothing was measured", () => {
     const none = audioChecks({ ...figures, latencyMs: [], markersExpected: 0, markersHeard: 0 }, DEFAULT_THRESHOLDS);
     expect(none.map((c) => [c.ok, c.detail])).toEqual([[false, "no marker was heard"], [false, "0 of 0 markers heard"]]);
-    expect(lossOf({ markersExpected: 0, markersHeard: 0 })).toBe(1);
+    expect(lossRatio(0, 0)).toBe(1);
   });
 
   it("passes only when every check passed, and there was one", () => {

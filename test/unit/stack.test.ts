@@ -1,7 +1,7 @@
 // The whole program under Pulumi's mocks, for a dev and a prod stack.
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { decodeMigration, readMigrations } from "../../components/migrationFiles";
+import { decodeMigration, readMigrations } from "../../db/migrations";
 import { HOST_FILE_LAYOUT } from "../../templates";
 
 const MIGRATIONS = readMigrations(join(__dirname, "..", "..", "migrations"));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { planFirewallRules } from "../../components/firewallPlan";
+import { planFirewallRules } from "../../plans/firewall";
 import { caddyConfig } from "../../templates/caddy";
 import { USER_DATA_LIMIT_BYTES } from "../../templates/cloudInit";
 import { composeConfig, SERVICE_NAMES } from "../../templates/compose";
@@ -138,7 +138,7 @@ describe("rendered host files", () => {
 
 describe("migration transport", () => {
   it("refuses a ROAMCAST_MIGRATION that is not what the component wrote, naming it", async () => {
-    const { decodeMigration, encodeMigration } = await import("../../components/migrationFiles");
+    const { decodeMigration, encodeMigration } = await import("../../db/migrations");
     const m = { version: "20261125100000", name: "tours", up: "select 1", down: "select 2" };
     expect(decodeMigration(encodeMigration(m))).toEqual(m);
     expect(() => decodeMigration("%%%")).toThrow("ROAMCAST_MIGRATION is not base64 JSON of {version, name, up, down}");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { settlesWithin, sleep, withTimeout } from "../../scripts/tour/time";
+import { settlesWithin, sleep, withTimeout } from "../../tour/time";
 
 describe("bounded waits", () => {
   it("passes the answer through when it comes in time", async () => {
