@@ -13,14 +13,25 @@ import { LivekitHost } from "./components/host";
 import { LivekitConfig } from "./components/livekitConfig";
 import { readMigrations } from "./db/migrations";
 import { SupabaseBackend } from "./components/supabase";
-import { EDGE_FUNCTIONS, functionSourceDirs, functionSourceHash, type SourceFile, supabaseUrl as supabaseUrlOf, tokenMaxSeconds, webhookUrl } from "./plans/supabase";
+import {
+  EDGE_FUNCTIONS,
+  functionSourceDirs,
+  functionSourceHash,
+  type SourceFile,
+  supabaseUrl as supabaseUrlOf,
+  tokenMaxSeconds,
+  webhookUrl,
+} from "./plans/supabase";
 import { loadStackConfig } from "./config";
 
 const { settings, secrets } = loadStackConfig();
 
 // Sizing against what the benchmark measured: a warning in every preview.
 const benchReport = join(__dirname, "bench", "results", "capacity.json");
-const capacity = capacityWarning(settings, existsSync(benchReport) ? JSON.parse(readFileSync(benchReport, "utf8")) : undefined);
+const capacity = capacityWarning(
+  settings,
+  existsSync(benchReport) ? JSON.parse(readFileSync(benchReport, "utf8")) : undefined,
+);
 if (capacity) pulumi.log.warn(capacity);
 const labels = { app: "roamcast", stack: settings.stack, role: "livekit" };
 
@@ -57,13 +68,17 @@ new DnsRecords("livekit-dns", {
   comment: `roamcast ${settings.stack}: LiveKit host (managed by Pulumi)`,
 });
 
-new LivekitDeployment("livekit-deploy", {
-  host: addresses.ipv4,
-  privateKey: host.deployPrivateKey,
-  contents: livekit.contents,
-  authorizedKeys: host.authorizedKeys,
-  serverId: host.serverId,
-}, { dependsOn: [host.server] });
+new LivekitDeployment(
+  "livekit-deploy",
+  {
+    host: addresses.ipv4,
+    privateKey: host.deployPrivateKey,
+    contents: livekit.contents,
+    authorizedKeys: host.authorizedKeys,
+    serverId: host.serverId,
+  },
+  { dependsOn: [host.server] },
+);
 
 const livekitWss = `wss://${settings.livekitHost}`;
 
@@ -73,7 +88,9 @@ const supabase = new SupabaseBackend("supabase", {
   accessToken: secrets.supabaseAccessToken,
   legacyJwtSecret: secrets.supabaseLegacyJwtSecret,
   migrations: readMigrations(`${__dirname}/migrations`),
-  functionHashes: Object.fromEntries(EDGE_FUNCTIONS.map((fn) => [fn.name, functionSourceHash(readFunctionSources(fn.name))])),
+  functionHashes: Object.fromEntries(
+    EDGE_FUNCTIONS.map((fn) => [fn.name, functionSourceHash(readFunctionSources(fn.name))]),
+  ),
   livekit: { url: livekitWss, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret },
   tokenMaxSeconds: tokenMaxSeconds(settings.tourHours),
 });

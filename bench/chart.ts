@@ -12,7 +12,11 @@ export interface ChartStep {
 }
 
 export function chartSpec(steps: readonly ChartStep[]): TopLevelSpec {
-  const cpu = steps.map((s) => ({ tours: s.tours, series: "LiveKit CPU (% of its core)", value: s.livekitCpuCores * 100 }));
+  const cpu = steps.map((s) => ({
+    tours: s.tours,
+    series: "LiveKit CPU (% of its core)",
+    value: s.livekitCpuCores * 100,
+  }));
   const latency = steps.flatMap((s) => [
     { tours: s.tours, series: "latency p50 (ms)", value: s.latencyP50Ms },
     { tours: s.tours, series: "latency p95 (ms)", value: s.latencyP95Ms },
@@ -31,7 +35,9 @@ export function chartSpec(steps: readonly ChartStep[]): TopLevelSpec {
           color: { field: "series", type: "nominal", title: null, legend: { orient: "top", labelLimit: 320 } },
         },
       },
-      ...(rule === undefined ? [] : [{ mark: { type: "rule", strokeDash: [4, 4], color: "#c00" }, encoding: { y: { datum: rule } } }]),
+      ...(rule === undefined
+        ? []
+        : [{ mark: { type: "rule", strokeDash: [4, 4], color: "#c00" }, encoding: { y: { datum: rule } } }]),
     ],
   });
   return {
@@ -53,6 +59,11 @@ export async function renderChart(steps: readonly ChartStep[]): Promise<Buffer> 
   const view = new vega.View(vega.parse(compile(chartSpec(steps)).spec), { renderer: "none" });
   const svg = await view.toSVG();
   view.finalize();
-  const png = new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" }, fitTo: { mode: "zoom", value: 2 } }).render().asPng();
+  const png = new Resvg(svg, {
+    font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" },
+    fitTo: { mode: "zoom", value: 2 },
+  })
+    .render()
+    .asPng();
   return Buffer.from(png);
 }

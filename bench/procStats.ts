@@ -4,7 +4,10 @@ import { readFileSync } from "node:fs";
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
-export interface CpuSample { readonly cpuSeconds: number; readonly at: number }
+export interface CpuSample {
+  readonly cpuSeconds: number;
+  readonly at: number;
+}
 
 export function cpuSample(pid: number): CpuSample {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -26,7 +29,11 @@ export function rssMiB(pid: number): number {
   return kb / 1024;
 }
 
-export interface PacketCounters { readonly outgoingBytes: number; readonly outgoingPackets: number; readonly at: number }
+export interface PacketCounters {
+  readonly outgoingBytes: number;
+  readonly outgoingPackets: number;
+  readonly at: number;
+}
 
 /** Sums LiveKit's outgoing packet and byte counters (all transmissions). */
 export async function packetCounters(metricsUrl: string): Promise<PacketCounters> {

@@ -58,11 +58,18 @@ function slope(points: readonly [number, number][]): number {
 }
 
 export function derive(report: BenchReport): DerivedFigures {
-  const withIdle: [number, number][] = [[0, report.idle.livekitCpuCores], ...report.steps.map((s) => [s.tours, s.livekitCpuCores] as [number, number])];
+  const withIdle: [number, number][] = [
+    [0, report.idle.livekitCpuCores],
+    ...report.steps.map((s) => [s.tours, s.livekitCpuCores] as [number, number]),
+  ];
   const cpuCoresPerTour = slope(withIdle);
-  const rssMiBPerTour = slope([[0, report.idle.livekitRssMiB], ...report.steps.map((s) => [s.tours, s.livekitRssMiB] as [number, number])]);
+  const rssMiBPerTour = slope([
+    [0, report.idle.livekitRssMiB],
+    ...report.steps.map((s) => [s.tours, s.livekitRssMiB] as [number, number]),
+  ]);
   const last = report.steps[report.steps.length - 1]!;
-  const wire = last.egressRtpBytesPerListenerPerSecond + last.egressPacketsPerListenerPerSecond * WIRE_OVERHEAD_BYTES_PER_PACKET;
+  const wire =
+    last.egressRtpBytesPerListenerPerSecond + last.egressPacketsPerListenerPerSecond * WIRE_OVERHEAD_BYTES_PER_PACKET;
   return {
     cpuCoresPerTour,
     rssMiBPerTour,
@@ -77,8 +84,10 @@ export function derive(report: BenchReport): DerivedFigures {
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
 export function markdown(report: BenchReport, d: DerivedFigures): string {
-  const rows = report.steps.map((s) =>
-    `| ${s.tours} | ${s.listeners} | ${pct(s.livekitCpuCores)} | ${s.livekitRssMiB.toFixed(0)} | ${(s.egressRtpBytesPerListenerPerSecond / 1000).toFixed(2)} | ${s.egressPacketsPerListenerPerSecond.toFixed(1)} | ${s.latencyP50Ms.toFixed(0)} / ${s.latencyP95Ms.toFixed(0)} | ${pct(s.lossRatio)} | ${s.joinP95Ms.toFixed(0)} | ${pct(s.generatorCpuCores)} |`);
+  const rows = report.steps.map(
+    (s) =>
+      `| ${s.tours} | ${s.listeners} | ${pct(s.livekitCpuCores)} | ${s.livekitRssMiB.toFixed(0)} | ${(s.egressRtpBytesPerListenerPerSecond / 1000).toFixed(2)} | ${s.egressPacketsPerListenerPerSecond.toFixed(1)} | ${s.latencyP50Ms.toFixed(0)} / ${s.latencyP95Ms.toFixed(0)} | ${pct(s.lossRatio)} | ${s.joinP95Ms.toFixed(0)} | ${pct(s.generatorCpuCores)} |`,
+  );
   return `# Capacity benchmark
 
 Produced by \`${report.command}\` on ${report.date.slice(0, 10)} (${report.cpuModel}, 2 cores).

@@ -5,8 +5,13 @@ import { join, resolve } from "node:path";
 import { type BenchReport, writeReport } from "./report";
 
 const dir = resolve(process.argv[2] ?? join(__dirname, "results"));
-const { derived: _derived, ...report } = JSON.parse(readFileSync(join(dir, "capacity.json"), "utf8")) as BenchReport & { derived: unknown };
-writeReport(dir, report).then(() => console.log(`rewrote the report in ${dir}`), (error: Error) => {
-  console.error(error.message);
-  process.exitCode = 1;
-});
+const { derived: _derived, ...report } = JSON.parse(readFileSync(join(dir, "capacity.json"), "utf8")) as BenchReport & {
+  derived: unknown;
+};
+writeReport(dir, report).then(
+  () => console.log(`rewrote the report in ${dir}`),
+  (error: Error) => {
+    console.error(error.message);
+    process.exitCode = 1;
+  },
+);

@@ -19,14 +19,18 @@ export class PublicAddresses extends pulumi.ComponentResource {
   constructor(name: string, args: PublicAddressesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("roamcast:hetzner:PublicAddresses", name, {}, opts);
     const make = (family: "ipv4" | "ipv6") =>
-      new hcloud.PrimaryIp(`${name}-${family}`, {
-        type: family,
-        location: args.location,
-        assigneeType: "server",
-        autoDelete: false,
-        deleteProtection: args.protect,
-        labels: { ...args.labels },
-      }, { parent: this, protect: args.protect });
+      new hcloud.PrimaryIp(
+        `${name}-${family}`,
+        {
+          type: family,
+          location: args.location,
+          assigneeType: "server",
+          autoDelete: false,
+          deleteProtection: args.protect,
+          labels: { ...args.labels },
+        },
+        { parent: this, protect: args.protect },
+      );
     const v4 = make("ipv4");
     const v6 = make("ipv6");
     this.ipv4 = v4.ipAddress;

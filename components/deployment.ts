@@ -36,32 +36,46 @@ export class LivekitDeployment extends pulumi.ComponentResource {
     const child = { parent: this };
     const logging = "stderr" as const;
 
-    new command.remote.Command(`${name}-authorized-keys`, {
-      connection,
-      create: authorizedKeysScript(),
-      stdin: args.authorizedKeys,
-      triggers: [args.serverId],
-      logging,
-    }, child);
-
-    const staged = HOST_FILE_LAYOUT.map((file) =>
-      new command.remote.Command(`${name}-file-${file.name}`, {
+    new command.remote.Command(
+      `${name}-authorized-keys`,
+      {
         connection,
-        create: stageFileScript(file),
-        stdin: args.contents[file.name],
+        create: authorizedKeysScript(),
+        stdin: args.authorizedKeys,
         triggers: [args.serverId],
         logging,
-      }, child));
+      },
+      child,
+    );
+
+    const staged = HOST_FILE_LAYOUT.map(
+      (file) =>
+        new command.remote.Command(
+          `${name}-file-${file.name}`,
+          {
+            connection,
+            create: stageFileScript(file),
+            stdin: args.contents[file.name],
+            triggers: [args.serverId],
+            logging,
+          },
+          child,
+        ),
+    );
 
     // Hashes, not contents, decide the restart; a hash of a secret file stays secret.
     this.fileHashes = pulumi.all(HOST_FILE_LAYOUT.map((f) => pulumi.output(args.contents[f.name]).apply(sha256)));
 
-    new command.remote.Command(`${name}-apply`, {
-      connection,
-      create: applyScript(HOST_FILE_LAYOUT),
-      triggers: [args.serverId, this.fileHashes],
-      logging,
-    }, { ...child, dependsOn: staged });
+    new command.remote.Command(
+      `${name}-apply`,
+      {
+        connection,
+        create: applyScript(HOST_FILE_LAYOUT),
+        triggers: [args.serverId, this.fileHashes],
+        logging,
+      },
+      { ...child, dependsOn: staged },
+    );
 
     this.registerOutputs({ fileHashes: this.fileHashes });
   }

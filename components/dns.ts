@@ -19,20 +19,27 @@ export class DnsRecords extends pulumi.ComponentResource {
     super("roamcast:cloudflare:DnsRecords", name, {}, opts);
     const zone = cloudflare.getZoneOutput({ filter: { name: args.zoneName } }, { parent: this });
     this.zoneId = zone.id.apply((id) => {
-      if (!id) throw new Error(`Cloudflare zone "${args.zoneName}" was not found; check roamcast:zoneName and the API token's zone access`);
+      if (!id)
+        throw new Error(
+          `Cloudflare zone "${args.zoneName}" was not found; check roamcast:zoneName and the API token's zone access`,
+        );
       return id;
     });
     const plan = planDnsRecords(args.hosts);
     for (const record of plan) {
-      new cloudflare.DnsRecord(`${name}-${record.host}-${record.type}`, {
-        zoneId: this.zoneId,
-        name: record.host,
-        type: record.type,
-        content: record.address === "ipv4" ? args.ipv4 : args.ipv6,
-        proxied: record.proxied,
-        ttl: record.ttl,
-        comment: args.comment,
-      }, { parent: this });
+      new cloudflare.DnsRecord(
+        `${name}-${record.host}-${record.type}`,
+        {
+          zoneId: this.zoneId,
+          name: record.host,
+          type: record.type,
+          content: record.address === "ipv4" ? args.ipv4 : args.ipv6,
+          proxied: record.proxied,
+          ttl: record.ttl,
+          comment: args.comment,
+        },
+        { parent: this },
+      );
     }
     this.fqdns = [...new Set(args.hosts)];
     this.registerOutputs({ zoneId: this.zoneId });

@@ -37,41 +37,51 @@ export class LivekitHost extends pulumi.ComponentResource {
     const labels = { ...args.labels };
 
     const deployKey = new tls.PrivateKey(`${name}-deploy-key`, { algorithm: "ED25519" }, child);
-    const operatorKeys = args.sshPublicKeys.map((publicKey, i) =>
-      new hcloud.SshKey(`${name}-operator-${i}`, { publicKey, labels }, child));
+    const operatorKeys = args.sshPublicKeys.map(
+      (publicKey, i) => new hcloud.SshKey(`${name}-operator-${i}`, { publicKey, labels }, child),
+    );
     const deployKeyId = new hcloud.SshKey(`${name}-deploy`, { publicKey: deployKey.publicKeyOpenssh, labels }, child);
 
-    const firewall = new hcloud.Firewall(`${name}-firewall`, {
-      labels,
-      rules: planFirewallRules(publicPorts(), args.operatorCidrs).map((r) => ({ ...r, sourceIps: [...r.sourceIps] })),
-    }, child);
+    const firewall = new hcloud.Firewall(
+      `${name}-firewall`,
+      {
+        labels,
+        rules: planFirewallRules(publicPorts(), args.operatorCidrs).map((r) => ({ ...r, sourceIps: [...r.sourceIps] })),
+      },
+      child,
+    );
 
-    this.server = new hcloud.Server(`${name}-server`, {
-      serverType: args.serverType,
-      image: args.image,
-      location: args.location,
-      sshKeys: [...operatorKeys, deployKeyId].map((k) => k.id),
-      firewallIds: [firewall.id.apply(Number)],
-      publicNets: [{ ipv4Enabled: true, ipv4: args.ipv4Id, ipv6Enabled: true, ipv6: args.ipv6Id }],
-      userData: args.userData,
-      labels,
-      deleteProtection: args.protect,
-      rebuildProtection: args.protect,
-      shutdownBeforeDeletion: true,
-    }, {
-      ...child,
-      protect: args.protect,
-      // The provider replaces the server when user data or SSH keys change
-      // (terraform-provider-hcloud #338, #737). Both only matter at first
-      // boot: later file and key changes are pushed over SSH in place.
-      ignoreChanges: ["userData", "sshKeys"],
-    });
+    this.server = new hcloud.Server(
+      `${name}-server`,
+      {
+        serverType: args.serverType,
+        image: args.image,
+        location: args.location,
+        sshKeys: [...operatorKeys, deployKeyId].map((k) => k.id),
+        firewallIds: [firewall.id.apply(Number)],
+        publicNets: [{ ipv4Enabled: true, ipv4: args.ipv4Id, ipv6Enabled: true, ipv6: args.ipv6Id }],
+        userData: args.userData,
+        labels,
+        deleteProtection: args.protect,
+        rebuildProtection: args.protect,
+        shutdownBeforeDeletion: true,
+      },
+      {
+        ...child,
+        protect: args.protect,
+        // The provider replaces the server when user data or SSH keys change
+        // (terraform-provider-hcloud #338, #737). Both only matter at first
+        // boot: later file and key changes are pushed over SSH in place.
+        ignoreChanges: ["userData", "sshKeys"],
+      },
+    );
 
     this.serverId = this.server.id;
     this.firewallId = firewall.id;
     this.deployPrivateKey = pulumi.secret(deployKey.privateKeyOpenssh);
-    this.authorizedKeys = deployKey.publicKeyOpenssh.apply((deployPublic) =>
-      [...args.sshPublicKeys, deployPublic.trim()].join("\n") + "\n");
+    this.authorizedKeys = deployKey.publicKeyOpenssh.apply(
+      (deployPublic) => [...args.sshPublicKeys, deployPublic.trim()].join("\n") + "\n",
+    );
     this.registerOutputs({ serverId: this.serverId, firewallId: this.firewallId });
   }
 }

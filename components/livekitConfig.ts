@@ -22,7 +22,11 @@ export class LivekitConfig extends pulumi.ComponentResource {
   constructor(name: string, args: LivekitConfigArgs, opts?: pulumi.ComponentResourceOptions) {
     super("roamcast:livekit:Config", name, {}, opts);
     const child = { parent: this };
-    const keySuffix = new random.RandomString(`${name}-api-key`, { length: 12, special: false, upper: true, lower: true, numeric: true }, child);
+    const keySuffix = new random.RandomString(
+      `${name}-api-key`,
+      { length: 12, special: false, upper: true, lower: true, numeric: true },
+      child,
+    );
     const apiSecret = new random.RandomPassword(`${name}-api-secret`, { length: 48, special: false }, child);
     const redisPassword = new random.RandomPassword(`${name}-redis-password`, { length: 40, special: false }, child);
 
@@ -37,7 +41,8 @@ export class LivekitConfig extends pulumi.ComponentResource {
           publicIpv4: ipv4,
           publicIpv6: ipv6,
           secrets: { apiKey, apiSecret: secret, redisPassword: redis },
-        }));
+        }),
+      );
     const contents = {} as Record<HostFileName, pulumi.Output<string>>;
     for (const layout of HOST_FILE_LAYOUT) {
       const content = rendered.files.apply((files) => files.find((f) => f.name === layout.name)!.content);

@@ -42,14 +42,18 @@ export class SupabaseBackend extends pulumi.ComponentResource {
     // Each migration depends on the one before: applied in order, rolled back in reverse.
     let previous: command.local.Command | undefined;
     const migrationCommands = args.migrations.map((m) => {
-      const applied = new command.local.Command(`${name}-migration-${migrationId(m)}`, {
-        // The down SQL travels in the environment kept in the state, so a
-        // revert that deleted the file can still undo the migration.
-        environment: { DATABASE_URL: dbUrl, ROAMCAST_MIGRATION: encodeMigration(m) },
-        create: `${TSX} scripts/migrate.ts apply-one`,
-        update: `${TSX} scripts/migrate.ts apply-one`,
-        delete: `${TSX} scripts/migrate.ts revert-one`,
-      }, { ...child, dependsOn: previous ? [previous] : [] });
+      const applied = new command.local.Command(
+        `${name}-migration-${migrationId(m)}`,
+        {
+          // The down SQL travels in the environment kept in the state, so a
+          // revert that deleted the file can still undo the migration.
+          environment: { DATABASE_URL: dbUrl, ROAMCAST_MIGRATION: encodeMigration(m) },
+          create: `${TSX} scripts/migrate.ts apply-one`,
+          update: `${TSX} scripts/migrate.ts apply-one`,
+          delete: `${TSX} scripts/migrate.ts revert-one`,
+        },
+        { ...child, dependsOn: previous ? [previous] : [] },
+      );
       previous = applied;
       return applied;
     });
@@ -57,32 +61,55 @@ export class SupabaseBackend extends pulumi.ComponentResource {
     const secretsJson = pulumi
       .all([args.livekit.url, args.livekit.apiKey, args.livekit.apiSecret, args.legacyJwtSecret])
       .apply(([livekitUrl, apiKey, apiSecret, legacyJwtSecret]) =>
-        JSON.stringify(functionSecrets({ livekitUrl, apiKey, apiSecret, tokenMaxSeconds: args.tokenMaxSeconds, legacyJwtSecret })));
+        JSON.stringify(
+          functionSecrets({ livekitUrl, apiKey, apiSecret, tokenMaxSeconds: args.tokenMaxSeconds, legacyJwtSecret }),
+        ),
+      );
     const setSecrets = `${TSX} scripts/supabase-api.ts set-secrets --project-ref ${args.projectRef}`;
-    const secrets = new command.local.Command(`${name}-function-secrets`, {
-      environment: { SUPABASE_ACCESS_TOKEN: accessToken },
-      stdin: pulumi.secret(secretsJson),
-      create: setSecrets,
-      update: setSecrets,
-      delete: `${TSX} scripts/supabase-api.ts unset-secrets --project-ref ${args.projectRef}`,
-    }, child);
+    const secrets = new command.local.Command(
+      `${name}-function-secrets`,
+      {
+        environment: { SUPABASE_ACCESS_TOKEN: accessToken },
+        stdin: pulumi.secret(secretsJson),
+        create: setSecrets,
+        update: setSecrets,
+        delete: `${TSX} scripts/supabase-api.ts unset-secrets --project-ref ${args.projectRef}`,
+      },
+      child,
+    );
 
     this.functionNames = EDGE_FUNCTIONS.map((fn) => {
       const hash = args.functionHashes[fn.name];
       if (!hash) throw new Error(`SupabaseBackend: no source hash for edge function ${fn.name}`);
-      const deploy = [SUPABASE, "functions", "deploy", fn.name, "--project-ref", args.projectRef, "--use-api", "--workdir", ".",
-        ...(fn.verifyJwt ? [] : ["--no-verify-jwt"])].join(" ");
-      new command.local.Command(`${name}-function-${fn.name}`, {
-        environment: { SUPABASE_ACCESS_TOKEN: accessToken },
-        create: deploy,
-        update: deploy,
-        delete: `${SUPABASE} functions delete ${fn.name} --project-ref ${args.projectRef} --workdir .`,
-        triggers: [hash],
-      }, { ...child, dependsOn: [secrets, ...migrationCommands] });
+      const deploy = [
+        SUPABASE,
+        "functions",
+        "deploy",
+        fn.name,
+        "--project-ref",
+        args.projectRef,
+        "--use-api",
+        "--workdir",
+        ".",
+        ...(fn.verifyJwt ? [] : ["--no-verify-jwt"]),
+      ].join(" ");
+      new command.local.Command(
+        `${name}-function-${fn.name}`,
+        {
+          environment: { SUPABASE_ACCESS_TOKEN: accessToken },
+          create: deploy,
+          update: deploy,
+          delete: `${SUPABASE} functions delete ${fn.name} --project-ref ${args.projectRef} --workdir .`,
+          triggers: [hash],
+        },
+        { ...child, dependsOn: [secrets, ...migrationCommands] },
+      );
       return fn.name;
     });
 
-    this.appliedMigrations = pulumi.all(migrationCommands.map((c) => c.stdout)).apply(() => args.migrations.map(migrationId));
+    this.appliedMigrations = pulumi
+      .all(migrationCommands.map((c) => c.stdout))
+      .apply(() => args.migrations.map(migrationId));
     this.registerOutputs({ appliedMigrations: this.appliedMigrations });
   }
 }

@@ -27,11 +27,13 @@ export const CONFIG_FIELDS = {
   },
   livekitHost: {
     type: "string",
-    description: "Host name clients use for LiveKit signalling over WSS, e.g. live.roamcast.app. Must be inside zoneName.",
+    description:
+      "Host name clients use for LiveKit signalling over WSS, e.g. live.roamcast.app. Must be inside zoneName.",
   },
   turnHost: {
     type: "string",
-    description: "Host name of the TURN/TLS relay, e.g. turn.roamcast.app. Inside zoneName, and different from livekitHost.",
+    description:
+      "Host name of the TURN/TLS relay, e.g. turn.roamcast.app. Inside zoneName, and different from livekitHost.",
   },
   acmeEmail: {
     type: "string",
@@ -93,26 +95,31 @@ export const CONFIG_FIELDS = {
   redundantAudio: {
     type: "boolean",
     default: true,
-    description: "Allow Opus RED (redundant audio): about twice the bandwidth per listener, far fewer audible gaps on lossy mobile links.",
+    description:
+      "Allow Opus RED (redundant audio): about twice the bandwidth per listener, far fewer audible gaps on lossy mobile links.",
   },
   peakConcurrentTours: {
     type: "integer",
     default: 20,
-    description: "Most tours expected at once; pulumi preview warns when one server cannot carry them (figures from bench/results).",
+    description:
+      "Most tours expected at once; pulumi preview warns when one server cannot carry them (figures from bench/results).",
   },
   supabaseProjectRef: {
     type: "string",
-    description: "Supabase project reference (the 20 letters in https://<ref>.supabase.co) that holds the tours and the edge functions.",
+    description:
+      "Supabase project reference (the 20 letters in https://<ref>.supabase.co) that holds the tours and the edge functions.",
   },
   supabaseDbUrl: {
     type: "string",
     secret: true,
-    description: "Secret. Postgres URL of the project's connection pooler (Supavisor, host *.pooler.supabase.com, user postgres.<ref>): migrations run through it.",
+    description:
+      "Secret. Postgres URL of the project's connection pooler (Supavisor, host *.pooler.supabase.com, user postgres.<ref>): migrations run through it.",
   },
   supabaseAccessToken: {
     type: "string",
     secret: true,
-    description: "Secret. Supabase personal access token (sbp_...) used to deploy the edge functions and set their secrets.",
+    description:
+      "Secret. Supabase personal access token (sbp_...) used to deploy the edge functions and set their secrets.",
   },
   supabaseLegacyJwtSecret: {
     type: "string",
@@ -157,8 +164,10 @@ export interface ParseOptions {
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
-    super(`Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-      problems.map((p) => `  - ${p}`).join("\n"));
+    super(
+      `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  - ${p}`).join("\n"),
+    );
     this.name = "ConfigError";
   }
 }
@@ -174,14 +183,20 @@ const SUPABASE_REF = /^[a-z]{20}$/;
  * YAML values) into settings, collecting every problem before throwing one
  * ConfigError that names each key and its fix.
  */
-export function parseStackConfig(stack: string, raw: Readonly<Record<string, unknown>>, options: ParseOptions = {}): StackSettings {
+export function parseStackConfig(
+  stack: string,
+  raw: Readonly<Record<string, unknown>>,
+  options: ParseOptions = {},
+): StackSettings {
   const problems: string[] = [];
   const key = (k: ConfigKey) => `${CONFIG_NAMESPACE}:${k}`;
   const setHint = (k: ConfigKey, example: string) => `set it with: pulumi config set ${key(k)} ${example}`;
 
   for (const name of Object.keys(raw)) {
     if (!(name in CONFIG_FIELDS)) {
-      problems.push(`${key(name as ConfigKey)} is not a known setting; remove it or check its spelling (known: ${Object.keys(CONFIG_FIELDS).join(", ")})`);
+      problems.push(
+        `${key(name as ConfigKey)} is not a known setting; remove it or check its spelling (known: ${Object.keys(CONFIG_FIELDS).join(", ")})`,
+      );
     }
   }
 
@@ -192,8 +207,14 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
   };
   const str = (k: ConfigKey, example: string): string => {
     const v = value(k);
-    if (v === undefined) { problems.push(`${key(k)} is required; ${setHint(k, example)}`); return ""; }
-    if (typeof v !== "string") { problems.push(`${key(k)} must be a string, got ${JSON.stringify(v)}; ${setHint(k, example)}`); return ""; }
+    if (v === undefined) {
+      problems.push(`${key(k)} is required; ${setHint(k, example)}`);
+      return "";
+    }
+    if (typeof v !== "string") {
+      problems.push(`${key(k)} must be a string, got ${JSON.stringify(v)}; ${setHint(k, example)}`);
+      return "";
+    }
     return v.trim();
   };
   const int = (k: ConfigKey, min: number, max: number): number => {
@@ -215,10 +236,16 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
   const list = (k: ConfigKey, example: string): string[] => {
     let v = value(k);
     if (typeof v === "string") {
-      try { v = JSON.parse(v); } catch { /* reported below */ }
+      try {
+        v = JSON.parse(v);
+      } catch {
+        /* reported below */
+      }
     }
     if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === "string")) {
-      problems.push(`${key(k)} must be a non-empty list of strings, got ${JSON.stringify(value(k))}; set it with: pulumi config set --path '${key(k)}[0]' ${example}`);
+      problems.push(
+        `${key(k)} must be a non-empty list of strings, got ${JSON.stringify(value(k))}; set it with: pulumi config set --path '${key(k)}[0]' ${example}`,
+      );
       return [];
     }
     return v.map((x: string) => x.trim());
@@ -243,47 +270,103 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, unk
   const peakConcurrentTours = int("peakConcurrentTours", 1, 10_000);
   const supabaseProjectRef = str("supabaseProjectRef", "abcdefghijklmnopqrst");
   if (supabaseProjectRef && !SUPABASE_REF.test(supabaseProjectRef)) {
-    problems.push(`${key("supabaseProjectRef")} "${supabaseProjectRef}" is not a Supabase project reference; use the 20 lower-case letters of https://<ref>.supabase.co`);
+    problems.push(
+      `${key("supabaseProjectRef")} "${supabaseProjectRef}" is not a Supabase project reference; use the 20 lower-case letters of https://<ref>.supabase.co`,
+    );
   }
   if (options.secretsAvailable) problems.push(...secretProblems(raw, supabaseProjectRef));
 
-  if (zoneName && !isValidHostName(zoneName)) problems.push(`${key("zoneName")} "${zoneName}" is not a valid domain name; use the zone's apex, e.g. roamcast.app`);
-  for (const [k, host] of [["livekitHost", livekitHost], ["turnHost", turnHost]] as const) {
+  if (zoneName && !isValidHostName(zoneName))
+    problems.push(
+      `${key("zoneName")} "${zoneName}" is not a valid domain name; use the zone's apex, e.g. roamcast.app`,
+    );
+  for (const [k, host] of [
+    ["livekitHost", livekitHost],
+    ["turnHost", turnHost],
+  ] as const) {
     if (!host) continue;
-    if (!isValidHostName(host)) problems.push(`${key(k)} "${host}" is not a valid host name; use letters, digits and hyphens in dot-separated labels`);
-    else if (zoneName && !isHostInZone(host, zoneName)) problems.push(`${key(k)} "${host}" is not inside the zone "${zoneName}"; use a name ending in .${zoneName}`);
+    if (!isValidHostName(host))
+      problems.push(
+        `${key(k)} "${host}" is not a valid host name; use letters, digits and hyphens in dot-separated labels`,
+      );
+    else if (zoneName && !isHostInZone(host, zoneName))
+      problems.push(`${key(k)} "${host}" is not inside the zone "${zoneName}"; use a name ending in .${zoneName}`);
   }
   if (livekitHost && livekitHost === turnHost) {
-    problems.push(`${key("turnHost")} must differ from ${key("livekitHost")} ("${livekitHost}"): Caddy routes :443 by TLS server name, e.g. use turn.${zoneName || "roamcast.app"}`);
+    problems.push(
+      `${key("turnHost")} must differ from ${key("livekitHost")} ("${livekitHost}"): Caddy routes :443 by TLS server name, e.g. use turn.${zoneName || "roamcast.app"}`,
+    );
   }
-  if (acmeEmail && !EMAIL.test(acmeEmail)) problems.push(`${key("acmeEmail")} "${acmeEmail}" is not an e-mail address; Let's Encrypt needs one, e.g. ops@${zoneName || "roamcast.app"}`);
+  if (acmeEmail && !EMAIL.test(acmeEmail))
+    problems.push(
+      `${key("acmeEmail")} "${acmeEmail}" is not an e-mail address; Let's Encrypt needs one, e.g. ops@${zoneName || "roamcast.app"}`,
+    );
   sshPublicKeys.forEach((k, i) => {
-    if (!isSshPublicKey(k)) problems.push(`${key("sshPublicKeys")}[${i}] is not an OpenSSH public key ("ssh-ed25519 AAAA... comment"); paste the .pub file's line, never a private key`);
+    if (!isSshPublicKey(k))
+      problems.push(
+        `${key("sshPublicKeys")}[${i}] is not an OpenSSH public key ("ssh-ed25519 AAAA... comment"); paste the .pub file's line, never a private key`,
+      );
   });
   const seenKeys = new Set<string>();
   sshPublicKeys.forEach((k, i) => {
     const body = k.split(/\s+/).slice(0, 2).join(" ");
-    if (seenKeys.has(body)) problems.push(`${key("sshPublicKeys")}[${i}] repeats an earlier key; Hetzner refuses duplicate keys, remove it`);
+    if (seenKeys.has(body))
+      problems.push(`${key("sshPublicKeys")}[${i}] repeats an earlier key; Hetzner refuses duplicate keys, remove it`);
     seenKeys.add(body);
   });
   operatorCidrs.forEach((c, i) => {
-    if (!isValidCidr(c)) problems.push(`${key("operatorCidrs")}[${i}] "${c}" is not a CIDR block; write an address with its prefix, e.g. 203.0.113.7/32 or 2001:db8::/48`);
-    else if ((production || stack === "prod") && /^(0\.0\.0\.0|::)\/0$/.test(c)) problems.push(`${key("operatorCidrs")}[${i}] "${c}" opens SSH to the whole Internet, which a production stack refuses; list the operators' own addresses`);
+    if (!isValidCidr(c))
+      problems.push(
+        `${key("operatorCidrs")}[${i}] "${c}" is not a CIDR block; write an address with its prefix, e.g. 203.0.113.7/32 or 2001:db8::/48`,
+      );
+    else if ((production || stack === "prod") && /^(0\.0\.0\.0|::)\/0$/.test(c))
+      problems.push(
+        `${key("operatorCidrs")}[${i}] "${c}" opens SSH to the whole Internet, which a production stack refuses; list the operators' own addresses`,
+      );
   });
-  if (stack === "prod" && !production) problems.push(`${key("production")} must be true on the prod stack: set it with: pulumi config set ${key("production")} true`);
-  if (serverType && !SERVER_TYPE.test(serverType)) problems.push(`${key("serverType")} "${serverType}" is not a Hetzner server type name; use e.g. cx33 (4 vCPU, 8 GB)`);
-  if (location && !HETZNER_LOCATIONS.includes(location)) problems.push(`${key("location")} "${location}" is not a Hetzner location; use one of ${HETZNER_LOCATIONS.join(", ")}`);
-  if (image && !UBUNTU_LTS.test(image)) problems.push(`${key("image")} "${image}" is not an Ubuntu LTS image; use e.g. ubuntu-24.04`);
+  if (stack === "prod" && !production)
+    problems.push(
+      `${key("production")} must be true on the prod stack: set it with: pulumi config set ${key("production")} true`,
+    );
+  if (serverType && !SERVER_TYPE.test(serverType))
+    problems.push(
+      `${key("serverType")} "${serverType}" is not a Hetzner server type name; use e.g. cx33 (4 vCPU, 8 GB)`,
+    );
+  if (location && !HETZNER_LOCATIONS.includes(location))
+    problems.push(
+      `${key("location")} "${location}" is not a Hetzner location; use one of ${HETZNER_LOCATIONS.join(", ")}`,
+    );
+  if (image && !UBUNTU_LTS.test(image))
+    problems.push(`${key("image")} "${image}" is not an Ubuntu LTS image; use e.g. ubuntu-24.04`);
   for (const k of ["livekitImage", "caddyImage", "redisImage"] as const) {
     const img = { livekitImage, caddyImage, redisImage }[k];
-    if (img && !isPinnedImage(img)) problems.push(`${key(k)} "${img}" is not pinned; name an exact tag other than latest, e.g. ${String(CONFIG_FIELDS[k].default)} (optionally @sha256:<digest>)`);
+    if (img && !isPinnedImage(img))
+      problems.push(
+        `${key(k)} "${img}" is not pinned; name an exact tag other than latest, e.g. ${String(CONFIG_FIELDS[k].default)} (optionally @sha256:<digest>)`,
+      );
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
-    stack, zoneName, livekitHost, turnHost, acmeEmail, sshPublicKeys, operatorCidrs, production,
-    serverType, location, image, livekitImage, caddyImage, redisImage, listenersPerTour, tourHours, redundantAudio,
-    peakConcurrentTours, supabaseProjectRef,
+    stack,
+    zoneName,
+    livekitHost,
+    turnHost,
+    acmeEmail,
+    sshPublicKeys,
+    operatorCidrs,
+    production,
+    serverType,
+    location,
+    image,
+    livekitImage,
+    caddyImage,
+    redisImage,
+    listenersPerTour,
+    tourHours,
+    redundantAudio,
+    peakConcurrentTours,
+    supabaseProjectRef,
   };
 }
 
@@ -295,15 +378,27 @@ function secretProblems(raw: Readonly<Record<string, unknown>>, projectRef: stri
   const given = (k: string) => (typeof raw[k] === "string" && raw[k] !== "" ? (raw[k] as string) : undefined);
 
   const dbUrl = given("supabaseDbUrl");
-  if (!dbUrl) problems.push(`${secretKey("supabaseDbUrl")} is required; ${setSecret("supabaseDbUrl")} (the pooler URL from the dashboard's Connect dialog)`);
+  if (!dbUrl)
+    problems.push(
+      `${secretKey("supabaseDbUrl")} is required; ${setSecret("supabaseDbUrl")} (the pooler URL from the dashboard's Connect dialog)`,
+    );
   else problems.push(...poolerUrlProblems(dbUrl, projectRef).map((p) => `${secretKey("supabaseDbUrl")} ${p}`));
 
   const token = given("supabaseAccessToken");
-  if (!token) problems.push(`${secretKey("supabaseAccessToken")} is required; ${setSecret("supabaseAccessToken")} (a personal access token from the dashboard's Account > Access Tokens)`);
-  else if (!/^sbp_[A-Za-z0-9]{20,}$/.test(token)) problems.push(`${secretKey("supabaseAccessToken")} is not a Supabase personal access token (they start with sbp_); ${setSecret("supabaseAccessToken")}`);
+  if (!token)
+    problems.push(
+      `${secretKey("supabaseAccessToken")} is required; ${setSecret("supabaseAccessToken")} (a personal access token from the dashboard's Account > Access Tokens)`,
+    );
+  else if (!/^sbp_[A-Za-z0-9]{20,}$/.test(token))
+    problems.push(
+      `${secretKey("supabaseAccessToken")} is not a Supabase personal access token (they start with sbp_); ${setSecret("supabaseAccessToken")}`,
+    );
 
   const legacy = given("supabaseLegacyJwtSecret");
-  if (legacy !== undefined && legacy.length < 32) problems.push(`${secretKey("supabaseLegacyJwtSecret")} is shorter than 32 characters, so it is not the project's JWT secret; copy it from the dashboard's JWT Keys page, or unset it`);
+  if (legacy !== undefined && legacy.length < 32)
+    problems.push(
+      `${secretKey("supabaseLegacyJwtSecret")} is shorter than 32 characters, so it is not the project's JWT secret; copy it from the dashboard's JWT Keys page, or unset it`,
+    );
   return problems;
 }
 
@@ -318,12 +413,16 @@ export function poolerUrlProblems(url: string, projectRef: string): string[] {
   const problems: string[] = [];
   if (!["postgres:", "postgresql:"].includes(parsed.protocol)) problems.push("must start with postgresql://");
   if (/^db\.[a-z]+\.supabase\.co$/.test(parsed.hostname)) {
-    problems.push("points at the project's direct address, which is IPv6-only; use the pooler URL instead (host <region>.pooler.supabase.com, user postgres.<ref>)");
+    problems.push(
+      "points at the project's direct address, which is IPv6-only; use the pooler URL instead (host <region>.pooler.supabase.com, user postgres.<ref>)",
+    );
   } else if (!parsed.hostname.endsWith(".pooler.supabase.com")) {
     problems.push("must point at Supabase's connection pooler (host <region>.pooler.supabase.com)");
   }
-  if (projectRef && decodeURIComponent(parsed.username) !== `postgres.${projectRef}`) problems.push(`must log in as postgres.${projectRef}, the pooler's user for this project`);
+  if (projectRef && decodeURIComponent(parsed.username) !== `postgres.${projectRef}`)
+    problems.push(`must log in as postgres.${projectRef}, the pooler's user for this project`);
   if (!parsed.password) problems.push("has no password");
-  if (!["5432", "6543", ""].includes(parsed.port)) problems.push("must use the pooler's port 5432 (session) or 6543 (transaction)");
+  if (!["5432", "6543", ""].includes(parsed.port))
+    problems.push("must use the pooler's port 5432 (session) or 6543 (transaction)");
   return problems;
 }

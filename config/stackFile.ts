@@ -16,7 +16,9 @@ export function readStackSettings(projectDir: string, stack: string): StackSetti
   try {
     text = readFileSync(path, "utf8");
   } catch {
-    throw new Error(`No stack file ${path}; create it with: pulumi stack init ${stack}, then set its config (see README)`);
+    throw new Error(
+      `No stack file ${path}; create it with: pulumi stack init ${stack}, then set its config (see README)`,
+    );
   }
   const doc = (parse(text) ?? {}) as { config?: Record<string, unknown> };
   const raw: Record<string, unknown> = {};
@@ -26,7 +28,9 @@ export function readStackSettings(projectDir: string, stack: string): StackSetti
     if (value && typeof value === "object" && "secure" in value) {
       // Encrypted: offline tools cannot read it, and need not.
       if (key in CONFIG_FIELDS && (CONFIG_FIELDS as Record<string, FieldSpec>)[key]!.secret) continue;
-      throw new Error(`${fullKey} is stored as a secret in ${path}, but it is not a secret setting; set it in plain text`);
+      throw new Error(
+        `${fullKey} is stored as a secret in ${path}, but it is not a secret setting; set it in plain text`,
+      );
     }
     raw[key] = value;
   }

@@ -20,18 +20,24 @@ export function migrationId(m: Pick<Migration, "version" | "name">): string {
 
 /** One migration as the environment of a Pulumi command carries it (base64 JSON). */
 export function encodeMigration(m: Migration): string {
-  return Buffer.from(JSON.stringify({ version: m.version, name: m.name, up: m.up, down: m.down }), "utf8").toString("base64");
+  return Buffer.from(JSON.stringify({ version: m.version, name: m.name, up: m.up, down: m.down }), "utf8").toString(
+    "base64",
+  );
 }
 
 export function decodeMigration(encoded: string | undefined): Migration {
-  if (!encoded) throw new Error("ROAMCAST_MIGRATION is not set; it carries the migration (base64 JSON) to apply or revert");
+  if (!encoded)
+    throw new Error("ROAMCAST_MIGRATION is not set; it carries the migration (base64 JSON) to apply or revert");
   let m: Migration;
   try {
     m = JSON.parse(Buffer.from(encoded, "base64").toString("utf8")) as Migration;
   } catch {
-    throw new Error("ROAMCAST_MIGRATION is not base64 JSON of {version, name, up, down}; it is written by the SupabaseBackend component, not by hand");
+    throw new Error(
+      "ROAMCAST_MIGRATION is not base64 JSON of {version, name, up, down}; it is written by the SupabaseBackend component, not by hand",
+    );
   }
-  if (typeof m !== "object" || m === null) throw new Error("ROAMCAST_MIGRATION must hold an object {version, name, up, down}");
+  if (typeof m !== "object" || m === null)
+    throw new Error("ROAMCAST_MIGRATION must hold an object {version, name, up, down}");
   for (const key of ["version", "name", "up", "down"] as const) {
     if (typeof m[key] !== "string") throw new Error(`ROAMCAST_MIGRATION lacks "${key}"`);
   }
@@ -54,11 +60,17 @@ export function readMigrations(dir: string): Migration[] {
       problems.push(`${file}: no down migration; add migrations/down/${file} that undoes it`);
       continue;
     }
-    migrations.push({ version: match[1]!, name: match[2]!, up: readFileSync(join(dir, file), "utf8"), down: readFileSync(downPath, "utf8") });
+    migrations.push({
+      version: match[1]!,
+      name: match[2]!,
+      up: readFileSync(join(dir, file), "utf8"),
+      down: readFileSync(downPath, "utf8"),
+    });
   }
   const versions = new Set<string>();
   for (const m of migrations) {
-    if (versions.has(m.version)) problems.push(`${migrationId(m)}: version ${m.version} is used twice; give each migration its own timestamp`);
+    if (versions.has(m.version))
+      problems.push(`${migrationId(m)}: version ${m.version} is used twice; give each migration its own timestamp`);
     versions.add(m.version);
   }
   if (problems.length) throw new Error(`migrations/ has problems:\n${problems.map((p) => `  - ${p}`).join("\n")}`);

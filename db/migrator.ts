@@ -21,7 +21,9 @@ const LOCK_KEY = "roamcast:supabase_migrations";
 async function lockAndEnsureLedger(tx: postgres.TransactionSql): Promise<void> {
   await tx`select pg_advisory_xact_lock(hashtext(${LOCK_KEY}))`;
   await tx.unsafe("create schema if not exists supabase_migrations");
-  await tx.unsafe("create table if not exists supabase_migrations.schema_migrations (version text not null primary key)");
+  await tx.unsafe(
+    "create table if not exists supabase_migrations.schema_migrations (version text not null primary key)",
+  );
   await tx.unsafe("alter table supabase_migrations.schema_migrations add column if not exists statements text[]");
   await tx.unsafe("alter table supabase_migrations.schema_migrations add column if not exists name text");
 }
@@ -36,10 +38,14 @@ export async function applyMigration(sql: postgres.Sql, migration: Migration): P
   const statements = splitStatements(migration.up);
   return sql.begin(async (tx) => {
     await lockAndEnsureLedger(tx);
-    const [row] = await tx<LedgerRow[]>`select version, name, statements from supabase_migrations.schema_migrations where version = ${migration.version}`;
+    const [row] = await tx<
+      LedgerRow[]
+    >`select version, name, statements from supabase_migrations.schema_migrations where version = ${migration.version}`;
     if (row) {
       if (row.statements && JSON.stringify(row.statements) !== JSON.stringify(statements)) {
-        throw new Error(`migration ${migrationId(migration)} was changed after it was applied (the ledger holds other statements); restore the file and add a new migration for the change`);
+        throw new Error(
+          `migration ${migrationId(migration)} was changed after it was applied (the ledger holds other statements); restore the file and add a new migration for the change`,
+        );
       }
       return "already-applied" as const;
     }
@@ -48,7 +54,9 @@ export async function applyMigration(sql: postgres.Sql, migration: Migration): P
         await tx.unsafe(statement);
       } catch (error) {
         const e = error as Error & { code?: string; position?: string };
-        throw new Error(`migration ${migrationId(migration)} failed at statement ${i + 1} of ${statements.length} (${e.code ?? "error"}: ${e.message}); nothing of it was applied`);
+        throw new Error(
+          `migration ${migrationId(migration)} failed at statement ${i + 1} of ${statements.length} (${e.code ?? "error"}: ${e.message}); nothing of it was applied`,
+        );
       }
     }
     await tx`insert into supabase_migrations.schema_migrations (version, name, statements) values (${migration.version}, ${migration.name}, ${statements})`;
@@ -66,7 +74,9 @@ export async function revertMigration(sql: postgres.Sql, migration: Migration): 
         await tx.unsafe(statement);
       } catch (error) {
         const e = error as Error & { code?: string };
-        throw new Error(`down migration of ${migrationId(migration)} failed at statement ${i + 1} (${e.code ?? "error"}: ${e.message}); the migration stays applied`);
+        throw new Error(
+          `down migration of ${migrationId(migration)} failed at statement ${i + 1} (${e.code ?? "error"}: ${e.message}); the migration stays applied`,
+        );
       }
     }
     await tx`delete from supabase_migrations.schema_migrations where version = ${migration.version}`;

@@ -27,13 +27,22 @@ export function splitStatements(sql: string): string[] {
       let depth = 1;
       i += 2;
       while (i < n && depth > 0) {
-        if (sql[i] === "/" && sql[i + 1] === "*") { depth++; i += 2; } else if (sql[i] === "*" && sql[i + 1] === "/") { depth--; i += 2; } else i++;
+        if (sql[i] === "/" && sql[i + 1] === "*") {
+          depth++;
+          i += 2;
+        } else if (sql[i] === "*" && sql[i + 1] === "/") {
+          depth--;
+          i += 2;
+        } else i++;
       }
     } else if (c === "'" || c === '"') {
       i++;
       while (i < n) {
         if (sql[i] === c) {
-          if (sql[i + 1] === c) { i += 2; continue; }
+          if (sql[i + 1] === c) {
+            i += 2;
+            continue;
+          }
           i++;
           break;
         }
@@ -56,5 +65,10 @@ export function splitStatements(sql: string): string[] {
 }
 
 function isOnlyComments(text: string): boolean {
-  return text.replace(/--[^\n]*(\n|$)/g, "").replace(/\/\*[\s\S]*?\*\//g, "").trim() === "";
+  return (
+    text
+      .replace(/--[^\n]*(\n|$)/g, "")
+      .replace(/\/\*[\s\S]*?\*\//g, "")
+      .trim() === ""
+  );
 }

@@ -12,7 +12,10 @@ export interface ProjectKeys {
   readonly supabaseUrl: string;
   readonly jwksJson: string;
   readonly legacySecret: string;
-  sign(claims: Record<string, unknown>, options?: { expiresIn?: string; issuer?: string; audience?: string }): Promise<string>;
+  sign(
+    claims: Record<string, unknown>,
+    options?: { expiresIn?: string; issuer?: string; audience?: string },
+  ): Promise<string>;
   signLegacy(claims: Record<string, unknown>, secret?: string): Promise<string>;
 }
 
@@ -48,7 +51,20 @@ export async function makeProjectKeys(supabaseUrl = "http://127.0.0.1:54321"): P
 }
 
 /** Variables Deno needs from this machine to fetch its npm imports (cache, proxy, TLS trust). */
-const DENO_PASSTHROUGH = ["PATH", "HOME", "DENO_DIR", "DENO_CERT", "DENO_TLS_CA_STORE", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy", "NPM_CONFIG_REGISTRY"];
+const DENO_PASSTHROUGH = [
+  "PATH",
+  "HOME",
+  "DENO_DIR",
+  "DENO_CERT",
+  "DENO_TLS_CA_STORE",
+  "HTTPS_PROXY",
+  "HTTP_PROXY",
+  "NO_PROXY",
+  "https_proxy",
+  "http_proxy",
+  "no_proxy",
+  "NPM_CONFIG_REGISTRY",
+];
 
 /**
  * The environment a function runs in: nothing of this process but what Deno
@@ -68,19 +84,43 @@ export interface RunningFunction extends Running {
   readonly url: string;
 }
 
-export async function startFunction(name: "livekit-token" | "livekit-webhook", env: Record<string, string>): Promise<RunningFunction> {
+export async function startFunction(
+  name: "livekit-token" | "livekit-webhook",
+  env: Record<string, string>,
+): Promise<RunningFunction> {
   const port = await freePort();
   const entry = join(root, "functions", name, "index.ts");
-  const proc = start(DENO, ["run", "--no-prompt", "--allow-net", "--allow-env", "--allow-read", "--allow-sys", "--config", join(root, "functions", name, "deno.json"), entry], {
-    env: { ...denoEnvironment(), NO_COLOR: "1", ...env, PORT: String(port) },
-  });
+  const proc = start(
+    DENO,
+    [
+      "run",
+      "--no-prompt",
+      "--allow-net",
+      "--allow-env",
+      "--allow-read",
+      "--allow-sys",
+      "--config",
+      join(root, "functions", name, "deno.json"),
+      entry,
+    ],
+    {
+      env: { ...denoEnvironment(), NO_COLOR: "1", ...env, PORT: String(port) },
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   await Promise.race([
-    waitFor(`${name} to listen`, async () => {
-      await fetch(url, { method: "OPTIONS" });
-      return true;
-    }, 60_000, 250),
-    proc.exited().then((code) => { throw new Error(`${name} exited with ${code}:\n${proc.output()}`); }),
+    waitFor(
+      `${name} to listen`,
+      async () => {
+        await fetch(url, { method: "OPTIONS" });
+        return true;
+      },
+      60_000,
+      250,
+    ),
+    proc.exited().then((code) => {
+      throw new Error(`${name} exited with ${code}:\n${proc.output()}`);
+    }),
   ]);
   return { ...proc, url };
 }

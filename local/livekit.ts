@@ -37,21 +37,36 @@ export function localRedisConf(model: HostModel, ports: LocalPorts): string {
 }
 
 export async function startRedis(model: HostModel, ports: LocalPorts): Promise<Running> {
-  const redis = start(systemTool("redis-server", "redis-server"), [writeTemp("redis.conf", localRedisConf(model, ports))]);
-  await waitFor("redis to accept connections", async () => (redis.output().includes("Ready to accept connections") ? true : undefined), 15_000, 100);
+  const redis = start(systemTool("redis-server", "redis-server"), [
+    writeTemp("redis.conf", localRedisConf(model, ports)),
+  ]);
+  await waitFor(
+    "redis to accept connections",
+    async () => (redis.output().includes("Ready to accept connections") ? true : undefined),
+    15_000,
+    100,
+  );
   return redis;
 }
 
 /** Starts livekit-server; `cpus` (a taskset list such as "0") pins it to those cores for measurements. */
 export async function startLivekit(config: unknown, port: number, cpus?: string): Promise<Running> {
   const args = ["--config", writeTemp("livekit.yaml", stringify(config))];
-  const livekit = cpus ? start("taskset", ["-c", cpus, goTool("livekit-server"), ...args]) : start(goTool("livekit-server"), args);
+  const livekit = cpus
+    ? start("taskset", ["-c", cpus, goTool("livekit-server"), ...args])
+    : start(goTool("livekit-server"), args);
   await Promise.race([
-    waitFor("livekit-server to answer GET /", async () => {
-      const res = await fetch(`http://127.0.0.1:${port}/`);
-      return res.status === 200 ? true : undefined;
-    }, 30_000),
-    livekit.exited().then((code) => { throw new Error(`livekit-server exited with ${code}:\n${livekit.output()}`); }),
+    waitFor(
+      "livekit-server to answer GET /",
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/`);
+        return res.status === 200 ? true : undefined;
+      },
+      30_000,
+    ),
+    livekit.exited().then((code) => {
+      throw new Error(`livekit-server exited with ${code}:\n${livekit.output()}`);
+    }),
   ]);
   return livekit;
 }

@@ -18,7 +18,11 @@ export function localHostModel(options: LocalModelOptions): HostModel {
     acmeEmail: "ops@roamcast.localhost",
     publicIpv4: "127.0.0.1",
     publicIpv6: "::1",
-    images: { livekit: CONFIG_FIELDS.livekitImage.default, caddy: CONFIG_FIELDS.caddyImage.default, redis: CONFIG_FIELDS.redisImage.default },
+    images: {
+      livekit: CONFIG_FIELDS.livekitImage.default,
+      caddy: CONFIG_FIELDS.caddyImage.default,
+      redis: CONFIG_FIELDS.redisImage.default,
+    },
     room: roomPolicy(listeners),
     redundantAudio: CONFIG_FIELDS.redundantAudio.default,
     secrets: options.secrets,

@@ -37,7 +37,9 @@ export interface PlatformOptions {
 
 export async function startLocalPlatform(options: PlatformOptions = {}): Promise<LocalPlatform> {
   const stops: (() => Promise<void>)[] = [];
-  const stopAll = async () => { for (const stop of stops.reverse()) await stop().catch(() => {}); };
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+  };
   try {
     const db = await startMigratedDatabase();
     stops.push(() => db.stop());
@@ -49,11 +51,17 @@ export async function startLocalPlatform(options: PlatformOptions = {}): Promise
     };
     const ports = await pickLocalPorts();
     const webhook = await startFunction("livekit-webhook", {
-      SUPABASE_DB_URL: db.postgresUrl, LIVEKIT_API_KEY: secrets.apiKey, LIVEKIT_API_SECRET: secrets.apiSecret,
+      SUPABASE_DB_URL: db.postgresUrl,
+      LIVEKIT_API_KEY: secrets.apiKey,
+      LIVEKIT_API_SECRET: secrets.apiSecret,
     });
     stops.push(() => webhook.stop());
 
-    const model: HostModel = localHostModel({ secrets, webhookUrl: webhook.url, listenersPerTour: options.listenersPerTour });
+    const model: HostModel = localHostModel({
+      secrets,
+      webhookUrl: webhook.url,
+      listenersPerTour: options.listenersPerTour,
+    });
     const redis = await startRedis(model, ports);
     stops.push(() => redis.stop());
     const livekit = await startLivekit(localLivekitConfig(model, ports), ports.livekit, options.livekitCpus);
@@ -62,15 +70,28 @@ export async function startLocalPlatform(options: PlatformOptions = {}): Promise
 
     const keys = await makeProjectKeys();
     const token = await startFunction("livekit-token", {
-      SUPABASE_URL: keys.supabaseUrl, SUPABASE_JWKS: keys.jwksJson, SUPABASE_DB_URL: db.postgresUrl,
-      LIVEKIT_URL: livekitUrl, LIVEKIT_API_KEY: secrets.apiKey, LIVEKIT_API_SECRET: secrets.apiSecret,
+      SUPABASE_URL: keys.supabaseUrl,
+      SUPABASE_JWKS: keys.jwksJson,
+      SUPABASE_DB_URL: db.postgresUrl,
+      LIVEKIT_URL: livekitUrl,
+      LIVEKIT_API_KEY: secrets.apiKey,
+      LIVEKIT_API_SECRET: secrets.apiSecret,
     });
     stops.push(() => token.stop());
     const admin = db.admin();
 
     return {
-      model, ports, livekitUrl, livekitHttpUrl: `http://127.0.0.1:${ports.livekit}`, tokenUrl: token.url,
-      keys, db, admin, livekit, token, webhook,
+      model,
+      ports,
+      livekitUrl,
+      livekitHttpUrl: `http://127.0.0.1:${ports.livekit}`,
+      tokenUrl: token.url,
+      keys,
+      db,
+      admin,
+      livekit,
+      token,
+      webhook,
       async requestToken(userId, tourId) {
         const jwt = await keys.sign({ sub: userId });
         const res = await fetch(token.url, {

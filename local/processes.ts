@@ -22,7 +22,11 @@ export function systemTool(name: string, debianPackage: string): string {
   return found.stdout.trim();
 }
 
-export function run(cmd: string, args: readonly string[], options: { cwd?: string; input?: string } = {}): SpawnSyncReturns<string> {
+export function run(
+  cmd: string,
+  args: readonly string[],
+  options: { cwd?: string; input?: string } = {},
+): SpawnSyncReturns<string> {
   return spawnSync(cmd, args, { encoding: "utf8", timeout: 60_000, ...options });
 }
 
@@ -32,12 +36,19 @@ export async function freePort(): Promise<number> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000, everyMs = 200): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+  everyMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -70,12 +81,22 @@ let reaperInstalled = false;
 function reapOnExit() {
   if (reaperInstalled) return;
   reaperInstalled = true;
-  process.once("exit", () => { for (const child of alive) child.kill("SIGKILL"); });
+  process.once("exit", () => {
+    for (const child of alive) child.kill("SIGKILL");
+  });
   process.once("SIGTERM", () => process.exit(143));
 }
 
-export function start(cmd: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Running {
-  const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+export function start(
+  cmd: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Running {
+  const child = spawn(cmd, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   reapOnExit();
   alive.add(child);
   child.once("exit", () => alive.delete(child));

@@ -44,17 +44,34 @@ export async function startSupabaseGateway(opts: {
   const jwks = createLocalJWKSet(JSON.parse(opts.keys.jwksJson));
 
   const signIn = async (req: IncomingMessage, res: ServerResponse) => {
-    const { email, password } = JSON.parse((await body(req)).toString() || "{}") as { email?: string; password?: string };
+    const { email, password } = JSON.parse((await body(req)).toString() || "{}") as {
+      email?: string;
+      password?: string;
+    };
     const [user] = email ? await opts.admin`select id, email from auth.users where email = ${email}` : [];
     if (!user || passwords.get(email!) !== password) {
       return reply(res, 400, { code: 400, error_code: "invalid_credentials", msg: "Invalid login credentials" });
     }
     const expiresIn = 3600;
-    const accessToken = await opts.keys.sign({ sub: user.id, email, aud: "authenticated" }, { expiresIn: `${expiresIn}s` });
+    const accessToken = await opts.keys.sign(
+      { sub: user.id, email, aud: "authenticated" },
+      { expiresIn: `${expiresIn}s` },
+    );
     reply(res, 200, {
-      access_token: accessToken, token_type: "bearer", expires_in: expiresIn,
-      expires_at: Math.floor(Date.now() / 1000) + expiresIn, refresh_token: "stand-in-refresh-token",
-      user: { id: user.id, aud: "authenticated", role: "authenticated", email, app_metadata: {}, user_metadata: {}, created_at: new Date().toISOString() },
+      access_token: accessToken,
+      token_type: "bearer",
+      expires_in: expiresIn,
+      expires_at: Math.floor(Date.now() / 1000) + expiresIn,
+      refresh_token: "stand-in-refresh-token",
+      user: {
+        id: user.id,
+        aud: "authenticated",
+        role: "authenticated",
+        email,
+        app_metadata: {},
+        user_metadata: {},
+        created_at: new Date().toISOString(),
+      },
     });
   };
 
@@ -66,7 +83,11 @@ export async function startSupabaseGateway(opts: {
       const v = req.headers[h];
       if (typeof v === "string") headers[h] = v;
     }
-    const upstream = await fetch(target, { method: req.method, headers, body: req.method === "GET" || req.method === "HEAD" ? undefined : await body(req) });
+    const upstream = await fetch(target, {
+      method: req.method,
+      headers,
+      body: req.method === "GET" || req.method === "HEAD" ? undefined : await body(req),
+    });
     res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" });
     res.end(Buffer.from(await upstream.arrayBuffer()));
   };
@@ -81,12 +102,23 @@ export async function startSupabaseGateway(opts: {
     }
     const columns = (url.searchParams.get("select") ?? "*").split(",").map((c) => c.trim());
     const filters = [...url.searchParams.entries()].filter(([k]) => k !== "select");
-    if (!IDENTIFIER.test(table) || !columns.every((c) => c === "*" || IDENTIFIER.test(c)) || !filters.every(([k, v]) => IDENTIFIER.test(k) && v.startsWith("eq."))) {
-      return reply(res, 400, { code: "STANDIN", message: "the stand-in gateway supports only select=cols and col=eq.value" });
+    if (
+      !IDENTIFIER.test(table) ||
+      !columns.every((c) => c === "*" || IDENTIFIER.test(c)) ||
+      !filters.every(([k, v]) => IDENTIFIER.test(k) && v.startsWith("eq."))
+    ) {
+      return reply(res, 400, {
+        code: "STANDIN",
+        message: "the stand-in gateway supports only select=cols and col=eq.value",
+      });
     }
     const where = filters.map(([k], i) => `${k} = $${i + 1}`).join(" and ");
     const rows = await asClaims(opts.admin, claims, (tx) =>
-      tx.unsafe(`select ${columns.join(", ")} from public.${table}${where ? ` where ${where}` : ""}`, filters.map(([, v]) => v.slice(3))));
+      tx.unsafe(
+        `select ${columns.join(", ")} from public.${table}${where ? ` where ${where}` : ""}`,
+        filters.map(([, v]) => v.slice(3)),
+      ),
+    );
     reply(res, 200, rows);
   };
 
@@ -96,17 +128,29 @@ export async function startSupabaseGateway(opts: {
     const fn = url.pathname.match(/^\/functions\/v1\/([\w-]+)$/);
     const rest = url.pathname.match(/^\/rest\/v1\/(\w+)$/);
     const handled =
-      req.method === "POST" && url.pathname === "/auth/v1/token" && url.searchParams.get("grant_type") === "password" ? signIn(req, res)
-      : fn ? callFunction(fn[1]!, req, res)
-      : rest && req.method === "GET" ? select(rest[1]!, url, req, res)
-      : Promise.resolve(reply(res, 404, { message: `the stand-in gateway does not serve ${req.method} ${url.pathname}` }));
-    handled.catch((error: unknown) => { if (!res.headersSent) reply(res, 500, { message: String(error) }); else res.end(); });
+      req.method === "POST" && url.pathname === "/auth/v1/token" && url.searchParams.get("grant_type") === "password"
+        ? signIn(req, res)
+        : fn
+          ? callFunction(fn[1]!, req, res)
+          : rest && req.method === "GET"
+            ? select(rest[1]!, url, req, res)
+            : Promise.resolve(
+                reply(res, 404, { message: `the stand-in gateway does not serve ${req.method} ${url.pathname}` }),
+              );
+    handled.catch((error: unknown) => {
+      if (!res.headersSent) reply(res, 500, { message: String(error) });
+      else res.end();
+    });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     setPassword: (email, password) => passwords.set(email, password),
     seen,
-    stop: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    stop: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

@@ -36,7 +36,12 @@ export interface CapacityPlan {
 }
 
 /** Keeps CPU and memory at 80 %, the benchmark's own ceiling. */
-export function planCapacity(measured: MeasuredFigures, server: ServerClass, listenersPerTour: number, tourHours: number): CapacityPlan {
+export function planCapacity(
+  measured: MeasuredFigures,
+  server: ServerClass,
+  listenersPerTour: number,
+  tourHours: number,
+): CapacityPlan {
   const scale = listenersPerTour / measured.listenersPerTour;
   const cpuTours = (0.8 * server.vcpu) / (measured.cpuCoresPerTour * scale);
   const memTours = (0.8 * server.ramMiB) / (measured.rssMiBPerTour * scale);
@@ -60,9 +65,15 @@ export interface BenchReportFigures {
 export function measuredFigures(report: BenchReportFigures): MeasuredFigures {
   const { cpuCoresPerTour, rssMiBPerTour, wireBytesPerListenerPerSecond } = report.derived;
   for (const [k, v] of Object.entries({ cpuCoresPerTour, rssMiBPerTour, wireBytesPerListenerPerSecond })) {
-    if (!(typeof v === "number" && v > 0)) throw new Error(`bench/results/capacity.json has no positive ${k}; rerun npm run bench:capacity`);
+    if (!(typeof v === "number" && v > 0))
+      throw new Error(`bench/results/capacity.json has no positive ${k}; rerun npm run bench:capacity`);
   }
-  return { listenersPerTour: report.listenersPerTour, cpuCoresPerTour: cpuCoresPerTour!, rssMiBPerTour: rssMiBPerTour!, wireBytesPerListenerPerSecond: wireBytesPerListenerPerSecond! };
+  return {
+    listenersPerTour: report.listenersPerTour,
+    cpuCoresPerTour: cpuCoresPerTour!,
+    rssMiBPerTour: rssMiBPerTour!,
+    wireBytesPerListenerPerSecond: wireBytesPerListenerPerSecond!,
+  };
 }
 
 /** A stack's sizing, as the planner needs it (the stack settings carry these keys). */

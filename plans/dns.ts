@@ -13,7 +13,8 @@ export const DNS_TTL_SECONDS = 300;
 
 export function planDnsRecords(hosts: readonly string[]): DnsRecordPlan[] {
   const unique = [...new Set(hosts)];
-  if (unique.length !== hosts.length) throw new Error(`planDnsRecords: host names must be distinct, got ${hosts.join(", ")}`);
+  if (unique.length !== hosts.length)
+    throw new Error(`planDnsRecords: host names must be distinct, got ${hosts.join(", ")}`);
   return unique.flatMap((host) => [
     { host, type: "A" as const, address: "ipv4" as const, proxied: false as const, ttl: DNS_TTL_SECONDS },
     { host, type: "AAAA" as const, address: "ipv6" as const, proxied: false as const, ttl: DNS_TTL_SECONDS },

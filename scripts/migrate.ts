@@ -13,7 +13,11 @@ import { applyMigration, migrationStatus, readLedger, revertMigration } from "..
 const projectDir = resolve(__dirname, "..");
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { "db-url": { type: "string" }, dir: { type: "string" } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { "db-url": { type: "string" }, dir: { type: "string" } },
+  });
   const command = positionals[0];
   const url = values["db-url"] ?? process.env.DATABASE_URL;
   if (!command || !["status", "up", "apply-one", "revert-one", "revert"].includes(command)) {
@@ -32,7 +36,8 @@ async function main(argv: string[]): Promise<number> {
         const status = migrationStatus(readMigrations(dir), await readLedger(sql));
         for (const id of status.applied) console.log(`applied  ${id}`);
         for (const m of status.pending) console.log(`pending  ${migrationId(m)}`);
-        for (const r of status.unknown) console.log(`unknown  ${r.version}_${r.name ?? "?"} (in the database, not in migrations/)`);
+        for (const r of status.unknown)
+          console.log(`unknown  ${r.version}_${r.name ?? "?"} (in the database, not in migrations/)`);
         return 0;
       }
       case "up": {
@@ -52,7 +57,10 @@ async function main(argv: string[]): Promise<number> {
       case "revert": {
         const version = positionals[1];
         const m = readMigrations(dir).find((x) => x.version === version);
-        if (!m) { console.error(`no migration with version ${version ?? "(none given)"} in ${dir}`); return 2; }
+        if (!m) {
+          console.error(`no migration with version ${version ?? "(none given)"} in ${dir}`);
+          return 2;
+        }
         console.log(`${await revertMigration(sql, m)}  ${migrationId(m)}`);
         return 0;
       }
@@ -64,8 +72,11 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => (process.exitCode = code), (error: Error) => {
-    console.error(error.message);
-    process.exitCode = 1;
-  });
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (error: Error) => {
+      console.error(error.message);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -33,12 +33,23 @@ function main(argv: string[]): number {
     console.error("usage: npm run render -- --stack <name> --out <dir> [--ipv4 <address>] [--ipv6 <address>]");
     return 2;
   }
-  if (isIP(values.ipv4) !== 4) { console.error(`--ipv4 "${values.ipv4}" is not an IPv4 address`); return 2; }
-  if (isIP(values.ipv6) !== 6) { console.error(`--ipv6 "${values.ipv6}" is not an IPv6 address`); return 2; }
+  if (isIP(values.ipv4) !== 4) {
+    console.error(`--ipv4 "${values.ipv4}" is not an IPv4 address`);
+    return 2;
+  }
+  if (isIP(values.ipv6) !== 6) {
+    console.error(`--ipv6 "${values.ipv6}" is not an IPv6 address`);
+    return 2;
+  }
 
   const projectDir = resolve(__dirname, "..");
   const settings = readStackSettings(projectDir, values.stack);
-  const rendered = renderHost({ ...hostSettings(settings), publicIpv4: values.ipv4, publicIpv6: values.ipv6, secrets: PLACEHOLDER_SECRETS });
+  const rendered = renderHost({
+    ...hostSettings(settings),
+    publicIpv4: values.ipv4,
+    publicIpv6: values.ipv6,
+    secrets: PLACEHOLDER_SECRETS,
+  });
 
   const out = resolve(values.out);
   mkdirSync(out, { recursive: true });

@@ -14,8 +14,13 @@ async function readStdin(): Promise<string> {
 
 export function parseSecrets(text: string): { name: string; value: string }[] {
   let parsed: unknown;
-  try { parsed = JSON.parse(text); } catch { throw new Error("stdin must be JSON: [{\"name\": \"...\", \"value\": \"...\"}]"); }
-  if (!Array.isArray(parsed) || parsed.length === 0) throw new Error("stdin must be a non-empty JSON array of {name, value}");
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error('stdin must be JSON: [{"name": "...", "value": "..."}]');
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0)
+    throw new Error("stdin must be a non-empty JSON array of {name, value}");
   return parsed.map((s: unknown, i) => {
     const { name, value } = (s ?? {}) as Record<string, unknown>;
     if (typeof name !== "string" || !/^[A-Z][A-Z0-9_]*$/.test(name) || name.startsWith("SUPABASE_")) {
@@ -41,29 +46,46 @@ async function call(method: "POST" | "DELETE", path: string, token: string, body
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { "project-ref": { type: "string" } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { "project-ref": { type: "string" } },
+  });
   const command = positionals[0];
   const ref = values["project-ref"];
   const token = process.env.SUPABASE_ACCESS_TOKEN;
   if (!command || !["set-secrets", "unset-secrets"].includes(command) || !ref) {
-    console.error("usage: supabase-api <set-secrets|unset-secrets> --project-ref <ref>  (secrets as JSON on stdin, token in SUPABASE_ACCESS_TOKEN)");
+    console.error(
+      "usage: supabase-api <set-secrets|unset-secrets> --project-ref <ref>  (secrets as JSON on stdin, token in SUPABASE_ACCESS_TOKEN)",
+    );
     return 2;
   }
-  if (!token) { console.error("SUPABASE_ACCESS_TOKEN is not set"); return 2; }
+  if (!token) {
+    console.error("SUPABASE_ACCESS_TOKEN is not set");
+    return 2;
+  }
   const secrets = parseSecrets(await readStdin());
   if (command === "set-secrets") {
     await call("POST", `/v1/projects/${encodeURIComponent(ref)}/secrets`, token, secrets);
     console.log(`set ${secrets.length} secrets: ${secrets.map((s) => s.name).join(", ")}`);
   } else {
-    await call("DELETE", `/v1/projects/${encodeURIComponent(ref)}/secrets`, token, secrets.map((s) => s.name));
+    await call(
+      "DELETE",
+      `/v1/projects/${encodeURIComponent(ref)}/secrets`,
+      token,
+      secrets.map((s) => s.name),
+    );
     console.log(`removed ${secrets.length} secrets: ${secrets.map((s) => s.name).join(", ")}`);
   }
   return 0;
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => (process.exitCode = code), (error: Error) => {
-    console.error(error.message);
-    process.exitCode = 1;
-  });
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (error: Error) => {
+      console.error(error.message);
+      process.exitCode = 1;
+    },
+  );
 }

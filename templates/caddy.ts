@@ -12,7 +12,9 @@ export function caddyConfig(model: HostModel): Record<string, unknown> {
       tls: {
         certificates: { automate: [model.livekitHost, model.turnHost] },
         automation: {
-          policies: [{ subjects: [model.livekitHost, model.turnHost], issuers: [{ module: "acme", email: model.acmeEmail }] }],
+          policies: [
+            { subjects: [model.livekitHost, model.turnHost], issuers: [{ module: "acme", email: model.acmeEmail }] },
+          ],
         },
       },
       // No http app on :443 beside layer4 (mholt/caddy-l4#440); port 80 is

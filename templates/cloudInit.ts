@@ -50,7 +50,9 @@ export function renderCloudInit(files: readonly HostFile[]): string {
   const text = toYaml(cloudInitConfig(files), { version: "1.1", header: "#cloud-config" });
   const size = Buffer.byteLength(text, "utf8");
   if (size > USER_DATA_LIMIT_BYTES) {
-    throw new Error(`cloud-init.yaml is ${size} bytes, above Hetzner's user data limit of ${USER_DATA_LIMIT_BYTES}; move content out of first-boot files`);
+    throw new Error(
+      `cloud-init.yaml is ${size} bytes, above Hetzner's user data limit of ${USER_DATA_LIMIT_BYTES}; move content out of first-boot files`,
+    );
   }
   return text;
 }

@@ -34,7 +34,11 @@ export function stageFileScript(file: Pick<HostFile, "name" | "mode" | "uid" | "
 
 /** Installs the staged files, restarts the stack, and rolls back if it is not healthy in time. */
 export function applyScript(files: readonly Pick<HostFile, "name" | "path">[], healthSeconds = 120): string {
-  const moves = files.map((f) => ({ staged: `${STAGING_DIR}/${f.name}`, live: f.path, backup: `${PREVIOUS_DIR}/${f.name}` }));
+  const moves = files.map((f) => ({
+    staged: `${STAGING_DIR}/${f.name}`,
+    live: f.path,
+    backup: `${PREVIOUS_DIR}/${f.name}`,
+  }));
   return [
     "set -eu",
     WAIT_FOR_FIRST_BOOT,

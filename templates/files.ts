@@ -7,7 +7,8 @@ import { type HostModel, INSTALL_DIR } from "./model";
 import { renderRedisConf } from "./redis";
 import { renderSystemdUnit, UNIT_NAME } from "./systemd";
 
-export type HostFileName = "livekit.yaml" | "caddy.yaml" | "redis.conf" | "docker-compose.yaml" | "livekit-docker.service";
+export type HostFileName =
+  "livekit.yaml" | "caddy.yaml" | "redis.conf" | "docker-compose.yaml" | "livekit-docker.service";
 
 export interface HostFileLayout {
   readonly name: HostFileName;

@@ -38,11 +38,29 @@ export interface PublicPort {
 /** The ports the Internet must reach, and nothing else. */
 export function publicPorts(): readonly PublicPort[] {
   return [
-    { protocol: "tcp", from: PORTS.http, to: PORTS.http, service: "caddy", purpose: "ACME HTTP-01 certificate challenges" },
-    { protocol: "tcp", from: PORTS.https, to: PORTS.https, service: "caddy", purpose: "WSS signalling and TURN/TLS, routed by SNI" },
+    {
+      protocol: "tcp",
+      from: PORTS.http,
+      to: PORTS.http,
+      service: "caddy",
+      purpose: "ACME HTTP-01 certificate challenges",
+    },
+    {
+      protocol: "tcp",
+      from: PORTS.https,
+      to: PORTS.https,
+      service: "caddy",
+      purpose: "WSS signalling and TURN/TLS, routed by SNI",
+    },
     { protocol: "tcp", from: PORTS.rtcTcp, to: PORTS.rtcTcp, service: "livekit", purpose: "WebRTC ICE over TCP" },
     { protocol: "udp", from: PORTS.turnUdp, to: PORTS.turnUdp, service: "livekit", purpose: "TURN over UDP" },
-    { protocol: "udp", from: PORTS.rtcUdpStart, to: PORTS.rtcUdpEnd, service: "livekit", purpose: "WebRTC media over UDP" },
+    {
+      protocol: "udp",
+      from: PORTS.rtcUdpStart,
+      to: PORTS.rtcUdpEnd,
+      service: "livekit",
+      purpose: "WebRTC media over UDP",
+    },
   ];
 }
 
@@ -100,7 +118,8 @@ export function roomPolicy(listenersPerTour: number): RoomPolicy {
 export function modelProblems(model: HostModel): string[] {
   const problems: string[] = [];
   if (model.secrets.apiSecret.length < 32) problems.push("the LiveKit API secret must be at least 32 characters");
-  if (!/^[A-Za-z0-9_]{3,64}$/.test(model.secrets.apiKey)) problems.push("the LiveKit API key must be 3-64 letters, digits or underscores");
+  if (!/^[A-Za-z0-9_]{3,64}$/.test(model.secrets.apiKey))
+    problems.push("the LiveKit API key must be 3-64 letters, digits or underscores");
   if (model.secrets.redisPassword.length < 16) problems.push("the Redis password must be at least 16 characters");
   if (/\s/.test(model.secrets.redisPassword)) problems.push("the Redis password must not contain spaces");
   if (model.livekitHost === model.turnHost) problems.push("the TURN host name must differ from the LiveKit host name");

@@ -7,8 +7,16 @@
 // from nowMs(), so a guide in another process on the same machine can be
 // timed against listeners here.
 import {
-  AudioFrame, AudioSource, AudioStream, LocalAudioTrack, type RemoteTrack, type Room, RoomEvent, TrackKind,
-  TrackPublishOptions, TrackSource,
+  AudioFrame,
+  AudioSource,
+  AudioStream,
+  LocalAudioTrack,
+  type RemoteTrack,
+  type Room,
+  RoomEvent,
+  TrackKind,
+  TrackPublishOptions,
+  TrackSource,
 } from "@livekit/rtc-node";
 
 export const SAMPLE_RATE = 48_000;
@@ -29,12 +37,18 @@ export interface GuideSignal {
 }
 
 /** Publishes the guide's microphone track and feeds it the marker signal in real time. */
-export async function publishGuideSignal(room: Room, options: { red?: boolean; onMarker?: (at: number) => void } = {}): Promise<GuideSignal> {
+export async function publishGuideSignal(
+  room: Room,
+  options: { red?: boolean; onMarker?: (at: number) => void } = {},
+): Promise<GuideSignal> {
   // A short queue keeps generation close to real time (a marker's timestamp
   // adds what is still queued), yet rides out a busy event loop.
   const source = new AudioSource(SAMPLE_RATE, 1, 100);
   const track = LocalAudioTrack.createAudioTrack("guide-microphone", source);
-  await room.localParticipant!.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE, dtx: false, red: options.red ?? true }));
+  await room.localParticipant!.publishTrack(
+    track,
+    new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE, dtx: false, red: options.red ?? true }),
+  );
   const markers: number[] = [];
   let running = true;
   const loop = (async () => {
@@ -44,7 +58,9 @@ export async function publishGuideSignal(room: Room, options: { red?: boolean; o
     let phase = 0;
     let seed = 0x9e3779b9;
     const noise = () => {
-      seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
       return ((seed >>> 0) / 0xffffffff) * 2 - 1;
     };
     while (running) {
@@ -54,7 +70,9 @@ export async function publishGuideSignal(room: Room, options: { red?: boolean; o
         const t = phase / SAMPLE_RATE;
         // Speech: ~4 syllables a second, RMS well under the marker threshold.
         const envelope = 0.55 + 0.45 * Math.sin(2 * Math.PI * 4 * t);
-        data[i] = inMarker ? Math.round(16000 * Math.sin(2 * Math.PI * 1000 * t)) : Math.round(2200 * envelope * noise());
+        data[i] = inMarker
+          ? Math.round(16000 * Math.sin(2 * Math.PI * 1000 * t))
+          : Math.round(2200 * envelope * noise());
       }
       if (n % framesPerMarker === 0) {
         const at = nowMs() + source.queuedDuration;
@@ -113,7 +131,7 @@ export function listen(room: Room, onOnset?: (at: number) => void): ListenerEar 
         onOnset?.(t);
         if (onsets.length === 1) resolveFirst(t);
       }
-      loud = level > 2000 ? (loud || level > 4000) : false;
+      loud = level > 2000 ? loud || level > 4000 : false;
     }
   };
   const onTrack = (track: RemoteTrack) => {
@@ -121,7 +139,8 @@ export function listen(room: Room, onOnset?: (at: number) => void): ListenerEar 
   };
   room.on(RoomEvent.TrackSubscribed, onTrack);
   for (const p of room.remoteParticipants.values()) {
-    for (const pub of p.trackPublications.values()) if (pub.track && pub.track.kind === TrackKind.KIND_AUDIO) onTrack(pub.track as RemoteTrack);
+    for (const pub of p.trackPublications.values())
+      if (pub.track && pub.track.kind === TrackKind.KIND_AUDIO) onTrack(pub.track as RemoteTrack);
   }
   return {
     onsets,

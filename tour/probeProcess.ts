@@ -50,6 +50,11 @@ if (!process.send) {
 process.on("message", (command: ProbeCommand) => {
   handle(command).catch((error: unknown) => {
     const id = command.kind === "listen" ? command.id : undefined;
-    send({ kind: "failed", command: command.kind, id, message: error instanceof Error ? error.message : String(error) });
+    send({
+      kind: "failed",
+      command: command.kind,
+      id,
+      message: error instanceof Error ? error.message : String(error),
+    });
   });
 });

@@ -55,7 +55,12 @@ export function startProbePhones(options: { timeoutMs?: number } = {}): ProbePho
   const onsets = new Map<string, number[]>();
   const waiters = new Set<(message: ProbeMessage) => void>();
   let exitCode: number | null | undefined;
-  const exited = new Promise<void>((resolve) => child.once("exit", (code) => { exitCode = code; resolve(); }));
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", (code) => {
+      exitCode = code;
+      resolve();
+    }),
+  );
   child.on("message", (message: ProbeMessage) => {
     if (message.kind === "marker") markers.push(message.at);
     else if (message.kind === "onset") onsets.get(message.id)?.push(message.at);
@@ -63,17 +68,37 @@ export function startProbePhones(options: { timeoutMs?: number } = {}): ProbePho
   });
 
   /** Waits for the first message `pick` accepts; a failure of the same command, the process's exit or the timeout rejects. */
-  const awaitMessage = <T>(what: string, command: ProbeCommand["kind"], id: string | undefined, pick: (m: ProbeMessage) => T | undefined, ms = timeoutMs) =>
+  const awaitMessage = <T>(
+    what: string,
+    command: ProbeCommand["kind"],
+    id: string | undefined,
+    pick: (m: ProbeMessage) => T | undefined,
+    ms = timeoutMs,
+  ) =>
     new Promise<T>((resolve, reject) => {
-      const done = () => { clearTimeout(timer); waiters.delete(waiter); };
-      const timer = setTimeout(() => { done(); reject(new Error(`${what}: nothing within ${ms} ms`)); }, ms);
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(waiter);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`${what}: nothing within ${ms} ms`));
+      }, ms);
       const waiter = (m: ProbeMessage) => {
         const value = pick(m);
-        if (value !== undefined) { done(); resolve(value); }
-        else if (m.kind === "failed" && m.command === command && m.id === id) { done(); reject(new Error(`${what}: ${m.message}`)); }
+        if (value !== undefined) {
+          done();
+          resolve(value);
+        } else if (m.kind === "failed" && m.command === command && m.id === id) {
+          done();
+          reject(new Error(`${what}: ${m.message}`));
+        }
       };
       waiters.add(waiter);
-      void exited.then(() => { done(); reject(new Error(`${what}: the probe process exited (code ${exitCode})`)); });
+      void exited.then(() => {
+        done();
+        reject(new Error(`${what}: the probe process exited (code ${exitCode})`));
+      });
     });
 
   let stopping: Promise<void> | undefined;
@@ -82,20 +107,30 @@ export function startProbePhones(options: { timeoutMs?: number } = {}): ProbePho
     markersBetween: (from, to) => markers.filter((m) => m >= from && m <= to).length,
     onsets: (id) => onsets.get(id) ?? [],
     guide(url, token, guideOptions = {}) {
-      const reply = awaitMessage("the guide", "guide", undefined, (m) => (m.kind === "guiding" ? m.identity : undefined));
+      const reply = awaitMessage("the guide", "guide", undefined, (m) =>
+        m.kind === "guiding" ? m.identity : undefined,
+      );
       child.send({ kind: "guide", url, token, red: guideOptions.red } satisfies ProbeCommand);
       return reply;
     },
     listen(id, url, token) {
       onsets.set(id, []);
-      const reply = awaitMessage(`probe ${id}`, "listen", id, (m) => (m.kind === "listening" && m.id === id ? m.joinMs : undefined));
+      const reply = awaitMessage(`probe ${id}`, "listen", id, (m) =>
+        m.kind === "listening" && m.id === id ? m.joinMs : undefined,
+      );
       child.send({ kind: "listen", id, url, token } satisfies ProbeCommand);
       return reply;
     },
     firstOnset(id, ms) {
       const heard = onsets.get(id)?.[0];
       if (heard !== undefined) return Promise.resolve(heard);
-      return awaitMessage(`probe ${id} hearing the guide`, "listen", id, (m) => (m.kind === "onset" && m.id === id ? m.at : undefined), ms);
+      return awaitMessage(
+        `probe ${id} hearing the guide`,
+        "listen",
+        id,
+        (m) => (m.kind === "onset" && m.id === id ? m.at : undefined),
+        ms,
+      );
     },
     stop() {
       stopping ??= (async () => {

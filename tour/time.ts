@@ -18,6 +18,9 @@ export async function withTimeout<T>(ms: number, what: string, p: Promise<T>): P
 
 /** Whether p settled (either way) within ms. */
 export function settlesWithin(ms: number, p: Promise<unknown>): Promise<boolean> {
-  const settled = p.then(() => true, () => true);
+  const settled = p.then(
+    () => true,
+    () => true,
+  );
   return withTimeout(ms, "settling", settled).catch(() => false);
 }

@@ -11,10 +11,15 @@ export function connect(url: string): Sql {
   return postgres(url, { prepare: false, max: 5, idle_timeout: 20, connect_timeout: 10, onnotice: () => {} });
 }
 
-export async function asRole<T>(sql: Sql, role: "authenticated" | "service_role", claims: Record<string, unknown>, fn: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
-  return await sql.begin(async (tx) => {
+export async function asRole<T>(
+  sql: Sql,
+  role: "authenticated" | "service_role",
+  claims: Record<string, unknown>,
+  fn: (tx: postgres.TransactionSql) => Promise<T>,
+): Promise<T> {
+  return (await sql.begin(async (tx) => {
     await tx`select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`;
     await tx.unsafe(role === "authenticated" ? "set local role authenticated" : "set local role service_role");
     return await fn(tx);
-  }) as T;
+  })) as T;
 }

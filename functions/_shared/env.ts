@@ -2,10 +2,15 @@
 // every missing variable: a misconfigured function must not half-work.
 export class EnvError extends Error {}
 
-export function requireEnv<K extends string>(env: Record<string, string | undefined>, names: readonly K[]): Record<K, string> {
+export function requireEnv<K extends string>(
+  env: Record<string, string | undefined>,
+  names: readonly K[],
+): Record<K, string> {
   const missing = names.filter((n) => !env[n]);
   if (missing.length > 0) {
-    throw new EnvError(`missing environment variable${missing.length > 1 ? "s" : ""}: ${missing.join(", ")} (set by the Supabase platform or with: supabase secrets set NAME=value)`);
+    throw new EnvError(
+      `missing environment variable${missing.length > 1 ? "s" : ""}: ${missing.join(", ")} (set by the Supabase platform or with: supabase secrets set NAME=value)`,
+    );
   }
   return Object.fromEntries(names.map((n) => [n, env[n]!])) as Record<K, string>;
 }
@@ -14,6 +19,7 @@ export function requireEnv<K extends string>(env: Record<string, string | undefi
 export function optionalSeconds(env: Record<string, string | undefined>, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < 60) throw new EnvError(`${name} must be a whole number of seconds, at least 60; got "${raw}"`);
+  if (!/^\d+$/.test(raw) || Number(raw) < 60)
+    throw new EnvError(`${name} must be a whole number of seconds, at least 60; got "${raw}"`);
   return Number(raw);
 }

@@ -16,7 +16,12 @@ export function json(status: number, body: unknown, headers: Record<string, stri
 
 /** A client's mistake or a refusal: an HTTP status, a stable code, a sentence. */
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
   }
 }
@@ -55,7 +60,10 @@ export async function readBody(req: Request, maxBytes: number): Promise<string> 
   }
   const all = new Uint8Array(size);
   let offset = 0;
-  for (const c of chunks) { all.set(c, offset); offset += c.byteLength; }
+  for (const c of chunks) {
+    all.set(c, offset);
+    offset += c.byteLength;
+  }
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(all);
   } catch {

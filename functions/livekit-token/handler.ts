@@ -60,25 +60,52 @@ export function createTokenHandler(deps: TokenHandlerDeps): (req: Request) => Pr
       token.addGrant(grantsFor(joined.participant_role, joined.room_name));
       const jwt = await token.toJwt();
       const expiresAt = new Date(now().getTime() + ttl * 1000).toISOString();
-      logLine({ fn: "livekit-token", status: 200, user, role: joined.participant_role, room: joined.room_name, ms: Date.now() - started });
-      return json(200, { token: jwt, url: deps.livekit.url, room: joined.room_name, role: joined.participant_role, expires_at: expiresAt });
+      logLine({
+        fn: "livekit-token",
+        status: 200,
+        user,
+        role: joined.participant_role,
+        room: joined.room_name,
+        ms: Date.now() - started,
+      });
+      return json(200, {
+        token: jwt,
+        url: deps.livekit.url,
+        room: joined.room_name,
+        role: joined.participant_role,
+        expires_at: expiresAt,
+      });
     } catch (error) {
       if (error instanceof HttpError) {
         logLine({ fn: "livekit-token", status: error.status, code: error.code, user, ms: Date.now() - started });
         return errorResponse(error);
       }
-      logLine({ fn: "livekit-token", status: 503, code: "unavailable", user, cause: (error as { code?: string }).code ?? (error as Error).name });
-      return json(503, { error: { code: "unavailable", message: "the tour service is unavailable; try again shortly" } });
+      logLine({
+        fn: "livekit-token",
+        status: 503,
+        code: "unavailable",
+        user,
+        cause: (error as { code?: string }).code ?? (error as Error).name,
+      });
+      return json(503, {
+        error: { code: "unavailable", message: "the tour service is unavailable; try again shortly" },
+      });
     }
   };
 }
 
-interface Joined { room_name: string; participant_role: TourRole; access_until: Date }
+interface Joined {
+  room_name: string;
+  participant_role: TourRole;
+  access_until: Date;
+}
 
 async function joinTourRoom(sql: Sql, claims: UserClaims, tourId: string): Promise<Joined> {
   try {
     return await asRole(sql, "authenticated", claims, async (tx) => {
-      const [row] = await tx<Joined[]>`select room_name, participant_role, access_until from private.join_tour_room(${tourId})`;
+      const [row] = await tx<
+        Joined[]
+      >`select room_name, participant_role, access_until from private.join_tour_room(${tourId})`;
       return row!;
     });
   } catch (error) {

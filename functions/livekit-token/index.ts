@@ -5,10 +5,20 @@ import { createJwtVerifier } from "../_shared/supabaseJwt.ts";
 import { createTokenHandler } from "./handler.ts";
 
 const env = Deno.env.toObject();
-const required = requireEnv(env, ["SUPABASE_URL", "SUPABASE_DB_URL", "LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"]);
+const required = requireEnv(env, [
+  "SUPABASE_URL",
+  "SUPABASE_DB_URL",
+  "LIVEKIT_URL",
+  "LIVEKIT_API_KEY",
+  "LIVEKIT_API_SECRET",
+]);
 
 const handler = createTokenHandler({
-  verifyJwt: createJwtVerifier({ supabaseUrl: required.SUPABASE_URL, jwksJson: env.SUPABASE_JWKS, legacySecret: env.LEGACY_JWT_SECRET }),
+  verifyJwt: createJwtVerifier({
+    supabaseUrl: required.SUPABASE_URL,
+    jwksJson: env.SUPABASE_JWKS,
+    legacySecret: env.LEGACY_JWT_SECRET,
+  }),
   sql: connect(required.SUPABASE_DB_URL),
   livekit: { url: required.LIVEKIT_URL, apiKey: required.LIVEKIT_API_KEY, apiSecret: required.LIVEKIT_API_SECRET },
   // Tokens never outlive a tour's longest length (default four hours).

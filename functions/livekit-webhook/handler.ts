@@ -54,7 +54,12 @@ export function createWebhookHandler(deps: WebhookHandlerDeps): (req: Request) =
         return errorResponse(new HttpError(400, "invalid_event", (error as Error).message));
       }
       // LiveKit retries on failure, and the event id makes the retry safe.
-      logLine({ fn: "livekit-webhook", status: 503, code: "unavailable", cause: (error as { code?: string }).code ?? (error as Error).name });
+      logLine({
+        fn: "livekit-webhook",
+        status: 503,
+        code: "unavailable",
+        cause: (error as { code?: string }).code ?? (error as Error).name,
+      });
       return json(503, { error: { code: "unavailable", message: "try again" } });
     }
   };

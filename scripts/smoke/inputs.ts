@@ -45,27 +45,37 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 function urlProblem(name: string, value: unknown, protocols: readonly string[]): string | undefined {
-  if (typeof value !== "string" || value === "") return `stack output \`${name}\` is missing: run \`pulumi up\` on the stack first, or pass --outputs with a file that has it`;
+  if (typeof value !== "string" || value === "")
+    return `stack output \`${name}\` is missing: run \`pulumi up\` on the stack first, or pass --outputs with a file that has it`;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
     return `stack output \`${name}\` is not a URL (${JSON.stringify(value)})`;
   }
-  if (!protocols.includes(url.protocol)) return `stack output \`${name}\` must be a ${protocols.join(" or ")} URL, not ${url.protocol}`;
+  if (!protocols.includes(url.protocol))
+    return `stack output \`${name}\` must be a ${protocols.join(" or ")} URL, not ${url.protocol}`;
   return undefined;
 }
 
 /** Checks the stack outputs the smoke run uses (the shape of `pulumi stack output --json --show-secrets`). */
-export function parseSmokeTarget(outputs: Record<string, unknown>, options: { allowInsecure?: boolean } = {}): SmokeTarget {
+export function parseSmokeTarget(
+  outputs: Record<string, unknown>,
+  options: { allowInsecure?: boolean } = {},
+): SmokeTarget {
   const problems: string[] = [];
   const ws = options.allowInsecure ? ["wss:", "ws:"] : ["wss:"];
   const http = options.allowInsecure ? ["https:", "http:"] : ["https:"];
-  for (const p of [urlProblem("livekitUrl", outputs.livekitUrl, ws), urlProblem("supabaseUrl", outputs.supabaseUrl, http)]) if (p) problems.push(p);
+  for (const p of [
+    urlProblem("livekitUrl", outputs.livekitUrl, ws),
+    urlProblem("supabaseUrl", outputs.supabaseUrl, http),
+  ])
+    if (p) problems.push(p);
   for (const name of ["apiKey", "apiSecret"] as const) {
     const value = outputs[name];
     if (value === "[secret]") problems.push(`stack output \`${name}\` is hidden: read the outputs with --show-secrets`);
-    else if (typeof value !== "string" || value === "") problems.push(`stack output \`${name}\` is missing: run \`pulumi up\` on the stack first`);
+    else if (typeof value !== "string" || value === "")
+      problems.push(`stack output \`${name}\` is missing: run \`pulumi up\` on the stack first`);
   }
   if (problems.length) throw new SmokeInputError(problems);
   return {
@@ -87,10 +97,17 @@ export function readSmokeUsers(env: Readonly<Record<string, string | undefined>>
   };
   const supabaseKey = required("supabaseKey", "export the project's anon (or publishable) key, the one the app ships");
   const tourId = required("tourId", "export the id of the tour set aside for smoke runs (README: Smoke test)");
-  if (tourId && !UUID.test(tourId)) problems.push(`${SMOKE_ENV.tourId} must be a tour's uuid, not ${JSON.stringify(tourId)}`);
+  if (tourId && !UUID.test(tourId))
+    problems.push(`${SMOKE_ENV.tourId} must be a tour's uuid, not ${JSON.stringify(tourId)}`);
   const guideEmail = required("guideEmail", "export the e-mail of the smoke tour's guide");
-  const listenerList = required("listenerEmails", "export a comma-separated list of e-mails of users on the smoke tour");
-  const listenerEmails = listenerList.split(",").map((e) => e.trim()).filter(Boolean);
+  const listenerList = required(
+    "listenerEmails",
+    "export a comma-separated list of e-mails of users on the smoke tour",
+  );
+  const listenerEmails = listenerList
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean);
   const outsiderEmail = get("outsiderEmail") || undefined;
   const password = env[SMOKE_ENV.password] ?? "";
   if (!password) problems.push(`${SMOKE_ENV.password} is not set: export the smoke users' password`);
@@ -98,7 +115,8 @@ export function readSmokeUsers(env: Readonly<Record<string, string | undefined>>
   for (const e of emails) if (!EMAIL.test(e)) problems.push(`${JSON.stringify(e)} is not an e-mail address`);
   const seen = new Set<string>();
   for (const e of emails.map((x) => x.toLowerCase())) {
-    if (seen.has(e)) problems.push(`${e} is named twice: the guide, each listener and the outsider must be different users`);
+    if (seen.has(e))
+      problems.push(`${e} is named twice: the guide, each listener and the outsider must be different users`);
     seen.add(e);
   }
   if (problems.length) throw new SmokeInputError(problems);

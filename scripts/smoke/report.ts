@@ -50,7 +50,11 @@ export function audioChecks(figures: SmokeFigures, thresholds: SmokeThresholds):
 const pair = (values: readonly number[], unit: string) =>
   values.length ? `${percentile(values, 50).toFixed(0)} / ${percentile(values, 95).toFixed(0)} ${unit}` : "n/a";
 
-export function formatSmokeReport(stack: string, checks: readonly SmokeCheck[], figures: SmokeFigures | undefined): string {
+export function formatSmokeReport(
+  stack: string,
+  checks: readonly SmokeCheck[],
+  figures: SmokeFigures | undefined,
+): string {
   const passed = checks.length > 0 && checks.every((c) => c.ok);
   const lines = [`Roamcast smoke test — stack ${stack}`, ""];
   for (const c of checks) lines.push(`  ${c.ok ? "PASS" : "FAIL"}  ${c.name}${c.detail ? ` — ${c.detail}` : ""}`);
@@ -65,7 +69,10 @@ export function formatSmokeReport(stack: string, checks: readonly SmokeCheck[], 
       `  rejoin (token + join)     ${figures.rejoinMs === undefined ? "n/a" : `${figures.rejoinMs.toFixed(0)} ms`}`,
     );
   }
-  lines.push("", passed ? "SMOKE PASSED" : `SMOKE FAILED (${checks.filter((c) => !c.ok).length} of ${checks.length} checks failed)`);
+  lines.push(
+    "",
+    passed ? "SMOKE PASSED" : `SMOKE FAILED (${checks.filter((c) => !c.ok).length} of ${checks.length} checks failed)`,
+  );
   return lines.join("\n");
 }
 

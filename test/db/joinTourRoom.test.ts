@@ -5,16 +5,29 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMigratedDatabase, type TestDatabase } from "../../local/database";
 import { type Actor, asActorCommitted, createTour } from "../../local/roles";
 
-interface Joined { room_name: string; participant_role: string; access_until: Date }
+interface Joined {
+  room_name: string;
+  participant_role: string;
+  access_until: Date;
+}
 
 describe("private.join_tour_room", () => {
   let db: TestDatabase;
   let admin: postgres.Sql;
 
   const join_ = (actor: Actor, tourId: string | null, sql: postgres.Sql = admin) =>
-    asActorCommitted(sql, actor, async (tx) => (await tx<Joined[]>`select * from private.join_tour_room(${tourId})`)[0]!);
+    asActorCommitted(
+      sql,
+      actor,
+      async (tx) => (await tx<Joined[]>`select * from private.join_tour_room(${tourId})`)[0]!,
+    );
   const errorCode = async (p: Promise<unknown>) => {
-    try { await p; return "ok"; } catch (e) { return (e as { code?: string }).code; }
+    try {
+      await p;
+      return "ok";
+    } catch (e) {
+      return (e as { code?: string }).code;
+    }
   };
 
   beforeAll(async () => {
@@ -28,7 +41,8 @@ describe("private.join_tour_room", () => {
     const joined = await join_({ kind: "user", id: t.guide }, t.tourId);
     expect(joined.participant_role).toBe("guide");
     expect(joined.room_name).toBe(`tour-${t.tourId}`);
-    const [tour] = await admin`select livekit_room_id, livekit_room_status, ends_at from public.tours where id = ${t.tourId}`;
+    const [tour] =
+      await admin`select livekit_room_id, livekit_room_status, ends_at from public.tours where id = ${t.tourId}`;
     expect(tour).toMatchObject({ livekit_room_id: joined.room_name, livekit_room_status: "live" });
     expect(joined.access_until.getTime() - tour!.ends_at.getTime()).toBe(30 * 60 * 1000);
   });
@@ -37,11 +51,15 @@ describe("private.join_tour_room", () => {
     const t = await createTour(admin, { listeners: 2 });
     const first = await join_({ kind: "user", id: t.listeners[0]! }, t.tourId);
     expect(first.participant_role).toBe("listener");
-    expect((await admin`select livekit_room_status from public.tours where id = ${t.tourId}`)[0]!.livekit_room_status).toBe("open");
+    expect(
+      (await admin`select livekit_room_status from public.tours where id = ${t.tourId}`)[0]!.livekit_room_status,
+    ).toBe("open");
     const guide = await join_({ kind: "user", id: t.guide }, t.tourId);
     const second = await join_({ kind: "user", id: t.listeners[1]! }, t.tourId);
     expect(new Set([first.room_name, guide.room_name, second.room_name]).size).toBe(1);
-    expect((await admin`select livekit_room_status from public.tours where id = ${t.tourId}`)[0]!.livekit_room_status).toBe("live");
+    expect(
+      (await admin`select livekit_room_status from public.tours where id = ${t.tourId}`)[0]!.livekit_room_status,
+    ).toBe("live");
   });
 
   it("answers each refusal with its own code", async () => {
@@ -66,9 +84,19 @@ describe("private.join_tour_room", () => {
              has_schema_privilege('anon', 'private', 'usage') as anon_schema,
              (select prosecdef from pg_proc where oid = 'private.join_tour_room(uuid)'::regprocedure) as definer,
              (select proconfig from pg_proc where oid = 'private.join_tour_room(uuid)'::regprocedure) as config`;
-    expect(grants).toEqual({ anon: false, authenticated: true, anon_schema: false, definer: true, config: ["search_path=\"\""] });
+    expect(grants).toEqual({
+      anon: false,
+      authenticated: true,
+      anon_schema: false,
+      definer: true,
+      config: ['search_path=""'],
+    });
     const t = await createTour(admin);
-    expect(await errorCode(asActorCommitted(admin, { kind: "anon" }, (tx) => tx`select * from private.join_tour_room(${t.tourId})`))).toBe("42501");
+    expect(
+      await errorCode(
+        asActorCommitted(admin, { kind: "anon" }, (tx) => tx`select * from private.join_tour_room(${t.tourId})`),
+      ),
+    ).toBe("42501");
   });
 
   it("30 listeners joining at once get one room between them", async () => {

@@ -14,7 +14,10 @@ const root = join(__dirname, "..", "..");
 const migrations = readMigrations(join(root, "migrations"));
 
 function supabaseCli(args: string[], workdir = root) {
-  const result = spawnSync(join(root, "node_modules", ".bin", "supabase"), [...args, "--workdir", workdir], { encoding: "utf8", timeout: 60_000 });
+  const result = spawnSync(join(root, "node_modules", ".bin", "supabase"), [...args, "--workdir", workdir], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
@@ -34,8 +37,14 @@ async function schemaFingerprint(sql: postgres.Sql): Promise<string> {
 }
 
 const ledgerOf = async (sql: postgres.Sql) => (await readLedger(sql)).map((r) => ({ ...r }));
-const revertAll = async (sql: postgres.Sql) => { for (const m of [...migrations].reverse()) await revertMigration(sql, m); };
-const applyAll = async (sql: postgres.Sql) => { const out: string[] = []; for (const m of migrations) out.push(await applyMigration(sql, m)); return out; };
+const revertAll = async (sql: postgres.Sql) => {
+  for (const m of [...migrations].reverse()) await revertMigration(sql, m);
+};
+const applyAll = async (sql: postgres.Sql) => {
+  const out: string[] = [];
+  for (const m of migrations) out.push(await applyMigration(sql, m));
+  return out;
+};
 
 describe("migrations", () => {
   let db: TestDatabase;
@@ -52,7 +61,10 @@ describe("migrations", () => {
 
   it("are named as the Supabase CLI wants, each with a down file", () => {
     expect(migrations.map((m) => `${m.version}_${m.name}`)).toEqual([
-      "20261125100000_tours", "20261125100100_livekit_rooms", "20261125100200_join_tour_room", "20261125100300_livekit_webhook_events",
+      "20261125100000_tours",
+      "20261125100100_livekit_rooms",
+      "20261125100200_join_tour_room",
+      "20261125100300_livekit_webhook_events",
     ]);
     for (const m of migrations) expect(m.down.length, m.name).toBeGreaterThan(0);
   });
@@ -109,12 +121,14 @@ describe("migrations", () => {
     const before = await schemaFingerprint(sql);
     const ledgerBefore = await ledgerOf(sql);
     const bad: Migration = {
-      version: "20261125999900", name: "broken",
+      version: "20261125999900",
+      name: "broken",
       up: "create table public.half_done (id int);\nalter table public.tours add column half_done_flag boolean;\nselect no_such_function();",
       down: "drop table if exists public.half_done;",
     };
     await expect(applyMigration(sql, bad)).rejects.toThrow(
-      /^migration 20261125999900_broken failed at statement 3 of 3 \(42883: function no_such_function\(\) does not exist\); nothing of it was applied$/);
+      /^migration 20261125999900_broken failed at statement 3 of 3 \(42883: function no_such_function\(\) does not exist\); nothing of it was applied$/,
+    );
     expect(await schemaFingerprint(sql)).toBe(before);
     expect(await ledgerOf(sql)).toEqual(ledgerBefore);
   });
@@ -122,7 +136,8 @@ describe("migrations", () => {
   it("refuses a migration that was edited after it was applied", async () => {
     const edited = { ...migrations[0]!, up: `${migrations[0]!.up}\ncomment on table public.tours is 'edited';` };
     await expect(applyMigration(sql, edited)).rejects.toThrow(
-      "migration 20261125100000_tours was changed after it was applied (the ledger holds other statements); restore the file and add a new migration for the change");
+      "migration 20261125100000_tours was changed after it was applied (the ledger holds other statements); restore the file and add a new migration for the change",
+    );
   });
 
   it("keeps an existing Roamcast database's tables and rows, and its down refuses to drop rows", async () => {
@@ -135,7 +150,9 @@ describe("migrations", () => {
     const [row] = await sql`select count(*)::int as n from public.tours where id = ${tour.tourId}`;
     expect(row!.n).toBe(1);
     await sql`delete from supabase_migrations.schema_migrations where version = '20261125999800'`;
-    await expect(revertAll(sql)).rejects.toThrow(/refusing to drop public.tours and public.tour_participants: they hold rows/);
+    await expect(revertAll(sql)).rejects.toThrow(
+      /refusing to drop public.tours and public.tour_participants: they hold rows/,
+    );
     const [still] = await sql`select count(*)::int as n from public.tours`;
     expect(still!.n).toBe(1);
   });

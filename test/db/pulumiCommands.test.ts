@@ -19,7 +19,12 @@ const root = join(__dirname, "..", "..");
 const migrations = readMigrations(join(root, "migrations"));
 
 /** Runs a recorded command the way the command provider does: sh -c, its environment, its stdin. */
-async function runRecorded(resource: RecordedResource, which: "create" | "update" | "delete", extraEnv: Record<string, string> = {}, cwd = root) {
+async function runRecorded(
+  resource: RecordedResource,
+  which: "create" | "update" | "delete",
+  extraEnv: Record<string, string> = {},
+  cwd = root,
+) {
   const inputs = reveal(resource.inputs);
   const child = spawn("sh", ["-c", inputs[which]], {
     cwd,
@@ -40,7 +45,8 @@ async function runRecorded(resource: RecordedResource, which: "create" | "update
 /** A checkout without migrations/, as after a revert deleted a migration file. */
 function projectWithoutMigrations(): string {
   const dir = tempDir();
-  for (const entry of ["node_modules", "scripts", "components", "package.json", "tsconfig.json"]) symlinkSync(join(root, entry), join(dir, entry));
+  for (const entry of ["node_modules", "scripts", "components", "package.json", "tsconfig.json"])
+    symlinkSync(join(root, entry), join(dir, entry));
   return dir;
 }
 
@@ -63,7 +69,10 @@ describe("SupabaseBackend's commands, run for real", () => {
       livekit: { url: "wss://live.test", apiKey: "APIkey", apiSecret: "s".repeat(48) },
       tokenMaxSeconds: 12_600,
     });
-    await run.settle(["supabase-function-secrets", ...migrations.map((m) => `supabase-migration-${m.version}_${m.name}`)]);
+    await run.settle([
+      "supabase-function-secrets",
+      ...migrations.map((m) => `supabase-migration-${m.version}_${m.name}`),
+    ]);
     resources = run.resources;
   }, 90_000);
   afterAll(async () => {
@@ -71,7 +80,8 @@ describe("SupabaseBackend's commands, run for real", () => {
     await db?.stop();
   });
 
-  const migrationResource = (i: number) => resources.find((r) => r.name === `supabase-migration-${migrations[i]!.version}_${migrations[i]!.name}`)!;
+  const migrationResource = (i: number) =>
+    resources.find((r) => r.name === `supabase-migration-${migrations[i]!.version}_${migrations[i]!.name}`)!;
 
   it("create applies each migration in order and records it in the CLI's ledger", async () => {
     for (const [i, m] of migrations.entries()) {
@@ -93,12 +103,15 @@ describe("SupabaseBackend's commands, run for real", () => {
     const result = await runRecorded(migrationResource(last), "delete", {}, projectWithoutMigrations());
     expect(result.stdout.trim()).toBe(`reverted  ${migrations[last]!.version}_${migrations[last]!.name}`);
     expect((await readLedger(sql)).map((r) => r.version)).toEqual(migrations.slice(0, last).map((m) => m.version));
-    const [fn] = await sql`select to_regprocedure('private.apply_livekit_event(text, text, text, text, timestamptz)') as f`;
+    const [fn] =
+      await sql`select to_regprocedure('private.apply_livekit_event(text, text, text, text, timestamptz)') as f`;
     expect(fn!.f).toBeNull();
   });
 
   it("a failing step says why on stderr and exits non-zero, so `pulumi up` stops there", async () => {
-    const result = await runRecorded(migrationResource(0), "create", { DATABASE_URL: `postgresql://postgres:wrong@127.0.0.1:${db.port}/postgres` });
+    const result = await runRecorded(migrationResource(0), "create", {
+      DATABASE_URL: `postgresql://postgres:wrong@127.0.0.1:${db.port}/postgres`,
+    });
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/password authentication failed/);
   });
@@ -120,7 +133,9 @@ describe("SupabaseBackend's commands, run for real", () => {
       const env = { SUPABASE_API_URL: `http://127.0.0.1:${port}` };
       const set = await runRecorded(secrets, "create", env);
       expect(set.stderr).toBe("");
-      expect(set.stdout.trim()).toBe("set 4 secrets: LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET, LIVEKIT_TOKEN_MAX_SECONDS");
+      expect(set.stdout.trim()).toBe(
+        "set 4 secrets: LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET, LIVEKIT_TOKEN_MAX_SECONDS",
+      );
       expect(set.stdout).not.toContain("s".repeat(48));
       const unset = await runRecorded(secrets, "delete", env);
       expect(unset.status).toBe(0);
@@ -130,7 +145,12 @@ describe("SupabaseBackend's commands, run for real", () => {
       ]);
       expect(requests[0]!.auth).toBe("Bearer sbp_test_token_0123456789abcdefghij");
       expect(JSON.parse(requests[0]!.body)).toContainEqual({ name: "LIVEKIT_API_SECRET", value: "s".repeat(48) });
-      expect(JSON.parse(requests[1]!.body)).toEqual(["LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET", "LIVEKIT_TOKEN_MAX_SECONDS"]);
+      expect(JSON.parse(requests[1]!.body)).toEqual([
+        "LIVEKIT_URL",
+        "LIVEKIT_API_KEY",
+        "LIVEKIT_API_SECRET",
+        "LIVEKIT_TOKEN_MAX_SECONDS",
+      ]);
     } finally {
       server.close();
     }

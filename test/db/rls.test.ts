@@ -52,7 +52,11 @@ describe("row-level security", () => {
       service_role: { kind: "service_role" },
     };
     for (const t of [tour, otherTour]) {
-      await asActorCommitted(admin, { kind: "user", id: t.guide }, (tx) => tx`select * from private.join_tour_room(${t.tourId})`);
+      await asActorCommitted(
+        admin,
+        { kind: "user", id: t.guide },
+        (tx) => tx`select * from private.join_tour_room(${t.tourId})`,
+      );
     }
   }, 90_000);
   afterAll(async () => db?.stop());
@@ -70,11 +74,22 @@ describe("row-level security", () => {
           expect(foreign.length > 0, `${actor} sees ${table} of another tour`).toBe(actor === "service_role");
           rows = await tx`select * from ${tx("public." + table)} where ${ofTour}`;
         } else if (op === "insert") {
-          if (table === "tours") rows = await tx`insert into public.tours (guide_id, title, starts_at, ends_at) values (${tour.guide}, 'new', now(), now() + interval '1 hour') returning 1`;
-          else if (table === "tour_participants") rows = await tx`insert into public.tour_participants (tour_id, user_id) values (${tour.tourId}, ${spareUser}) returning 1`;
-          else rows = await tx`insert into public.livekit_rooms (tour_id, room_id, status) values (${tour.tourId}, 'forged-room', 'finished') returning 1`;
+          if (table === "tours")
+            rows =
+              await tx`insert into public.tours (guide_id, title, starts_at, ends_at) values (${tour.guide}, 'new', now(), now() + interval '1 hour') returning 1`;
+          else if (table === "tour_participants")
+            rows =
+              await tx`insert into public.tour_participants (tour_id, user_id) values (${tour.tourId}, ${spareUser}) returning 1`;
+          else
+            rows =
+              await tx`insert into public.livekit_rooms (tour_id, room_id, status) values (${tour.tourId}, 'forged-room', 'finished') returning 1`;
         } else if (op === "update") {
-          const change = table === "tours" ? tx`title = 'changed'` : table === "tour_participants" ? tx`created_at = now()` : tx`listener_count = 99`;
+          const change =
+            table === "tours"
+              ? tx`title = 'changed'`
+              : table === "tour_participants"
+                ? tx`created_at = now()`
+                : tx`listener_count = 99`;
           rows = await tx`update ${tx("public." + table)} set ${change} where ${ofTour} returning 1`;
         } else {
           rows = await tx`delete from ${tx("public." + table)} where ${ofTour} returning 1`;
@@ -101,15 +116,28 @@ describe("row-level security", () => {
   }
 
   it("every table in public has row-level security on", async () => {
-    const rows = await admin`select relname, relrowsecurity from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' order by relname`;
-    expect(rows.map((r) => [r.relname, r.relrowsecurity])).toEqual([["livekit_rooms", true], ["tour_participants", true], ["tours", true]]);
+    const rows =
+      await admin`select relname, relrowsecurity from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' order by relname`;
+    expect(rows.map((r) => [r.relname, r.relrowsecurity])).toEqual([
+      ["livekit_rooms", true],
+      ["tour_participants", true],
+      ["tours", true],
+    ]);
   });
 
   it("a listener sees their own participation, not the other listeners'", async () => {
     const crowd = await createTour(admin, { listeners: 3, label: "crowd" });
-    const seen = await asActor(admin, { kind: "user", id: crowd.listeners[0]! }, (tx) => tx`select user_id from public.tour_participants`);
+    const seen = await asActor(
+      admin,
+      { kind: "user", id: crowd.listeners[0]! },
+      (tx) => tx`select user_id from public.tour_participants`,
+    );
     expect(seen.map((r) => r.user_id)).toEqual([crowd.listeners[0]]);
-    const guideSees = await asActor(admin, { kind: "user", id: crowd.guide }, (tx) => tx`select user_id from public.tour_participants`);
+    const guideSees = await asActor(
+      admin,
+      { kind: "user", id: crowd.guide },
+      (tx) => tx`select user_id from public.tour_participants`,
+    );
     expect(guideSees.map((r) => r.user_id).sort()).toEqual([...crowd.listeners].sort());
   });
 });

@@ -2,7 +2,13 @@
 // clients (@livekit/rtc-node), tokens from the token function, audio through
 // livekit-server, room state through the webhook function into PostgreSQL.
 import {
-  AudioSource, DisconnectReason, LocalAudioTrack, Room, RoomEvent, TrackPublishOptions, TrackSource,
+  AudioSource,
+  DisconnectReason,
+  LocalAudioTrack,
+  Room,
+  RoomEvent,
+  TrackPublishOptions,
+  TrackSource,
 } from "@livekit/rtc-node";
 import { RoomServiceClient } from "livekit-server-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,7 +31,13 @@ const MEASURE_MS = 10_000;
 const PROBES = 5;
 const roomOptions = { autoSubscribe: true, dynacast: false };
 
-interface Listener { id: string; room: Room; ear: ListenerEar; tokenMs: number; joinMs: number }
+interface Listener {
+  id: string;
+  room: Room;
+  ear: ListenerEar;
+  tokenMs: number;
+  joinMs: number;
+}
 
 describe(`a tour with a guide and ${LISTENERS} listeners`, () => {
   let platform: LocalPlatform;
@@ -83,7 +95,12 @@ describe(`a tour with a guide and ${LISTENERS} listeners`, () => {
     } finally {
       await platform?.stop();
     }
-    if (Object.keys(report).length) console.log(`\ne2e tour report\n${Object.entries(report).map(([k, v]) => `  ${k}: ${v}`).join("\n")}\n`);
+    if (Object.keys(report).length)
+      console.log(
+        `\ne2e tour report\n${Object.entries(report)
+          .map(([k, v]) => `  ${k}: ${v}`)
+          .join("\n")}\n`,
+      );
   });
 
   it("refuses an outsider at the token function", async () => {
@@ -103,16 +120,21 @@ describe(`a tour with a guide and ${LISTENERS} listeners`, () => {
     expect(all).toHaveLength(LISTENERS);
     const tokenMs = all.map((l) => l.tokenMs);
     const joinMs = all.map((l) => l.joinMs);
-    report["token request ms (p50/p95)"] = `${percentile(tokenMs, 50).toFixed(0)} / ${percentile(tokenMs, 95).toFixed(0)}`;
+    report["token request ms (p50/p95)"] =
+      `${percentile(tokenMs, 50).toFixed(0)} / ${percentile(tokenMs, 95).toFixed(0)}`;
     report["join ms (p50/p95)"] = `${percentile(joinMs, 50).toFixed(0)} / ${percentile(joinMs, 95).toFixed(0)}`;
   });
 
   it("every listener hears the guide", async () => {
     await Promise.all([
-      ...listeners.map((l) => Promise.race([
-        l.ear.firstMarker(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error(`listener ${l.id} heard nothing in 30 s`)), 30_000)),
-      ])),
+      ...listeners.map((l) =>
+        Promise.race([
+          l.ear.firstMarker(),
+          new Promise((_, reject) =>
+            setTimeout(() => reject(new Error(`listener ${l.id} heard nothing in 30 s`)), 30_000),
+          ),
+        ]),
+      ),
       ...probeIds.map((id) => phones.firstOnset(id, 30_000)),
     ]);
     // Each has decoded the guide's marker. From here on only the probes
@@ -126,19 +148,29 @@ describe(`a tour with a guide and ${LISTENERS} listeners`, () => {
     const to = nowMs() - 600;
     // The guide's own signal kept time (the harness, not the platform, would be at fault otherwise).
     expect(phones.markersBetween(from, to)).toBeGreaterThanOrEqual(0.8 * ((to - from) / MARKER_EVERY_MS));
-    const tour = measureTour({ markers: phones.markers, ears: probeIds.map((id) => phones.onsets(id)), window: { from, to } });
+    const tour = measureTour({
+      markers: phones.markers,
+      ears: probeIds.map((id) => phones.onsets(id)),
+      window: { from, to },
+    });
     report["audio latency ms (p50/p95)"] = `${tour.latencyP50Ms.toFixed(1)} / ${tour.latencyP95Ms.toFixed(1)}`;
-    report["markers heard by the probes"] = `${tour.markersHeard} of ${tour.markersExpected} (loss ${(100 * tour.lossRatio).toFixed(2)} %)`;
+    report["markers heard by the probes"] =
+      `${tour.markersHeard} of ${tour.markersExpected} (loss ${(100 * tour.lossRatio).toFixed(2)} %)`;
     for (const r of tour.perListener) expect(r.heard).toBeGreaterThan(0);
     expect(tour.latencyP95Ms).toBeLessThan(200);
     expect(tour.lossRatio).toBeLessThan(0.02);
   });
 
   it("counts the listeners in the database through LiveKit's webhooks", async () => {
-    const count = await waitFor("listener_count to reach the listeners", async () => {
-      const [row] = await platform.admin`select listener_count from public.livekit_rooms where room_id = ${roomName}`;
-      return row?.listener_count === LISTENERS ? row.listener_count : undefined;
-    }, 20_000, 250);
+    const count = await waitFor(
+      "listener_count to reach the listeners",
+      async () => {
+        const [row] = await platform.admin`select listener_count from public.livekit_rooms where room_id = ${roomName}`;
+        return row?.listener_count === LISTENERS ? row.listener_count : undefined;
+      },
+      20_000,
+      250,
+    );
     expect(count).toBe(LISTENERS);
     const [tourRow] = await platform.admin`select livekit_room_status from public.tours where id = ${tour.tourId}`;
     expect(tourRow!.livekit_room_status).toBe("live");
@@ -148,29 +180,45 @@ describe(`a tour with a guide and ${LISTENERS} listeners`, () => {
     const l = listeners[1]!;
     const source = new AudioSource(48_000, 1);
     const track = LocalAudioTrack.createAudioTrack("sneaky-microphone", source);
-    await expect(l.room.localParticipant!.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE })))
-      .rejects.toThrow();
+    await expect(
+      l.room.localParticipant!.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE })),
+    ).rejects.toThrow();
     await source.close();
     // The refusal is the server's: it answered the AddTrack request NOT_ALLOWED.
-    const refusals = platform.livekit.output().split("\n").filter((line) => line.includes("no permission to publish track"));
+    const refusals = platform.livekit
+      .output()
+      .split("\n")
+      .filter((line) => line.includes("no permission to publish track"));
     expect(refusals.some((line) => line.includes(l.id))).toBe(true);
     // No listener has a track in the room: the guide's is the only one.
-    const rooms = new RoomServiceClient(platform.livekitHttpUrl, platform.model.secrets.apiKey, platform.model.secrets.apiSecret);
-    const publishers = (await rooms.listParticipants(roomName)).filter((p) => p.tracks.length > 0).map((p) => p.identity);
+    const rooms = new RoomServiceClient(
+      platform.livekitHttpUrl,
+      platform.model.secrets.apiKey,
+      platform.model.secrets.apiSecret,
+    );
+    const publishers = (await rooms.listParticipants(roomName))
+      .filter((p) => p.tracks.length > 0)
+      .map((p) => p.identity);
     expect(publishers).toEqual([guideIdentity]);
   });
 
   it("a listener whose connection is cut rejoins with a new token, same identity, and hears the guide again", async () => {
     const old = listeners[0]!;
-    const kicked = new Promise<DisconnectReason | undefined>((resolve) => old.room.once(RoomEvent.Disconnected, resolve));
+    const kicked = new Promise<DisconnectReason | undefined>((resolve) =>
+      old.room.once(RoomEvent.Disconnected, resolve),
+    );
     // The phone lost its network; the app reconnects with a fresh token. The
     // server drops the stale connection of the same identity.
     const rejoined = await join(old.id);
-    expect(await Promise.race([kicked, new Promise((r) => setTimeout(() => r("still connected"), 15_000))])).toBe(DisconnectReason.DUPLICATE_IDENTITY);
+    expect(await Promise.race([kicked, new Promise((r) => setTimeout(() => r("still connected"), 15_000))])).toBe(
+      DisconnectReason.DUPLICATE_IDENTITY,
+    );
     old.ear.close();
     const firstAgain = await Promise.race([
       rejoined.ear.firstMarker(),
-      new Promise<number>((_, reject) => setTimeout(() => reject(new Error("the rejoined listener heard nothing")), 20_000)),
+      new Promise<number>((_, reject) =>
+        setTimeout(() => reject(new Error("the rejoined listener heard nothing")), 20_000),
+      ),
     ]);
     expect(firstAgain).toBeGreaterThan(0);
     listeners[0] = rejoined;
@@ -179,14 +227,23 @@ describe(`a tour with a guide and ${LISTENERS} listeners`, () => {
 
   it("when the tour ends, the webhook marks the room finished in the database", async () => {
     await phones.stop();
-    const rooms = new RoomServiceClient(platform.livekitHttpUrl, platform.model.secrets.apiKey, platform.model.secrets.apiSecret);
+    const rooms = new RoomServiceClient(
+      platform.livekitHttpUrl,
+      platform.model.secrets.apiKey,
+      platform.model.secrets.apiSecret,
+    );
     await rooms.deleteRoom(roomName);
-    const row = await waitFor("the room to be finished", async () => {
-      const [r] = await platform.admin`
+    const row = await waitFor(
+      "the room to be finished",
+      async () => {
+        const [r] = await platform.admin`
         select r.status, r.listener_count, r.finished_at, t.livekit_room_status
           from public.livekit_rooms r join public.tours t on t.id = r.tour_id where r.room_id = ${roomName}`;
-      return r?.status === "finished" ? r : undefined;
-    }, 20_000, 250);
+        return r?.status === "finished" ? r : undefined;
+      },
+      20_000,
+      250,
+    );
     expect(row).toMatchObject({ status: "finished", listener_count: 0, livekit_room_status: "finished" });
     expect(row.finished_at).toBeInstanceOf(Date);
   });

@@ -8,7 +8,11 @@ import { startMigratedDatabase, type TestDatabase } from "../../local/database";
 import { makeProjectKeys, type ProjectKeys, type RunningFunction, startFunction } from "../../local/edgeFunctions";
 import { createTour, type TourFixture } from "../../local/roles";
 
-const LIVEKIT = { url: "wss://live.test.roamcast", apiKey: "APItokenTest", apiSecret: "token-test-secret-0123456789abcdefghijklmnop" };
+const LIVEKIT = {
+  url: "wss://live.test.roamcast",
+  apiKey: "APItokenTest",
+  apiSecret: "token-test-secret-0123456789abcdefghijklmnop",
+};
 
 describe("livekit-token", () => {
   let db: TestDatabase;
@@ -19,15 +23,22 @@ describe("livekit-token", () => {
   let ended: TourFixture;
   const issued: string[] = [];
 
-  async function call(init: { method?: string; token?: string | null; body?: string; headers?: Record<string, string> } = {}) {
+  async function call(
+    init: { method?: string; token?: string | null; body?: string; headers?: Record<string, string> } = {},
+  ) {
     const headers: Record<string, string> = { "content-type": "application/json", ...init.headers };
     if (init.token) headers.authorization = `Bearer ${init.token}`;
     const res = await fetch(fn.url, { method: init.method ?? "POST", headers, body: init.body });
     const text = await res.text();
     return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
   }
-  const userToken = async (sub: string) => { const t = await keys.sign({ sub }); issued.push(t); return t; };
-  const ask = async (sub: string, tourId: string) => call({ token: await userToken(sub), body: JSON.stringify({ tour_id: tourId }) });
+  const userToken = async (sub: string) => {
+    const t = await keys.sign({ sub });
+    issued.push(t);
+    return t;
+  };
+  const ask = async (sub: string, tourId: string) =>
+    call({ token: await userToken(sub), body: JSON.stringify({ tour_id: tourId }) });
 
   beforeAll(async () => {
     db = await startMigratedDatabase();
@@ -58,8 +69,13 @@ describe("livekit-token", () => {
     const claims = await new TokenVerifier(LIVEKIT.apiKey, LIVEKIT.apiSecret).verify(res.body.token);
     expect(claims.sub).toBe(tour.guide);
     expect(claims.video).toMatchObject({
-      room: `tour-${tour.tourId}`, roomJoin: true, roomAdmin: true, canPublish: true, canPublishSources: ["microphone"],
-      canPublishData: false, canSubscribe: true,
+      room: `tour-${tour.tourId}`,
+      roomJoin: true,
+      roomAdmin: true,
+      canPublish: true,
+      canPublishSources: ["microphone"],
+      canPublishData: false,
+      canSubscribe: true,
     });
   });
 
@@ -69,7 +85,13 @@ describe("livekit-token", () => {
     expect(res.body.role).toBe("listener");
     const claims = await new TokenVerifier(LIVEKIT.apiKey, LIVEKIT.apiSecret).verify(res.body.token);
     expect(claims.sub).toBe(tour.listeners[0]);
-    expect(claims.video).toMatchObject({ room: `tour-${tour.tourId}`, roomJoin: true, canPublish: false, canPublishData: false, canSubscribe: true });
+    expect(claims.video).toMatchObject({
+      room: `tour-${tour.tourId}`,
+      roomJoin: true,
+      canPublish: false,
+      canPublishData: false,
+      canSubscribe: true,
+    });
     expect(claims.video?.roomAdmin).toBeFalsy();
     expect(claims.video?.canPublishSources ?? []).toEqual([]);
   });
@@ -85,13 +107,22 @@ describe("livekit-token", () => {
   });
 
   it("accepts the legacy HS256 secret where a project still uses it", async () => {
-    const res = await call({ token: await keys.signLegacy({ sub: tour.guide }), body: JSON.stringify({ tour_id: tour.tourId }) });
+    const res = await call({
+      token: await keys.signLegacy({ sub: tour.guide }),
+      body: JSON.stringify({ tour_id: tour.tourId }),
+    });
     expect(res.status).toBe(200);
   });
 
   it.each([
     ["an outsider", (t: TourFixture) => t.outsider, (t: TourFixture) => t.tourId, 403, "not_on_tour"],
-    ["a tour that does not exist", (t: TourFixture) => t.guide, () => "00000000-0000-4000-8000-000000000000", 404, "tour_not_found"],
+    [
+      "a tour that does not exist",
+      (t: TourFixture) => t.guide,
+      () => "00000000-0000-4000-8000-000000000000",
+      404,
+      "tour_not_found",
+    ],
   ])("refuses %s with its code", async (_what, who, which, status, code) => {
     const res = await ask(who(tour), which(tour));
     expect(res.status).toBe(status);
@@ -106,27 +137,121 @@ describe("livekit-token", () => {
 
   describe("bad input", () => {
     const cases: [string, () => Promise<Awaited<ReturnType<typeof call>>>, number, string][] = [
-      ["malformed JSON", async () => call({ token: await userToken(tour.guide), body: "{tour_id:" }), 400, "invalid_json"],
+      [
+        "malformed JSON",
+        async () => call({ token: await userToken(tour.guide), body: "{tour_id:" }),
+        400,
+        "invalid_json",
+      ],
       ["an empty body", async () => call({ token: await userToken(tour.guide), body: "" }), 400, "invalid_json"],
       ["a JSON array", async () => call({ token: await userToken(tour.guide), body: "[]" }), 400, "invalid_body"],
-      ["a number for tour_id", async () => call({ token: await userToken(tour.guide), body: '{"tour_id": 5}' }), 400, "invalid_tour_id"],
-      ["a tour_id that is not a UUID", async () => call({ token: await userToken(tour.guide), body: '{"tour_id": "tour-1; drop table tours"}' }), 400, "invalid_tour_id"],
-      ["a missing tour_id", async () => call({ token: await userToken(tour.guide), body: "{}" }), 400, "invalid_tour_id"],
-      ["an oversized body", async () => call({ token: await userToken(tour.guide), body: JSON.stringify({ tour_id: tour.tourId, pad: "x".repeat(10_000) }) }), 413, "body_too_large"],
-      ["no Authorization header", async () => call({ body: JSON.stringify({ tour_id: tour.tourId }) }), 401, "missing_token"],
-      ["a Basic Authorization header", async () => call({ headers: { authorization: "Basic dXNlcjpwYXNz" }, body: "{}" }), 401, "missing_token"],
+      [
+        "a number for tour_id",
+        async () => call({ token: await userToken(tour.guide), body: '{"tour_id": 5}' }),
+        400,
+        "invalid_tour_id",
+      ],
+      [
+        "a tour_id that is not a UUID",
+        async () => call({ token: await userToken(tour.guide), body: '{"tour_id": "tour-1; drop table tours"}' }),
+        400,
+        "invalid_tour_id",
+      ],
+      [
+        "a missing tour_id",
+        async () => call({ token: await userToken(tour.guide), body: "{}" }),
+        400,
+        "invalid_tour_id",
+      ],
+      [
+        "an oversized body",
+        async () =>
+          call({
+            token: await userToken(tour.guide),
+            body: JSON.stringify({ tour_id: tour.tourId, pad: "x".repeat(10_000) }),
+          }),
+        413,
+        "body_too_large",
+      ],
+      [
+        "no Authorization header",
+        async () => call({ body: JSON.stringify({ tour_id: tour.tourId }) }),
+        401,
+        "missing_token",
+      ],
+      [
+        "a Basic Authorization header",
+        async () => call({ headers: { authorization: "Basic dXNlcjpwYXNz" }, body: "{}" }),
+        401,
+        "missing_token",
+      ],
       ["a token that is not a JWT", async () => call({ token: "not.a.jwt", body: "{}" }), 401, "invalid_token"],
-      ["an expired JWT", async () => call({ token: await keys.sign({ sub: tour.guide }, { expiresIn: "-1m" }), body: JSON.stringify({ tour_id: tour.tourId }) }), 401, "invalid_token"],
-      ["a JWT signed with another key", async () => call({ token: await (await makeProjectKeys()).sign({ sub: tour.guide }), body: JSON.stringify({ tour_id: tour.tourId }) }), 401, "invalid_token"],
-      ["another project's JWT", async () => call({ token: await keys.sign({ sub: tour.guide }, { issuer: "https://other.supabase.co/auth/v1" }), body: JSON.stringify({ tour_id: tour.tourId }) }), 401, "invalid_token"],
-      ["a JWT for another audience", async () => call({ token: await keys.sign({ sub: tour.guide }, { audience: "service" }), body: JSON.stringify({ tour_id: tour.tourId }) }), 401, "invalid_token"],
-      ["an HS256 JWT signed with the wrong secret", async () => call({ token: await keys.signLegacy({ sub: tour.guide }, "wrong-secret-wrong-secret-wrong-secret"), body: JSON.stringify({ tour_id: tour.tourId }) }), 401, "invalid_token"],
-      ["an unsigned alg:none JWT", async () => {
-        const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
-        const none = `${enc({ alg: "none", typ: "JWT" })}.${enc({ sub: tour.guide, role: "authenticated", aud: "authenticated", iss: `${keys.supabaseUrl}/auth/v1`, exp: Math.floor(Date.now() / 1000) + 600 })}.`;
-        return call({ token: none, body: JSON.stringify({ tour_id: tour.tourId }) });
-      }, 401, "invalid_token"],
-      ["the anon key's JWT", async () => call({ token: await keys.sign({ role: "anon" }), body: JSON.stringify({ tour_id: tour.tourId }) }), 401, "not_signed_in"],
+      [
+        "an expired JWT",
+        async () =>
+          call({
+            token: await keys.sign({ sub: tour.guide }, { expiresIn: "-1m" }),
+            body: JSON.stringify({ tour_id: tour.tourId }),
+          }),
+        401,
+        "invalid_token",
+      ],
+      [
+        "a JWT signed with another key",
+        async () =>
+          call({
+            token: await (await makeProjectKeys()).sign({ sub: tour.guide }),
+            body: JSON.stringify({ tour_id: tour.tourId }),
+          }),
+        401,
+        "invalid_token",
+      ],
+      [
+        "another project's JWT",
+        async () =>
+          call({
+            token: await keys.sign({ sub: tour.guide }, { issuer: "https://other.supabase.co/auth/v1" }),
+            body: JSON.stringify({ tour_id: tour.tourId }),
+          }),
+        401,
+        "invalid_token",
+      ],
+      [
+        "a JWT for another audience",
+        async () =>
+          call({
+            token: await keys.sign({ sub: tour.guide }, { audience: "service" }),
+            body: JSON.stringify({ tour_id: tour.tourId }),
+          }),
+        401,
+        "invalid_token",
+      ],
+      [
+        "an HS256 JWT signed with the wrong secret",
+        async () =>
+          call({
+            token: await keys.signLegacy({ sub: tour.guide }, "wrong-secret-wrong-secret-wrong-secret"),
+            body: JSON.stringify({ tour_id: tour.tourId }),
+          }),
+        401,
+        "invalid_token",
+      ],
+      [
+        "an unsigned alg:none JWT",
+        async () => {
+          const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+          const none = `${enc({ alg: "none", typ: "JWT" })}.${enc({ sub: tour.guide, role: "authenticated", aud: "authenticated", iss: `${keys.supabaseUrl}/auth/v1`, exp: Math.floor(Date.now() / 1000) + 600 })}.`;
+          return call({ token: none, body: JSON.stringify({ tour_id: tour.tourId }) });
+        },
+        401,
+        "invalid_token",
+      ],
+      [
+        "the anon key's JWT",
+        async () => call({ token: await keys.sign({ role: "anon" }), body: JSON.stringify({ tour_id: tour.tourId }) }),
+        401,
+        "not_signed_in",
+      ],
       ["a GET", async () => call({ method: "GET", token: await userToken(tour.guide) }), 405, "method_not_allowed"],
     ];
     it.each(cases)("answers %s with its documented 4xx code", async (_what, send, status, code) => {
@@ -138,7 +263,10 @@ describe("livekit-token", () => {
   });
 
   it("answers CORS preflight", async () => {
-    const res = await fetch(fn.url, { method: "OPTIONS", headers: { origin: "https://app.roamcast.app", "access-control-request-method": "POST" } });
+    const res = await fetch(fn.url, {
+      method: "OPTIONS",
+      headers: { origin: "https://app.roamcast.app", "access-control-request-method": "POST" },
+    });
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe("*");
     expect(res.headers.get("access-control-allow-headers")).toContain("authorization");

@@ -14,7 +14,13 @@ const SECRET = "webhook-test-secret-0123456789abcdefghijkl";
 let eventSeq = 0;
 let clock = Math.floor(Date.now() / 1000);
 
-interface EventInit { event: string; room: string; identity?: string; id?: string; createdAt?: number }
+interface EventInit {
+  event: string;
+  room: string;
+  identity?: string;
+  id?: string;
+  createdAt?: number;
+}
 
 function eventBody(e: EventInit): string {
   return JSON.stringify({
@@ -41,10 +47,17 @@ describe("livekit-webhook", () => {
   let room: string;
 
   const post = async (body: string, authorization?: string) => {
-    const res = await fetch(fn.url, { method: "POST", headers: { "content-type": "application/webhook+json", ...(authorization ? { authorization } : {}) }, body });
+    const res = await fetch(fn.url, {
+      method: "POST",
+      headers: { "content-type": "application/webhook+json", ...(authorization ? { authorization } : {}) },
+      body,
+    });
     return { status: res.status, body: (await res.json()) as any };
   };
-  const deliver = async (e: EventInit) => { const body = eventBody(e); return post(body, await sign(body)); };
+  const deliver = async (e: EventInit) => {
+    const body = eventBody(e);
+    return post(body, await sign(body));
+  };
   const state = async () => {
     const [r] = await admin`select r.status, r.listener_count, r.started_at, r.finished_at, t.livekit_room_status
       from public.livekit_rooms r join public.tours t on t.id = r.tour_id where r.room_id = ${room}`;
@@ -55,9 +68,17 @@ describe("livekit-webhook", () => {
     db = await startMigratedDatabase();
     admin = db.admin();
     tour = await createTour(admin, { listeners: 3, label: "hook" });
-    const [joined] = await asActorCommitted(admin, { kind: "user", id: tour.guide }, (tx) => tx`select * from private.join_tour_room(${tour.tourId})`);
+    const [joined] = await asActorCommitted(
+      admin,
+      { kind: "user", id: tour.guide },
+      (tx) => tx`select * from private.join_tour_room(${tour.tourId})`,
+    );
     room = joined!.room_name;
-    fn = await startFunction("livekit-webhook", { SUPABASE_DB_URL: db.postgresUrl, LIVEKIT_API_KEY: KEY, LIVEKIT_API_SECRET: SECRET });
+    fn = await startFunction("livekit-webhook", {
+      SUPABASE_DB_URL: db.postgresUrl,
+      LIVEKIT_API_KEY: KEY,
+      LIVEKIT_API_SECRET: SECRET,
+    });
   }, 120_000);
   afterAll(async () => {
     await fn?.stop();
@@ -100,7 +121,7 @@ describe("livekit-webhook", () => {
   });
 
   it("refuses unsigned, forged and tampered calls, and writes nothing", async () => {
-    const [{ n: eventsBefore }] = await admin`select count(*)::int as n from private.livekit_webhook_events` as any;
+    const [{ n: eventsBefore }] = (await admin`select count(*)::int as n from private.livekit_webhook_events`) as any;
     const snapshot = await state();
     const body = eventBody({ event: "room_finished", room });
     const unsigned = await post(body);
@@ -114,7 +135,7 @@ describe("livekit-webhook", () => {
     expect(tampered.status).toBe(401);
     const bearer = await post(body, `Bearer ${await sign(body, "APIother", "x".repeat(40))}`);
     expect(bearer.status).toBe(401);
-    const [{ n: eventsAfter }] = await admin`select count(*)::int as n from private.livekit_webhook_events` as any;
+    const [{ n: eventsAfter }] = (await admin`select count(*)::int as n from private.livekit_webhook_events`) as any;
     expect(eventsAfter).toBe(eventsBefore);
     expect(await state()).toEqual(snapshot);
   });

@@ -44,7 +44,11 @@ export function testModel(overrides: Partial<HostModel> = {}): HostModel {
     acmeEmail: "ops@roamcast.app",
     publicIpv4: "198.51.100.20",
     publicIpv6: "2001:db8:1::1",
-    images: { livekit: "livekit/livekit-server:v1.13.5", caddy: "livekit/caddyl4:v2.11.4", redis: "redis:7.4.2-alpine" },
+    images: {
+      livekit: "livekit/livekit-server:v1.13.5",
+      caddy: "livekit/caddyl4:v2.11.4",
+      redis: "redis:7.4.2-alpine",
+    },
     room: roomPolicy(30),
     redundantAudio: true,
     secrets: TEST_SECRETS,
@@ -55,7 +59,8 @@ export function testModel(overrides: Partial<HostModel> = {}): HostModel {
 /** Secret settings as `pulumi config set --secret` would hold them. */
 export function validSecretConfig(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    supabaseDbUrl: "postgresql://postgres.abcdefghijklmnopqrst:db-password@aws-0-eu-central-1.pooler.supabase.com:5432/postgres",
+    supabaseDbUrl:
+      "postgresql://postgres.abcdefghijklmnopqrst:db-password@aws-0-eu-central-1.pooler.supabase.com:5432/postgres",
     supabaseAccessToken: "sbp_0123456789abcdef0123456789abcdef01234567",
     ...overrides,
   };

@@ -6,7 +6,10 @@ import { dirname, join, relative, resolve } from "node:path";
 import ts from "typescript";
 
 /** file (relative to the root) -> the project files and the packages it imports. */
-export type ImportGraph = ReadonlyMap<string, { readonly files: readonly string[]; readonly packages: readonly string[] }>;
+export type ImportGraph = ReadonlyMap<
+  string,
+  { readonly files: readonly string[]; readonly packages: readonly string[] }
+>;
 
 const SKIP = new Set(["node_modules", ".tools", ".git", "dist", "out", ".pulumi"]);
 
@@ -55,11 +58,23 @@ interface FolderRule {
 
 export const FOLDER_RULES: readonly FolderRule[] = [
   { from: ["components"], never: ["config"], why: "components take typed args; config/ maps stack config onto them" },
-  { from: ["templates", "plans"], never: ["components", "config"], why: "renderers and planners are pure and take their own small types" },
+  {
+    from: ["templates", "plans"],
+    never: ["components", "config"],
+    why: "renderers and planners are pure and take their own small types",
+  },
 ];
 
 /** Packages a pure folder may not import: the disk, processes, the Pulumi runtime. */
-export const IMPURE_PACKAGES = ["fs", "node:fs", "fs/promises", "node:fs/promises", "child_process", "node:child_process", "@pulumi/pulumi"];
+export const IMPURE_PACKAGES = [
+  "fs",
+  "node:fs",
+  "fs/promises",
+  "node:fs/promises",
+  "child_process",
+  "node:child_process",
+  "@pulumi/pulumi",
+];
 
 /** Every broken rule, one line each; empty when the layout holds. */
 export function layoutViolations(graph: ImportGraph): string[] {
@@ -69,12 +84,16 @@ export function layoutViolations(graph: ImportGraph): string[] {
     for (const target of files) {
       const targetFolder = topFolder(target);
       for (const rule of FOLDER_RULES) {
-        if (rule.from.includes(folder) && rule.never.includes(targetFolder)) problems.push(`${file} imports ${target}: ${folder}/ never imports ${targetFolder}/ (${rule.why})`);
+        if (rule.from.includes(folder) && rule.never.includes(targetFolder))
+          problems.push(`${file} imports ${target}: ${folder}/ never imports ${targetFolder}/ (${rule.why})`);
       }
-      if (targetFolder === "test" && folder !== "test") problems.push(`${file} imports ${target}: nothing outside test/ imports test/`);
+      if (targetFolder === "test" && folder !== "test")
+        problems.push(`${file} imports ${target}: nothing outside test/ imports test/`);
     }
     if (folder === "templates" || folder === "plans") {
-      for (const pkg of packages) if (IMPURE_PACKAGES.includes(pkg)) problems.push(`${file} imports ${pkg}: ${folder}/ is pure (the caller reads the disk and passes content in)`);
+      for (const pkg of packages)
+        if (IMPURE_PACKAGES.includes(pkg))
+          problems.push(`${file} imports ${pkg}: ${folder}/ is pure (the caller reads the disk and passes content in)`);
     }
   }
   for (const cycle of importCycles(graph)) problems.push(`import cycle: ${[...cycle, cycle[0]].join(" -> ")}`);

@@ -19,7 +19,13 @@ describe("caddy.yaml under Caddy with layer4", () => {
   });
 
   it("validates: every module provisions with the rendered settings", () => {
-    const result = run(goTool("caddy"), ["validate", "--config", writeTemp("caddy.yaml", caddyYaml), "--adapter", "yaml"]);
+    const result = run(goTool("caddy"), [
+      "validate",
+      "--config",
+      writeTemp("caddy.yaml", caddyYaml),
+      "--adapter",
+      "yaml",
+    ]);
     expect(result.stderr + result.stdout).toContain("Valid configuration");
     expect(result.status).toBe(0);
   });

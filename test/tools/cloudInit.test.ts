@@ -11,14 +11,22 @@ const rendered = renderHost(testModel());
 
 describe("cloud-init.yaml under cloud-init", () => {
   it("is accepted by cloud-init's schema check", () => {
-    const result = run(systemTool("cloud-init", "cloud-init"), ["schema", "-c", writeTemp("cloud-init.yaml", rendered.cloudInit)]);
+    const result = run(systemTool("cloud-init", "cloud-init"), [
+      "schema",
+      "-c",
+      writeTemp("cloud-init.yaml", rendered.cloudInit),
+    ]);
     expect(result.stdout + result.stderr).toContain("Valid cloud-config");
     expect(result.status).toBe(0);
   });
 
   it("reads back, with YAML 1.1 rules, as exactly the object rendered", () => {
     const script = "import sys, json, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))";
-    const result = run(systemTool("python3", "python3-yaml"), ["-c", script, writeTemp("cloud-init.yaml", rendered.cloudInit)]);
+    const result = run(systemTool("python3", "python3-yaml"), [
+      "-c",
+      script,
+      writeTemp("cloud-init.yaml", rendered.cloudInit),
+    ]);
     expect(result.status, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual(JSON.parse(JSON.stringify(cloudInitConfig(rendered.files))));
   });

@@ -70,17 +70,25 @@ describe("livekit.yaml under livekit-server", () => {
 
   it("refuses a join token for the signalling endpoint when signed with another secret", async () => {
     const sign = (secret: string) => new AccessToken(TEST_SECRETS.apiKey, secret, { identity: "listener-1" });
-    const good = sign(TEST_SECRETS.apiSecret); good.addGrant({ roomJoin: true, room: "tour-1" });
-    const bad = sign("another-secret-0123456789abcdefghijklmnop"); bad.addGrant({ roomJoin: true, room: "tour-1" });
+    const good = sign(TEST_SECRETS.apiSecret);
+    good.addGrant({ roomJoin: true, room: "tour-1" });
+    const bad = sign("another-secret-0123456789abcdefghijklmnop");
+    bad.addGrant({ roomJoin: true, room: "tour-1" });
     const validate = async (token: string) => (await fetch(`${url}/rtc/validate?access_token=${await token}`)).status;
     expect(await validate(await good.toJwt())).toBe(200);
     expect(await validate(await bad.toJwt())).toBe(401);
   });
 
   it("an unknown key in livekit.yaml stops livekit-server: its parsing is strict", async () => {
-    const broken = { ...localLivekitConfig(model, await pickLocalPorts()), room: { ...localLivekitConfig(model, ports).room, max_participant: 5 } };
+    const broken = {
+      ...localLivekitConfig(model, await pickLocalPorts()),
+      room: { ...localLivekitConfig(model, ports).room, max_participant: 5 },
+    };
     const proc = start(goTool("livekit-server"), ["--config", writeTemp("livekit.yaml", stringify(broken))]);
-    const code = await Promise.race([proc.exited(), new Promise<"running">((r) => setTimeout(() => r("running"), 15_000))]);
+    const code = await Promise.race([
+      proc.exited(),
+      new Promise<"running">((r) => setTimeout(() => r("running"), 15_000)),
+    ]);
     await proc.stop();
     // livekit-server v1.13.5 exits with status 0 here, so the check is that it
     // stopped at once, said why, and never started serving.

@@ -58,7 +58,8 @@ async function redisCommand(port: number, ...commands: string[][]): Promise<Repl
     });
     socket.on("error", reject);
     socket.on("connect", () => {
-      for (const args of commands) socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`);
+      for (const args of commands)
+        socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`);
     });
   });
 }
@@ -74,7 +75,9 @@ describe("redis.conf under redis-server", () => {
     const local = conf.replace(/^port 6379$/m, `port ${port}`);
     expect(local).not.toBe(conf);
     redis = start(systemTool("redis-server", "redis-server"), [writeTemp("redis.conf", local)]);
-    await waitFor("redis to listen", async () => ((await redisCommand(port, ["PING"]))[0] !== undefined ? true : undefined));
+    await waitFor("redis to listen", async () =>
+      (await redisCommand(port, ["PING"]))[0] !== undefined ? true : undefined,
+    );
   });
   afterAll(async () => redis?.stop());
 
@@ -91,10 +94,23 @@ describe("redis.conf under redis-server", () => {
 
   it("runs with protected mode, loopback binding and no persistence, as rendered", async () => {
     const auth = ["AUTH", TEST_SECRETS.redisPassword];
-    const replies = await redisCommand(port, auth, ["CONFIG", "GET", "protected-mode"], ["CONFIG", "GET", "bind"],
-      ["CONFIG", "GET", "save"], ["CONFIG", "GET", "appendonly"], ["CONFIG", "GET", "maxmemory-policy"]);
-    expect(replies).toEqual(["OK", ["protected-mode", "yes"], ["bind", "127.0.0.1 -::1"], ["save", ""],
-      ["appendonly", "no"], ["maxmemory-policy", "noeviction"]]);
+    const replies = await redisCommand(
+      port,
+      auth,
+      ["CONFIG", "GET", "protected-mode"],
+      ["CONFIG", "GET", "bind"],
+      ["CONFIG", "GET", "save"],
+      ["CONFIG", "GET", "appendonly"],
+      ["CONFIG", "GET", "maxmemory-policy"],
+    );
+    expect(replies).toEqual([
+      "OK",
+      ["protected-mode", "yes"],
+      ["bind", "127.0.0.1 -::1"],
+      ["save", ""],
+      ["appendonly", "no"],
+      ["maxmemory-policy", "noeviction"],
+    ]);
     expect(redis.output()).not.toMatch(/Bad directive|FATAL CONFIG/);
   });
 });

@@ -18,7 +18,10 @@ function verify(content: string): { status: number | null; output: string } {
   mkdirSync(join(root, "opt/livekit"), { recursive: true });
   writeFileSync(join(root, "usr/bin/docker"), "#!/bin/sh\nexit 0\n");
   chmodSync(join(root, "usr/bin/docker"), 0o755);
-  writeFileSync(join(root, "etc/systemd/system/docker.service"), "[Unit]\nDescription=Docker\n[Service]\nExecStart=/usr/bin/docker\n");
+  writeFileSync(
+    join(root, "etc/systemd/system/docker.service"),
+    "[Unit]\nDescription=Docker\n[Service]\nExecStart=/usr/bin/docker\n",
+  );
   const path = join(root, unit.path);
   writeFileSync(path, content);
   const result = run(systemTool("systemd-analyze", "systemd"), ["verify", `--root=${root}`, path]);

@@ -7,7 +7,9 @@ import { goTool, run } from "../../local/processes";
 import { writeTemp } from "../../local/temp";
 
 const dir = join(__dirname, "..", "..", ".github", "workflows");
-const files = readdirSync(dir).filter((f) => f.endsWith(".yml")).map((f) => join(dir, f));
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith(".yml"))
+  .map((f) => join(dir, f));
 
 describe("GitHub Actions workflows", () => {
   it("pass actionlint", () => {
@@ -17,7 +19,10 @@ describe("GitHub Actions workflows", () => {
   });
 
   it("actionlint fails a broken workflow, so the check above can fail", () => {
-    const broken = readFileSync(join(dir, "preview.yml"), "utf8").replace("runs-on: ubuntu-24.04", "runs-on: ubuntu-24.04\n    needs: nothing-here");
+    const broken = readFileSync(join(dir, "preview.yml"), "utf8").replace(
+      "runs-on: ubuntu-24.04",
+      "runs-on: ubuntu-24.04\n    needs: nothing-here",
+    );
     const result = run(goTool("actionlint"), ["-no-color", writeTemp("broken.yml", broken)]);
     expect(result.status).not.toBe(0);
     expect(result.stdout).toContain("nothing-here");
@@ -46,7 +51,9 @@ describe("GitHub Actions workflows", () => {
       expect(smoke).toBe(up + 1);
       // The password is a secret; nothing of the smoke users is written into the workflow.
       expect(steps[smoke].env.ROAMCAST_SMOKE_PASSWORD).toBe("${{ secrets.ROAMCAST_SMOKE_PASSWORD }}");
-      expect(Object.values(steps[smoke].env).every((v) => /^\$\{\{ (vars|secrets)\.[A-Z_]+ \}\}$/.test(String(v)))).toBe(true);
+      expect(
+        Object.values(steps[smoke].env).every((v) => /^\$\{\{ (vars|secrets)\.[A-Z_]+ \}\}$/.test(String(v))),
+      ).toBe(true);
     }
   });
 });

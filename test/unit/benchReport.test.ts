@@ -1,14 +1,37 @@
 // The capacity report's arithmetic, on made-up steps whose answers are known.
 import { describe, expect, it } from "vitest";
-import { type BenchReport, derive, markdown, type StepResult, WIRE_OVERHEAD_BYTES_PER_PACKET } from "../../bench/report";
+import {
+  type BenchReport,
+  derive,
+  markdown,
+  type StepResult,
+  WIRE_OVERHEAD_BYTES_PER_PACKET,
+} from "../../bench/report";
 
 const step = (tours: number): StepResult => ({
-  tours, listeners: tours * 30, livekitCpuCores: 0.01 + 0.05 * tours, livekitRssMiB: 50 + 40 * tours, generatorCpuCores: 0.15 * tours,
-  egressRtpBytesPerListenerPerSecond: 7000, egressPacketsPerListenerPerSecond: 50, latencyP50Ms: 60, latencyP95Ms: 80, lossRatio: 0, joinP95Ms: 900,
+  tours,
+  listeners: tours * 30,
+  livekitCpuCores: 0.01 + 0.05 * tours,
+  livekitRssMiB: 50 + 40 * tours,
+  generatorCpuCores: 0.15 * tours,
+  egressRtpBytesPerListenerPerSecond: 7000,
+  egressPacketsPerListenerPerSecond: 50,
+  latencyP50Ms: 60,
+  latencyP95Ms: 80,
+  lossRatio: 0,
+  joinP95Ms: 900,
 });
 const report: BenchReport = {
-  command: "npm run bench:capacity", date: "2026-11-25T00:00:00Z", cpuModel: "test cpu", listenersPerTour: 30, livekitCpuGiven: 0.25,
-  probesPerTour: 3, measureSeconds: 8, idle: { livekitCpuCores: 0.01, livekitRssMiB: 50 }, steps: [1, 2, 3].map(step), stopReason: "test",
+  command: "npm run bench:capacity",
+  date: "2026-11-25T00:00:00Z",
+  cpuModel: "test cpu",
+  listenersPerTour: 30,
+  livekitCpuGiven: 0.25,
+  probesPerTour: 3,
+  measureSeconds: 8,
+  idle: { livekitCpuCores: 0.01, livekitRssMiB: 50 },
+  steps: [1, 2, 3].map(step),
+  stopReason: "test",
 };
 
 describe("capacity report", () => {

@@ -6,12 +6,20 @@ import { capacityWarning } from "../../plans/capacity";
 import { parseStackConfig } from "../../config/schema";
 import { validRawConfig } from "../support/fixtures";
 
-const measured = { listenersPerTour: 30, cpuCoresPerTour: 0.06, rssMiBPerTour: 40, wireBytesPerListenerPerSecond: 9400 };
+const measured = {
+  listenersPerTour: 30,
+  cpuCoresPerTour: 0.06,
+  rssMiBPerTour: 40,
+  wireBytesPerListenerPerSecond: 9400,
+};
 const report = JSON.parse(readFileSync(join(__dirname, "..", "..", "bench", "results", "capacity.json"), "utf8"));
 
 describe("capacity planning", () => {
   it("keeps CPU at 80 % of the server's vCPUs", () => {
-    expect(planCapacity(measured, SERVER_CLASSES.cx33!, 30, 3)).toMatchObject({ concurrentTours: 53, limitedBy: "cpu" });
+    expect(planCapacity(measured, SERVER_CLASSES.cx33!, 30, 3)).toMatchObject({
+      concurrentTours: 53,
+      limitedBy: "cpu",
+    });
   });
 
   it("scales CPU with the number of listeners per tour", () => {
@@ -29,6 +37,8 @@ describe("capacity planning", () => {
     const ok = parseStackConfig("dev", validRawConfig({ peakConcurrentTours: 5 }));
     expect(capacityWarning(ok, report)).toBeUndefined();
     const tooMany = parseStackConfig("dev", validRawConfig({ peakConcurrentTours: 5000 }));
-    expect(capacityWarning(tooMany, report)).toMatch(/^roamcast:peakConcurrentTours is 5000, but one cx33 carries about \d+ tours of 30 listeners/);
+    expect(capacityWarning(tooMany, report)).toMatch(
+      /^roamcast:peakConcurrentTours is 5000, but one cx33 carries about \d+ tours of 30 listeners/,
+    );
   });
 });

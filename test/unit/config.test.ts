@@ -22,7 +22,9 @@ function problemsOf(stack: string, raw: Record<string, unknown>): readonly strin
 
 describe("stack config", () => {
   it("Pulumi.yaml declares exactly the settings the parser knows, with the same types and defaults", () => {
-    const project = parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as { config: Record<string, Record<string, unknown>> };
+    const project = parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as {
+      config: Record<string, Record<string, unknown>>;
+    };
     expect(Object.keys(project.config).sort()).toEqual(Object.keys(CONFIG_FIELDS).sort());
     for (const [key, spec] of Object.entries(CONFIG_FIELDS)) {
       const declared = project.config[key]!;
@@ -44,16 +46,29 @@ describe("stack config", () => {
   it("applies the defaults of every optional setting", () => {
     const s = parseStackConfig("dev", validRawConfig());
     expect(s).toMatchObject({
-      production: false, serverType: "cx33", location: "nbg1", image: "ubuntu-24.04",
-      livekitImage: "livekit/livekit-server:v1.13.5", listenersPerTour: 30, tourHours: 3, redundantAudio: true,
+      production: false,
+      serverType: "cx33",
+      location: "nbg1",
+      image: "ubuntu-24.04",
+      livekitImage: "livekit/livekit-server:v1.13.5",
+      listenersPerTour: 30,
+      tourHours: 3,
+      redundantAudio: true,
     });
   });
 
   it("reads values the way Pulumi hands them over: strings, JSON arrays, numbers and booleans", () => {
     const key = opensshPublicKey();
-    const s = parseStackConfig("dev", validRawConfig({
-      sshPublicKeys: JSON.stringify([key]), operatorCidrs: '["10.0.0.0/8"]', listenersPerTour: "25", production: "true", tourHours: 2,
-    }));
+    const s = parseStackConfig(
+      "dev",
+      validRawConfig({
+        sshPublicKeys: JSON.stringify([key]),
+        operatorCidrs: '["10.0.0.0/8"]',
+        listenersPerTour: "25",
+        production: "true",
+        tourHours: 2,
+      }),
+    );
     expect(s.sshPublicKeys).toEqual([key]);
     expect(s.operatorCidrs).toEqual(["10.0.0.0/8"]);
     expect(s.listenersPerTour).toBe(25);
@@ -76,26 +91,57 @@ describe("stack config", () => {
 
   it("the error message lists each problem on its own line", () => {
     expect(() => parseStackConfig("dev", validRawConfig({ location: "mars1", serverType: "huge" }))).toThrow(
-      'Invalid stack configuration (2 problems):\n' +
-      '  - roamcast:serverType "huge" is not a Hetzner server type name; use e.g. cx33 (4 vCPU, 8 GB)\n' +
-      '  - roamcast:location "mars1" is not a Hetzner location; use one of fsn1, nbg1, hel1, ash, hil, sin');
+      "Invalid stack configuration (2 problems):\n" +
+        '  - roamcast:serverType "huge" is not a Hetzner server type name; use e.g. cx33 (4 vCPU, 8 GB)\n' +
+        '  - roamcast:location "mars1" is not a Hetzner location; use one of fsn1, nbg1, hel1, ash, hil, sin',
+    );
   });
 
   it.each([
-    [{ turnHost: "live.roamcast.app" }, 'roamcast:turnHost must differ from roamcast:livekitHost ("live.roamcast.app"): Caddy routes :443 by TLS server name, e.g. use turn.roamcast.app'],
-    [{ livekitHost: "live.example.org" }, 'roamcast:livekitHost "live.example.org" is not inside the zone "roamcast.app"; use a name ending in .roamcast.app'],
-    [{ turnHost: "turn_1.roamcast.app" }, 'roamcast:turnHost "turn_1.roamcast.app" is not a valid host name; use letters, digits and hyphens in dot-separated labels'],
-    [{ acmeEmail: "ops" }, 'roamcast:acmeEmail "ops" is not an e-mail address; Let\'s Encrypt needs one, e.g. ops@roamcast.app'],
-    [{ sshPublicKeys: ["-----BEGIN OPENSSH PRIVATE KEY-----"] }, 'roamcast:sshPublicKeys[0] is not an OpenSSH public key ("ssh-ed25519 AAAA... comment"); paste the .pub file\'s line, never a private key'],
-    [{ operatorCidrs: ["203.0.113.7"] }, 'roamcast:operatorCidrs[0] "203.0.113.7" is not a CIDR block; write an address with its prefix, e.g. 203.0.113.7/32 or 2001:db8::/48'],
+    [
+      { turnHost: "live.roamcast.app" },
+      'roamcast:turnHost must differ from roamcast:livekitHost ("live.roamcast.app"): Caddy routes :443 by TLS server name, e.g. use turn.roamcast.app',
+    ],
+    [
+      { livekitHost: "live.example.org" },
+      'roamcast:livekitHost "live.example.org" is not inside the zone "roamcast.app"; use a name ending in .roamcast.app',
+    ],
+    [
+      { turnHost: "turn_1.roamcast.app" },
+      'roamcast:turnHost "turn_1.roamcast.app" is not a valid host name; use letters, digits and hyphens in dot-separated labels',
+    ],
+    [
+      { acmeEmail: "ops" },
+      'roamcast:acmeEmail "ops" is not an e-mail address; Let\'s Encrypt needs one, e.g. ops@roamcast.app',
+    ],
+    [
+      { sshPublicKeys: ["-----BEGIN OPENSSH PRIVATE KEY-----"] },
+      'roamcast:sshPublicKeys[0] is not an OpenSSH public key ("ssh-ed25519 AAAA... comment"); paste the .pub file\'s line, never a private key',
+    ],
+    [
+      { operatorCidrs: ["203.0.113.7"] },
+      'roamcast:operatorCidrs[0] "203.0.113.7" is not a CIDR block; write an address with its prefix, e.g. 203.0.113.7/32 or 2001:db8::/48',
+    ],
     [{ image: "debian-12" }, 'roamcast:image "debian-12" is not an Ubuntu LTS image; use e.g. ubuntu-24.04'],
-    [{ livekitImage: "livekit/livekit-server:latest" }, 'roamcast:livekitImage "livekit/livekit-server:latest" is not pinned; name an exact tag other than latest, e.g. livekit/livekit-server:v1.13.5 (optionally @sha256:<digest>)'],
-    [{ redisImage: "redis" }, 'roamcast:redisImage "redis" is not pinned; name an exact tag other than latest, e.g. redis:7.4.2-alpine (optionally @sha256:<digest>)'],
+    [
+      { livekitImage: "livekit/livekit-server:latest" },
+      'roamcast:livekitImage "livekit/livekit-server:latest" is not pinned; name an exact tag other than latest, e.g. livekit/livekit-server:v1.13.5 (optionally @sha256:<digest>)',
+    ],
+    [
+      { redisImage: "redis" },
+      'roamcast:redisImage "redis" is not pinned; name an exact tag other than latest, e.g. redis:7.4.2-alpine (optionally @sha256:<digest>)',
+    ],
     [{ listenersPerTour: "0" }, 'roamcast:listenersPerTour must be a whole number from 1 to 500, got "0"'],
     [{ tourHours: 2.5 }, "roamcast:tourHours must be a whole number from 1 to 12, got 2.5"],
     [{ redundantAudio: "maybe" }, 'roamcast:redundantAudio must be true or false, got "maybe"'],
-    [{ listenrsPerTour: 30 }, "roamcast:listenrsPerTour is not a known setting; remove it or check its spelling (known: zoneName, livekitHost, turnHost, acmeEmail, sshPublicKeys, operatorCidrs, production, serverType, location, image, livekitImage, caddyImage, redisImage, listenersPerTour, tourHours, redundantAudio, peakConcurrentTours, supabaseProjectRef, supabaseDbUrl, supabaseAccessToken, supabaseLegacyJwtSecret)"],
-    [{ supabaseProjectRef: "my-project" }, 'roamcast:supabaseProjectRef "my-project" is not a Supabase project reference; use the 20 lower-case letters of https://<ref>.supabase.co'],
+    [
+      { listenrsPerTour: 30 },
+      "roamcast:listenrsPerTour is not a known setting; remove it or check its spelling (known: zoneName, livekitHost, turnHost, acmeEmail, sshPublicKeys, operatorCidrs, production, serverType, location, image, livekitImage, caddyImage, redisImage, listenersPerTour, tourHours, redundantAudio, peakConcurrentTours, supabaseProjectRef, supabaseDbUrl, supabaseAccessToken, supabaseLegacyJwtSecret)",
+    ],
+    [
+      { supabaseProjectRef: "my-project" },
+      'roamcast:supabaseProjectRef "my-project" is not a Supabase project reference; use the 20 lower-case letters of https://<ref>.supabase.co',
+    ],
   ])("refuses %j", (overrides, message) => {
     expect(problemsOf("dev", validRawConfig(overrides))).toEqual([message]);
   });
@@ -123,15 +169,19 @@ describe("stack config", () => {
   });
 
   it("any IPv4 address with a prefix of 0-32 is a CIDR, and 33 or more is not", () => {
-    fc.assert(fc.property(fc.ipV4(), fc.integer({ min: 0, max: 40 }), (ip, prefix) => {
-      expect(isValidCidr(`${ip}/${prefix}`)).toBe(prefix <= 32);
-    }));
+    fc.assert(
+      fc.property(fc.ipV4(), fc.integer({ min: 0, max: 40 }), (ip, prefix) => {
+        expect(isValidCidr(`${ip}/${prefix}`)).toBe(prefix <= 32);
+      }),
+    );
   });
 
   it("any IPv6 address with a prefix of 0-128 is a CIDR", () => {
-    fc.assert(fc.property(fc.ipV6(), fc.integer({ min: 0, max: 128 }), (ip, prefix) => {
-      expect(isValidCidr(`${ip}/${prefix}`)).toBe(true);
-    }));
+    fc.assert(
+      fc.property(fc.ipV6(), fc.integer({ min: 0, max: 128 }), (ip, prefix) => {
+        expect(isValidCidr(`${ip}/${prefix}`)).toBe(true);
+      }),
+    );
   });
 
   it("an image is pinned by an exact tag or a digest, never by latest or nothing", () => {
@@ -151,7 +201,8 @@ describe("stack config", () => {
   });
 
   describe("secret settings", () => {
-    const withSecrets = (overrides: Record<string, unknown>) => problemsOf("dev", { ...validRawConfig(), ...validSecretConfig(overrides) });
+    const withSecrets = (overrides: Record<string, unknown>) =>
+      problemsOf("dev", { ...validRawConfig(), ...validSecretConfig(overrides) });
     const secretsProblems = (overrides: Record<string, unknown>) => {
       try {
         parseStackConfig("dev", { ...validRawConfig(), ...validSecretConfig(overrides) }, { secretsAvailable: true });
@@ -164,7 +215,11 @@ describe("stack config", () => {
 
     it("are checked only where Pulumi has decrypted them, and never returned in the settings", () => {
       expect(withSecrets({ supabaseDbUrl: "nonsense" })).toEqual([]);
-      const settings = parseStackConfig("dev", { ...validRawConfig(), ...validSecretConfig() }, { secretsAvailable: true });
+      const settings = parseStackConfig(
+        "dev",
+        { ...validRawConfig(), ...validSecretConfig() },
+        { secretsAvailable: true },
+      );
       expect(JSON.stringify(settings)).not.toContain("db-password");
       expect(JSON.stringify(settings)).not.toContain("sbp_");
     });
@@ -172,7 +227,11 @@ describe("stack config", () => {
     it("must be present under pulumi", () => {
       expect(problemsOf("dev", validRawConfig()).length).toBe(0);
       let problems: readonly string[] = [];
-      try { parseStackConfig("dev", validRawConfig(), { secretsAvailable: true }); } catch (e) { problems = (e as ConfigError).problems; }
+      try {
+        parseStackConfig("dev", validRawConfig(), { secretsAvailable: true });
+      } catch (e) {
+        problems = (e as ConfigError).problems;
+      }
       expect(problems).toEqual([
         "roamcast:supabaseDbUrl is required; set it with: pulumi config set --secret roamcast:supabaseDbUrl (the pooler URL from the dashboard's Connect dialog)",
         "roamcast:supabaseAccessToken is required; set it with: pulumi config set --secret roamcast:supabaseAccessToken (a personal access token from the dashboard's Account > Access Tokens)",
@@ -180,17 +239,41 @@ describe("stack config", () => {
     });
 
     it.each([
-      [{ supabaseDbUrl: "postgresql://postgres:pw@db.abcdefghijklmnopqrst.supabase.co:5432/postgres" }, [
-        "roamcast:supabaseDbUrl points at the project's direct address, which is IPv6-only; use the pooler URL instead (host <region>.pooler.supabase.com, user postgres.<ref>)",
-        "roamcast:supabaseDbUrl must log in as postgres.abcdefghijklmnopqrst, the pooler's user for this project",
-      ]],
-      [{ supabaseDbUrl: "postgresql://postgres.abcdefghijklmnopqrst@aws-0-eu-central-1.pooler.supabase.com:5433/postgres" }, [
-        "roamcast:supabaseDbUrl has no password",
-        "roamcast:supabaseDbUrl must use the pooler's port 5432 (session) or 6543 (transaction)",
-      ]],
-      [{ supabaseDbUrl: "not a url" }, ["roamcast:supabaseDbUrl is not a URL; use postgresql://postgres.<ref>:<password>@<region>.pooler.supabase.com:5432/postgres"]],
-      [{ supabaseAccessToken: "eyJhbGciOi" }, ["roamcast:supabaseAccessToken is not a Supabase personal access token (they start with sbp_); set it with: pulumi config set --secret roamcast:supabaseAccessToken"]],
-      [{ supabaseLegacyJwtSecret: "short" }, ["roamcast:supabaseLegacyJwtSecret is shorter than 32 characters, so it is not the project's JWT secret; copy it from the dashboard's JWT Keys page, or unset it"]],
+      [
+        { supabaseDbUrl: "postgresql://postgres:pw@db.abcdefghijklmnopqrst.supabase.co:5432/postgres" },
+        [
+          "roamcast:supabaseDbUrl points at the project's direct address, which is IPv6-only; use the pooler URL instead (host <region>.pooler.supabase.com, user postgres.<ref>)",
+          "roamcast:supabaseDbUrl must log in as postgres.abcdefghijklmnopqrst, the pooler's user for this project",
+        ],
+      ],
+      [
+        {
+          supabaseDbUrl:
+            "postgresql://postgres.abcdefghijklmnopqrst@aws-0-eu-central-1.pooler.supabase.com:5433/postgres",
+        },
+        [
+          "roamcast:supabaseDbUrl has no password",
+          "roamcast:supabaseDbUrl must use the pooler's port 5432 (session) or 6543 (transaction)",
+        ],
+      ],
+      [
+        { supabaseDbUrl: "not a url" },
+        [
+          "roamcast:supabaseDbUrl is not a URL; use postgresql://postgres.<ref>:<password>@<region>.pooler.supabase.com:5432/postgres",
+        ],
+      ],
+      [
+        { supabaseAccessToken: "eyJhbGciOi" },
+        [
+          "roamcast:supabaseAccessToken is not a Supabase personal access token (they start with sbp_); set it with: pulumi config set --secret roamcast:supabaseAccessToken",
+        ],
+      ],
+      [
+        { supabaseLegacyJwtSecret: "short" },
+        [
+          "roamcast:supabaseLegacyJwtSecret is shorter than 32 characters, so it is not the project's JWT secret; copy it from the dashboard's JWT Keys page, or unset it",
+        ],
+      ],
     ])("refuses %j without echoing the value", (overrides, expected) => {
       const problems = secretsProblems(overrides);
       expect(problems).toEqual(expected);

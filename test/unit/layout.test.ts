@@ -14,7 +14,20 @@ describe("the project's layout", () => {
 
   it("reads every source folder of the program", () => {
     const folders = new Set([...graph.keys()].map((f) => f.split("/")[0]));
-    for (const folder of ["components", "config", "plans", "templates", "db", "tour", "local", "scripts", "bench", "test", "functions"]) expect(folders).toContain(folder);
+    for (const folder of [
+      "components",
+      "config",
+      "plans",
+      "templates",
+      "db",
+      "tour",
+      "local",
+      "scripts",
+      "bench",
+      "test",
+      "functions",
+    ])
+      expect(folders).toContain(folder);
     expect(graph.get("index.ts")?.files).toContain("components/host.ts");
   });
 
@@ -25,7 +38,8 @@ describe("the project's layout", () => {
   it("components/ holds only ComponentResources", () => {
     const components = [...graph.keys()].filter((f) => f.startsWith("components/"));
     expect(components.length).toBeGreaterThan(0);
-    for (const file of components) expect(readFileSync(join(root, file), "utf8"), file).toMatch(/class \w+ extends pulumi\.ComponentResource/);
+    for (const file of components)
+      expect(readFileSync(join(root, file), "utf8"), file).toMatch(/class \w+ extends pulumi\.ComponentResource/);
   });
 });
 
@@ -37,17 +51,31 @@ describe("the layout checker", () => {
   });
 
   it("names a planner or renderer that imports components/ or config/, or reads the disk", () => {
-    const problems = layoutViolations(graphOf({ "plans/a.ts": ["components/b.ts"], "templates/c.ts": ["config/d.ts"], "components/b.ts": [], "config/d.ts": [] }, { "plans/a.ts": ["node:fs"] }));
+    const problems = layoutViolations(
+      graphOf(
+        {
+          "plans/a.ts": ["components/b.ts"],
+          "templates/c.ts": ["config/d.ts"],
+          "components/b.ts": [],
+          "config/d.ts": [],
+        },
+        { "plans/a.ts": ["node:fs"] },
+      ),
+    );
     expect(problems).toHaveLength(3);
     expect(problems.join("\n")).toMatch(/plans\/a.ts imports node:fs: plans\/ is pure/);
   });
 
   it("names code outside test/ that imports test/", () => {
-    expect(layoutViolations(graphOf({ "bench/a.ts": ["test/support/b.ts"], "test/support/b.ts": [] }))).toEqual(["bench/a.ts imports test/support/b.ts: nothing outside test/ imports test/"]);
+    expect(layoutViolations(graphOf({ "bench/a.ts": ["test/support/b.ts"], "test/support/b.ts": [] }))).toEqual([
+      "bench/a.ts imports test/support/b.ts: nothing outside test/ imports test/",
+    ]);
   });
 
   it("finds cycles of any length, and a file importing itself", () => {
-    expect(importCycles(graphOf({ "a.ts": ["b.ts"], "b.ts": ["c.ts"], "c.ts": ["a.ts"], "d.ts": ["a.ts"] }))).toEqual([["a.ts", "b.ts", "c.ts"]]);
+    expect(importCycles(graphOf({ "a.ts": ["b.ts"], "b.ts": ["c.ts"], "c.ts": ["a.ts"], "d.ts": ["a.ts"] }))).toEqual([
+      ["a.ts", "b.ts", "c.ts"],
+    ]);
     expect(importCycles(graphOf({ "a.ts": ["a.ts"] }))).toEqual([["a.ts"]]);
     expect(importCycles(graphOf({ "a.ts": ["b.ts"], "b.ts": [] }))).toEqual([]);
   });

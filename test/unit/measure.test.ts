@@ -16,7 +16,15 @@ describe("measuring a tour", () => {
   });
 
   it("sums listeners into latency percentiles, loss and join times", () => {
-    const m = measureTour({ markers, ears: [[1010, 1510, 2010, 2510, 3010], [1100, 2100]], window: { from: 1000, to: 3000 }, joinMs: [300, 900] });
+    const m = measureTour({
+      markers,
+      ears: [
+        [1010, 1510, 2010, 2510, 3010],
+        [1100, 2100],
+      ],
+      window: { from: 1000, to: 3000 },
+      joinMs: [300, 900],
+    });
     expect(m.markersExpected).toBe(10);
     expect(m.markersHeard).toBe(7);
     expect(m.lossRatio).toBeCloseTo(0.3, 10);

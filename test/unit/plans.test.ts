@@ -8,7 +8,9 @@ const anywhere = ["0.0.0.0/0", "::/0"];
 
 describe("firewall plan", () => {
   it("is exactly 80, 443, 7881/tcp, 3478/udp and 50000-60000/udp from anywhere, and SSH from the operators", () => {
-    expect(planFirewallRules(publicPorts(), ["203.0.113.7/32", "2001:db8::/48"]).map(({ description, ...r }) => r)).toEqual([
+    expect(
+      planFirewallRules(publicPorts(), ["203.0.113.7/32", "2001:db8::/48"]).map(({ description, ...r }) => r),
+    ).toEqual([
       { direction: "in", protocol: "tcp", port: "80", sourceIps: anywhere },
       { direction: "in", protocol: "tcp", port: "443", sourceIps: anywhere },
       { direction: "in", protocol: "tcp", port: "7881", sourceIps: anywhere },
@@ -20,17 +22,23 @@ describe("firewall plan", () => {
 
   it("SSH is open to exactly the operators' CIDRs, whatever they are", () => {
     const cidr = fc.tuple(fc.ipV4(), fc.integer({ min: 8, max: 32 })).map(([ip, p]) => `${ip}/${p}`);
-    fc.assert(fc.property(fc.uniqueArray(cidr, { minLength: 1, maxLength: 6 }), (cidrs) => {
-      const rules = planFirewallRules(publicPorts(), cidrs);
-      const ssh = rules.filter((r) => r.port === "22");
-      expect(ssh).toHaveLength(1);
-      expect(ssh[0]!.sourceIps).toEqual(cidrs);
-      expect(rules.filter((r) => r.sourceIps.some((s) => anywhere.includes(s))).map((r) => r.port)).not.toContain("22");
-    }));
+    fc.assert(
+      fc.property(fc.uniqueArray(cidr, { minLength: 1, maxLength: 6 }), (cidrs) => {
+        const rules = planFirewallRules(publicPorts(), cidrs);
+        const ssh = rules.filter((r) => r.port === "22");
+        expect(ssh).toHaveLength(1);
+        expect(ssh[0]!.sourceIps).toEqual(cidrs);
+        expect(rules.filter((r) => r.sourceIps.some((s) => anywhere.includes(s))).map((r) => r.port)).not.toContain(
+          "22",
+        );
+      }),
+    );
   });
 
   it("refuses to plan without an operator address", () => {
-    expect(() => planFirewallRules(publicPorts(), [])).toThrow("planFirewallRules: at least one operator CIDR is needed for SSH");
+    expect(() => planFirewallRules(publicPorts(), [])).toThrow(
+      "planFirewallRules: at least one operator CIDR is needed for SSH",
+    );
   });
 });
 
@@ -45,14 +53,18 @@ describe("DNS plan", () => {
   });
 
   it("no record is ever proxied, for any set of names", () => {
-    fc.assert(fc.property(fc.uniqueArray(fc.domain(), { minLength: 1, maxLength: 5 }), (hosts) => {
-      const plan = planDnsRecords(hosts);
-      expect(plan).toHaveLength(hosts.length * 2);
-      expect(plan.every((r) => r.proxied === false)).toBe(true);
-    }));
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.domain(), { minLength: 1, maxLength: 5 }), (hosts) => {
+        const plan = planDnsRecords(hosts);
+        expect(plan).toHaveLength(hosts.length * 2);
+        expect(plan.every((r) => r.proxied === false)).toBe(true);
+      }),
+    );
   });
 
   it("refuses the same name twice", () => {
-    expect(() => planDnsRecords(["a.roamcast.app", "a.roamcast.app"])).toThrow("planDnsRecords: host names must be distinct, got a.roamcast.app, a.roamcast.app");
+    expect(() => planDnsRecords(["a.roamcast.app", "a.roamcast.app"])).toThrow(
+      "planDnsRecords: host names must be distinct, got a.roamcast.app, a.roamcast.app",
+    );
   });
 });

@@ -23,14 +23,26 @@ describe("npm run render", () => {
     const result = render(["--stack", stack, "--out", out]);
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(["caddy.yaml", "cloud-init.yaml", "docker-compose.yaml", "livekit-docker.service", "livekit.yaml", "redis.conf"]);
+    expect(readdirSync(out).sort()).toEqual([
+      "caddy.yaml",
+      "cloud-init.yaml",
+      "docker-compose.yaml",
+      "livekit-docker.service",
+      "livekit.yaml",
+      "redis.conf",
+    ]);
     const livekit = parse(readFileSync(join(out, "livekit.yaml"), "utf8"));
     expect(livekit.keys).toEqual({ [PLACEHOLDER_SECRETS.apiKey]: PLACEHOLDER_SECRETS.apiSecret });
     expect(livekit.turn.domain).toBe(stack === "prod" ? "turn.roamcast.app" : "turn.dev.roamcast.app");
     expect(readFileSync(join(out, "redis.conf"), "utf8")).toContain(`requirepass ${PLACEHOLDER_SECRETS.redisPassword}`);
     expect(result.stdout).toContain("Secrets are placeholders");
     // The same webhook as `pulumi up` renders.
-    expect(livekit.webhook).toEqual({ api_key: PLACEHOLDER_SECRETS.apiKey, urls: [`https://${stack === "prod" ? "roamcastprodprojectr" : "roamcastdevprojectrf"}.supabase.co/functions/v1/livekit-webhook`] });
+    expect(livekit.webhook).toEqual({
+      api_key: PLACEHOLDER_SECRETS.apiKey,
+      urls: [
+        `https://${stack === "prod" ? "roamcastprodprojectr" : "roamcastdevprojectrf"}.supabase.co/functions/v1/livekit-webhook`,
+      ],
+    });
   });
 
   it("takes the addresses it is given", () => {
@@ -41,14 +53,20 @@ describe("npm run render", () => {
 
   it("fails with the config problem, naming the key, and writes nothing", () => {
     const project = tempDir();
-    for (const f of ["Pulumi.yaml", "scripts", "config", "templates", "plans", "components", "package.json"]) cpSync(join(root, f), join(project, f), { recursive: true });
+    for (const f of ["Pulumi.yaml", "scripts", "config", "templates", "plans", "components", "package.json"])
+      cpSync(join(root, f), join(project, f), { recursive: true });
     symlinkSync(join(root, "node_modules"), join(project, "node_modules"));
-    const stackFile = readFileSync(join(root, "Pulumi.dev.yaml"), "utf8").replace("roamcast:turnHost: turn.dev.roamcast.app", "roamcast:turnHost: live.dev.roamcast.app");
+    const stackFile = readFileSync(join(root, "Pulumi.dev.yaml"), "utf8").replace(
+      "roamcast:turnHost: turn.dev.roamcast.app",
+      "roamcast:turnHost: live.dev.roamcast.app",
+    );
     writeFileSync(join(project, "Pulumi.broken.yaml"), stackFile);
     const out = join(tempDir(), "out");
     const result = render(["--stack", "broken", "--out", out], project);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('roamcast:turnHost must differ from roamcast:livekitHost ("live.dev.roamcast.app")');
+    expect(result.stderr).toContain(
+      'roamcast:turnHost must differ from roamcast:livekitHost ("live.dev.roamcast.app")',
+    );
     expect(() => readdirSync(out)).toThrow();
   });
 

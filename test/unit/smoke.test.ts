@@ -5,9 +5,20 @@ import { describe, expect, it } from "vitest";
 import { livekitHttpUrl, parseSmokeTarget, readSmokeUsers, SmokeInputError } from "../../scripts/smoke/inputs";
 import { writeTemp } from "../../local/temp";
 import { lossRatio } from "../../tour/measure";
-import { audioChecks, DEFAULT_THRESHOLDS, formatSmokeReport, smokePassed, type SmokeFigures } from "../../scripts/smoke/report";
+import {
+  audioChecks,
+  DEFAULT_THRESHOLDS,
+  formatSmokeReport,
+  smokePassed,
+  type SmokeFigures,
+} from "../../scripts/smoke/report";
 
-const outputs = { livekitUrl: "wss://live.example.com", supabaseUrl: "https://abc.supabase.co", apiKey: "APIabc", apiSecret: "s".repeat(40) };
+const outputs = {
+  livekitUrl: "wss://live.example.com",
+  supabaseUrl: "https://abc.supabase.co",
+  apiKey: "APIabc",
+  apiSecret: "s".repeat(40),
+};
 const env = {
   SUPABASE_ANON_KEY: "anon",
   ROAMCAST_SMOKE_TOUR_ID: "0b7f5a52-4c4e-4a53-9b0e-8f1b2f0f6c11",
@@ -48,8 +59,12 @@ describe("smoke inputs", () => {
 
   it("reads the smoke users from the environment", () => {
     expect(readSmokeUsers(env)).toEqual({
-      supabaseKey: "anon", tourId: env.ROAMCAST_SMOKE_TOUR_ID, guideEmail: "guide@example.com",
-      listenerEmails: ["a@example.com", "b@example.com"], outsiderEmail: undefined, password: "pw",
+      supabaseKey: "anon",
+      tourId: env.ROAMCAST_SMOKE_TOUR_ID,
+      guideEmail: "guide@example.com",
+      listenerEmails: ["a@example.com", "b@example.com"],
+      outsiderEmail: undefined,
+      password: "pw",
     });
   });
 
@@ -64,9 +79,15 @@ describe("smoke inputs", () => {
   });
 
   it("refuses a tour id that is not a uuid, a bad e-mail and a user named twice", () => {
-    expect(problemsOf(() => readSmokeUsers({
-      ...env, ROAMCAST_SMOKE_TOUR_ID: "tour-1", ROAMCAST_SMOKE_LISTENER_EMAILS: "a@example.com,Guide@example.com,nobody",
-    }))).toEqual([
+    expect(
+      problemsOf(() =>
+        readSmokeUsers({
+          ...env,
+          ROAMCAST_SMOKE_TOUR_ID: "tour-1",
+          ROAMCAST_SMOKE_LISTENER_EMAILS: "a@example.com,Guide@example.com,nobody",
+        }),
+      ),
+    ).toEqual([
       'ROAMCAST_SMOKE_TOUR_ID must be a tour\'s uuid, not "tour-1"',
       '"nobody" is not an e-mail address',
       "guide@example.com is named twice: the guide, each listener and the outsider must be different users",
@@ -74,14 +95,19 @@ describe("smoke inputs", () => {
   });
 
   it("keeps the password out of every message", () => {
-    fc.assert(fc.property(fc.string({ minLength: 8 }).map((s) => `pw#${s}`), (password) => {
-      try {
-        readSmokeUsers({ ...env, ROAMCAST_SMOKE_PASSWORD: password, ROAMCAST_SMOKE_TOUR_ID: "x" });
-      } catch (error) {
-        return !(error as Error).message.includes(password);
-      }
-      return false;
-    }));
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 8 }).map((s) => `pw#${s}`),
+        (password) => {
+          try {
+            readSmokeUsers({ ...env, ROAMCAST_SMOKE_PASSWORD: password, ROAMCAST_SMOKE_TOUR_ID: "x" });
+          } catch (error) {
+            return !(error as Error).message.includes(password);
+          }
+          return false;
+        },
+      ),
+    );
   });
 
   it("finds LiveKit's server API beside its WebSocket", () => {
@@ -92,13 +118,21 @@ describe("smoke inputs", () => {
 
 describe("smoke verdict and report", () => {
   const figures: SmokeFigures = {
-    listeners: 3, tokenMs: [120, 140, 160], joinMs: [300, 320, 900], latencyMs: Array.from({ length: 60 }, (_, i) => 60 + i),
-    markersExpected: 60, markersHeard: 60, rejoinMs: 700,
+    listeners: 3,
+    tokenMs: [120, 140, 160],
+    joinMs: [300, 320, 900],
+    latencyMs: Array.from({ length: 60 }, (_, i) => 60 + i),
+    markersExpected: 60,
+    markersHeard: 60,
+    rejoinMs: 700,
   };
 
   it("passes good figures and fails late or lost audio", () => {
     expect(audioChecks(figures, DEFAULT_THRESHOLDS).every((c) => c.ok)).toBe(true);
-    const late = audioChecks({ ...figures, latencyMs: [...figures.latencyMs.slice(0, 50), ...Array(10).fill(250)] }, DEFAULT_THRESHOLDS);
+    const late = audioChecks(
+      { ...figures, latencyMs: [...figures.latencyMs.slice(0, 50), ...Array(10).fill(250)] },
+      DEFAULT_THRESHOLDS,
+    );
     expect(late.map((c) => c.ok)).toEqual([false, true]);
     expect(late[0]!.detail).toBe("p95 250 ms");
     const lossy = audioChecks({ ...figures, markersHeard: 58 }, DEFAULT_THRESHOLDS);
@@ -108,36 +142,49 @@ describe("smoke verdict and report", () => {
 
   it("fails the audio checks when nothing was measured", () => {
     const none = audioChecks({ ...figures, latencyMs: [], markersExpected: 0, markersHeard: 0 }, DEFAULT_THRESHOLDS);
-    expect(none.map((c) => [c.ok, c.detail])).toEqual([[false, "no marker was heard"], [false, "0 of 0 markers heard"]]);
+    expect(none.map((c) => [c.ok, c.detail])).toEqual([
+      [false, "no marker was heard"],
+      [false, "0 of 0 markers heard"],
+    ]);
     expect(lossRatio(0, 0)).toBe(1);
   });
 
   it("passes only when every check passed, and there was one", () => {
-    fc.assert(fc.property(fc.array(fc.boolean()), (oks) => {
-      const checks = oks.map((ok, i) => ({ name: `check ${i}`, ok, detail: "" }));
-      expect(smokePassed(checks)).toBe(oks.length > 0 && oks.every(Boolean));
-      expect(formatSmokeReport("dev", checks, undefined).endsWith(smokePassed(checks) ? "SMOKE PASSED" : "checks failed)")).toBe(true);
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.boolean()), (oks) => {
+        const checks = oks.map((ok, i) => ({ name: `check ${i}`, ok, detail: "" }));
+        expect(smokePassed(checks)).toBe(oks.length > 0 && oks.every(Boolean));
+        expect(
+          formatSmokeReport("dev", checks, undefined).endsWith(smokePassed(checks) ? "SMOKE PASSED" : "checks failed)"),
+        ).toBe(true);
+      }),
+    );
   });
 
   it("prints the checks and the figures", () => {
-    const text = formatSmokeReport("prod", [{ name: "every listener hears the guide", ok: true, detail: "" }, ...audioChecks(figures, DEFAULT_THRESHOLDS)], figures);
-    expect(text).toBe([
-      "Roamcast smoke test — stack prod",
-      "",
-      "  PASS  every listener hears the guide",
-      "  PASS  audio latency p95 under 200 ms — p95 116 ms",
-      "  PASS  audio loss under 2.0 % — 60 of 60 markers heard",
-      "",
-      "  listeners                 3",
-      "  token request p50 / p95   140 / 160 ms",
-      "  join p50 / p95            320 / 900 ms",
-      "  audio latency p50 / p95   89 / 116 ms",
-      "  audio loss                0.00 % (60 of 60 markers)",
-      "  rejoin (token + join)     700 ms",
-      "",
-      "SMOKE PASSED",
-    ].join("\n"));
+    const text = formatSmokeReport(
+      "prod",
+      [{ name: "every listener hears the guide", ok: true, detail: "" }, ...audioChecks(figures, DEFAULT_THRESHOLDS)],
+      figures,
+    );
+    expect(text).toBe(
+      [
+        "Roamcast smoke test — stack prod",
+        "",
+        "  PASS  every listener hears the guide",
+        "  PASS  audio latency p95 under 200 ms — p95 116 ms",
+        "  PASS  audio loss under 2.0 % — 60 of 60 markers heard",
+        "",
+        "  listeners                 3",
+        "  token request p50 / p95   140 / 160 ms",
+        "  join p50 / p95            320 / 900 ms",
+        "  audio latency p50 / p95   89 / 116 ms",
+        "  audio loss                0.00 % (60 of 60 markers)",
+        "  rejoin (token + join)     700 ms",
+        "",
+        "SMOKE PASSED",
+      ].join("\n"),
+    );
   });
 });
 
@@ -145,7 +192,10 @@ describe("npm run smoke, before it connects anywhere", () => {
   const root = join(__dirname, "..", "..");
   const smoke = (args: string[], extraEnv: Record<string, string> = {}) =>
     spawnSync(process.execPath, ["--import", "tsx", "scripts/smoke.ts", ...args], {
-      cwd: root, encoding: "utf8", timeout: 30_000, env: { PATH: process.env.PATH ?? "", ...extraEnv },
+      cwd: root,
+      encoding: "utf8",
+      timeout: 30_000,
+      env: { PATH: process.env.PATH ?? "", ...extraEnv },
     });
 
   it("exits 2 naming an unreadable outputs file", () => {
@@ -175,7 +225,10 @@ describe("npm run smoke, options that cannot make sense", () => {
   const root = join(__dirname, "..", "..");
   const smoke = (args: string[]) =>
     spawnSync(process.execPath, ["--import", "tsx", "scripts/smoke.ts", "--stack", "dev", ...args], {
-      cwd: root, encoding: "utf8", timeout: 30_000, env: { PATH: process.env.PATH ?? "" },
+      cwd: root,
+      encoding: "utf8",
+      timeout: 30_000,
+      env: { PATH: process.env.PATH ?? "" },
     });
 
   it("refuses a loss threshold of a whole marker stream or more", () => {

@@ -6,13 +6,29 @@ import { HOST_FILE_LAYOUT } from "../../templates";
 
 const MIGRATIONS = readMigrations(join(__dirname, "..", "..", "migrations"));
 import { validRawConfig, validSecretConfig } from "../support/fixtures";
-import { isSecretInput, MOCK_IPV4, MOCK_IPV6, MOCK_ZONE_ID, type MockedRun, promiseOf, reveal, stackConfig, withMocks } from "../support/pulumiMocks";
+import {
+  isSecretInput,
+  MOCK_IPV4,
+  MOCK_IPV6,
+  MOCK_ZONE_ID,
+  type MockedRun,
+  promiseOf,
+  reveal,
+  stackConfig,
+  withMocks,
+} from "../support/pulumiMocks";
 
 const EXPECTED = [
-  "livekit-server", "livekit-firewall", "livekit-deploy-apply", "livekit-deploy-authorized-keys",
+  "livekit-server",
+  "livekit-firewall",
+  "livekit-deploy-apply",
+  "livekit-deploy-authorized-keys",
   ...HOST_FILE_LAYOUT.map((f) => `livekit-deploy-file-${f.name}`),
-  "livekit-dns-live.roamcast.app-A", "livekit-dns-turn.roamcast.app-AAAA",
-  "supabase-function-livekit-token", "supabase-function-livekit-webhook", "supabase-function-secrets",
+  "livekit-dns-live.roamcast.app-A",
+  "livekit-dns-turn.roamcast.app-AAAA",
+  "supabase-function-livekit-token",
+  "supabase-function-livekit-webhook",
+  "supabase-function-secrets",
   ...MIGRATIONS.map((m) => `supabase-migration-${m.version}_${m.name}`),
 ];
 
@@ -27,7 +43,9 @@ describe("the dev stack", async () => {
   const { run, program } = await runProgram("dev", { operatorCidrs: ["203.0.113.7/32", "2001:db8::/48"] });
 
   it("opens exactly the WebRTC ports to everyone and SSH to the operators", () => {
-    const rules = run.one("hcloud:index/firewall:Firewall").inputs.rules.map((r: any) => `${r.direction} ${r.protocol}/${r.port} from ${r.sourceIps.join(",")}`);
+    const rules = run
+      .one("hcloud:index/firewall:Firewall")
+      .inputs.rules.map((r: any) => `${r.direction} ${r.protocol}/${r.port} from ${r.sourceIps.join(",")}`);
     expect(rules).toEqual([
       "in tcp/80 from 0.0.0.0/0,::/0",
       "in tcp/443 from 0.0.0.0/0,::/0",
@@ -42,10 +60,28 @@ describe("the dev stack", async () => {
     const server = run.one("hcloud:index/server:Server").inputs;
     const firewall = run.one("hcloud:index/firewall:Firewall");
     const ips = run.byType("hcloud:index/primaryIp:PrimaryIp");
-    expect(server).toMatchObject({ serverType: "cx33", location: "nbg1", image: "ubuntu-24.04", deleteProtection: false, rebuildProtection: false });
+    expect(server).toMatchObject({
+      serverType: "cx33",
+      location: "nbg1",
+      image: "ubuntu-24.04",
+      deleteProtection: false,
+      rebuildProtection: false,
+    });
     expect(ips.map((ip) => ip.inputs)).toEqual([
-      expect.objectContaining({ type: "ipv4", autoDelete: false, assigneeType: "server", location: "nbg1", deleteProtection: false }),
-      expect.objectContaining({ type: "ipv6", autoDelete: false, assigneeType: "server", location: "nbg1", deleteProtection: false }),
+      expect.objectContaining({
+        type: "ipv4",
+        autoDelete: false,
+        assigneeType: "server",
+        location: "nbg1",
+        deleteProtection: false,
+      }),
+      expect.objectContaining({
+        type: "ipv6",
+        autoDelete: false,
+        assigneeType: "server",
+        location: "nbg1",
+        deleteProtection: false,
+      }),
     ]);
     expect(server.publicNets).toHaveLength(1);
     expect(server.publicNets[0]).toMatchObject({ ipv4Enabled: true, ipv6Enabled: true });
@@ -85,7 +121,10 @@ describe("the dev stack", async () => {
       const recorded = run.one("command:remote:Command", `livekit-deploy-file-${f.name}`).inputs;
       // Files with keys or passwords travel as secrets; the rest stay readable in previews.
       expect(isSecretInput(recorded.stdin), f.name).toBe(f.secret);
-      expect(isSecretInput(recorded.connection.value?.privateKey ?? recorded.connection.privateKey) || isSecretInput(recorded.connection)).toBe(true);
+      expect(
+        isSecretInput(recorded.connection.value?.privateKey ?? recorded.connection.privateKey) ||
+          isSecretInput(recorded.connection),
+      ).toBe(true);
       const cmd = reveal(recorded);
       expect(cmd.connection).toMatchObject({ host: MOCK_IPV4, user: "root", privateKey: "-----MOCK DEPLOY KEY-----" });
       expect(cmd.create).toContain(`.staged/${f.name}`);
@@ -129,8 +168,12 @@ describe("the Supabase backend of the dev stack", async () => {
   it("deploys both functions, the webhook without the gateway's JWT check", () => {
     const token = reveal(run.one("command:local:Command", "supabase-function-livekit-token").inputs);
     const webhook = reveal(run.one("command:local:Command", "supabase-function-livekit-webhook").inputs);
-    expect(token.create).toBe("node_modules/.bin/supabase functions deploy livekit-token --project-ref abcdefghijklmnopqrst --use-api --workdir .");
-    expect(webhook.create).toBe("node_modules/.bin/supabase functions deploy livekit-webhook --project-ref abcdefghijklmnopqrst --use-api --workdir . --no-verify-jwt");
+    expect(token.create).toBe(
+      "node_modules/.bin/supabase functions deploy livekit-token --project-ref abcdefghijklmnopqrst --use-api --workdir .",
+    );
+    expect(webhook.create).toBe(
+      "node_modules/.bin/supabase functions deploy livekit-webhook --project-ref abcdefghijklmnopqrst --use-api --workdir . --no-verify-jwt",
+    );
     expect(token.triggers[0]).toMatch(/^[0-9a-f]{64}$/);
     expect(token.triggers[0]).not.toBe(webhook.triggers[0]);
     expect(token.environment.SUPABASE_ACCESS_TOKEN).toBe(validSecretConfig().supabaseAccessToken);
@@ -140,7 +183,12 @@ describe("the Supabase backend of the dev stack", async () => {
     const recorded = run.one("command:local:Command", "supabase-function-secrets").inputs;
     expect(isSecretInput(recorded.stdin)).toBe(true);
     const secrets = JSON.parse(reveal(recorded.stdin)) as { name: string; value: string }[];
-    expect(secrets.map((s) => s.name)).toEqual(["LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET", "LIVEKIT_TOKEN_MAX_SECONDS"]);
+    expect(secrets.map((s) => s.name)).toEqual([
+      "LIVEKIT_URL",
+      "LIVEKIT_API_KEY",
+      "LIVEKIT_API_SECRET",
+      "LIVEKIT_TOKEN_MAX_SECONDS",
+    ]);
     expect(secrets.find((s) => s.name === "LIVEKIT_API_SECRET")!.value).toBe(await promiseOf(program.apiSecret));
     expect(secrets.find((s) => s.name === "LIVEKIT_URL")!.value).toBe("wss://live.roamcast.app");
     expect(secrets.find((s) => s.name === "LIVEKIT_TOKEN_MAX_SECONDS")!.value).toBe(String(3 * 3600 + 1800));
@@ -157,7 +205,11 @@ describe("the prod stack", async () => {
   const { run } = await runProgram("prod", { production: true, location: "fsn1" });
 
   it("turns on delete and rebuild protection for the server and its addresses", () => {
-    expect(run.one("hcloud:index/server:Server").inputs).toMatchObject({ location: "fsn1", deleteProtection: true, rebuildProtection: true });
+    expect(run.one("hcloud:index/server:Server").inputs).toMatchObject({
+      location: "fsn1",
+      deleteProtection: true,
+      rebuildProtection: true,
+    });
     for (const ip of run.byType("hcloud:index/primaryIp:PrimaryIp")) expect(ip.inputs.deleteProtection).toBe(true);
   });
 });
@@ -165,10 +217,17 @@ describe("the prod stack", async () => {
 describe("bad config", () => {
   it("fails before any resource is created, naming the key", async () => {
     let run: MockedRun | undefined;
-    await expect((async () => {
-      run = await withMocks("prod", stackConfig({ ...validRawConfig({ operatorCidrs: ["0.0.0.0/0"] }), ...validSecretConfig() }));
-      await import("../../index");
-    })()).rejects.toThrow(/roamcast:operatorCidrs\[0\] "0.0.0.0\/0" opens SSH to the whole Internet[\s\S]*roamcast:production must be true on the prod stack/);
+    await expect(
+      (async () => {
+        run = await withMocks(
+          "prod",
+          stackConfig({ ...validRawConfig({ operatorCidrs: ["0.0.0.0/0"] }), ...validSecretConfig() }),
+        );
+        await import("../../index");
+      })(),
+    ).rejects.toThrow(
+      /roamcast:operatorCidrs\[0\] "0.0.0.0\/0" opens SSH to the whole Internet[\s\S]*roamcast:production must be true on the prod stack/,
+    );
     expect(run!.resources).toEqual([]);
   });
 });

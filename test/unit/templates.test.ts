@@ -47,7 +47,10 @@ describe("rendered host files", () => {
 
   it("the webhook, when given, is signed with the one API key LiveKit has", () => {
     const c = livekitConfig(testModel({ webhook: { url: "https://x.supabase.co/functions/v1/livekit-webhook" } }));
-    expect(c.webhook).toEqual({ api_key: TEST_SECRETS.apiKey, urls: ["https://x.supabase.co/functions/v1/livekit-webhook"] });
+    expect(c.webhook).toEqual({
+      api_key: TEST_SECRETS.apiKey,
+      urls: ["https://x.supabase.co/functions/v1/livekit-webhook"],
+    });
     expect(Object.keys(c.keys)).toEqual([c.webhook!.api_key]);
     expect(livekitConfig(model).webhook).toBeUndefined();
   });
@@ -125,14 +128,17 @@ describe("rendered host files", () => {
       .map((r) => `${r.protocol}:${r.port}`);
     expect(new Set(open)).toEqual(listening);
     // Loopback-only and behind-Caddy ports stay closed.
-    for (const closed of ["tcp:7880", "tcp:5349", "tcp:6379", "tcp:6789", "udp:443"]) expect(open).not.toContain(closed);
+    for (const closed of ["tcp:7880", "tcp:5349", "tcp:6379", "tcp:6789", "udp:443"])
+      expect(open).not.toContain(closed);
   });
 
   it("refuses to render with a short API secret or equal host names", () => {
     expect(() => renderHost(testModel({ secrets: { ...TEST_SECRETS, apiSecret: "short" } }))).toThrow(
-      "Cannot render the LiveKit host files: the LiveKit API secret must be at least 32 characters");
+      "Cannot render the LiveKit host files: the LiveKit API secret must be at least 32 characters",
+    );
     expect(() => renderHost(testModel({ turnHost: "live.roamcast.app" }))).toThrow(
-      "Cannot render the LiveKit host files: the TURN host name must differ from the LiveKit host name");
+      "Cannot render the LiveKit host files: the TURN host name must differ from the LiveKit host name",
+    );
   });
 });
 
@@ -142,7 +148,9 @@ describe("migration transport", () => {
     const m = { version: "20261125100000", name: "tours", up: "select 1", down: "select 2" };
     expect(decodeMigration(encodeMigration(m))).toEqual(m);
     expect(() => decodeMigration("%%%")).toThrow("ROAMCAST_MIGRATION is not base64 JSON of {version, name, up, down}");
-    expect(() => decodeMigration(Buffer.from('{"version":"1"}').toString("base64"))).toThrow('ROAMCAST_MIGRATION lacks "name"');
+    expect(() => decodeMigration(Buffer.from('{"version":"1"}').toString("base64"))).toThrow(
+      'ROAMCAST_MIGRATION lacks "name"',
+    );
     expect(() => decodeMigration(undefined)).toThrow("ROAMCAST_MIGRATION is not set");
   });
 });

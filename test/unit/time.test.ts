@@ -3,11 +3,19 @@ import { settlesWithin, sleep, withTimeout } from "../../tour/time";
 
 describe("bounded waits", () => {
   it("passes the answer through when it comes in time", async () => {
-    await expect(withTimeout(1_000, "the answer", sleep(5).then(() => 42))).resolves.toBe(42);
+    await expect(
+      withTimeout(
+        1_000,
+        "the answer",
+        sleep(5).then(() => 42),
+      ),
+    ).resolves.toBe(42);
   });
 
   it("rejects naming what it waited for when it does not", async () => {
-    await expect(withTimeout(20, "the server", new Promise(() => {}))).rejects.toThrow("the server: nothing within 0.02 s");
+    await expect(withTimeout(20, "the server", new Promise(() => {}))).rejects.toThrow(
+      "the server: nothing within 0.02 s",
+    );
   });
 
   it("passes a rejection through unchanged", async () => {
