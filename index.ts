@@ -10,7 +10,7 @@ import { DnsRecords } from "./components/dns";
 import { capacityWarning } from "./plans/capacity";
 import { hostSettings } from "./plans/host";
 import { LivekitHost } from "./components/host";
-import { LivekitConfig } from "./components/livekitConfig";
+import { LivekitHostFiles } from "./components/hostFiles";
 import { readMigrations } from "./db/migrations";
 import { SupabaseBackend } from "./components/supabase";
 import {
@@ -41,7 +41,7 @@ const addresses = new PublicAddresses("livekit-ip", {
   protect: settings.production,
 });
 
-const livekit = new LivekitConfig("livekit", {
+const livekit = new LivekitHostFiles("livekit", {
   host: hostSettings(settings),
   publicIpv4: addresses.ipv4,
   publicIpv6: addresses.ipv6,

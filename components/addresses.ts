@@ -17,7 +17,13 @@ export class PublicAddresses extends pulumi.ComponentResource {
   readonly ipv6Id: pulumi.Output<number>;
 
   constructor(name: string, args: PublicAddressesArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("roamcast:hetzner:PublicAddresses", name, {}, opts);
+    // Aliased to the type token used before the layout move, so existing stacks keep these resources.
+    super(
+      "roamcast:addresses:PublicAddresses",
+      name,
+      {},
+      { ...opts, aliases: [...(opts?.aliases ?? []), { type: "roamcast:hetzner:PublicAddresses" }] },
+    );
     const make = (family: "ipv4" | "ipv6") =>
       new hcloud.PrimaryIp(
         `${name}-${family}`,

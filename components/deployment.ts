@@ -24,7 +24,13 @@ export class LivekitDeployment extends pulumi.ComponentResource {
   readonly fileHashes: pulumi.Output<string[]>;
 
   constructor(name: string, args: LivekitDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("roamcast:livekit:Deployment", name, {}, opts);
+    // Aliased to the type token used before the layout move, so existing stacks keep these resources.
+    super(
+      "roamcast:deployment:LivekitDeployment",
+      name,
+      {},
+      { ...opts, aliases: [...(opts?.aliases ?? []), { type: "roamcast:livekit:Deployment" }] },
+    );
     const connection: command.types.input.remote.ConnectionArgs = {
       host: args.host,
       user: "root",

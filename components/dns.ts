@@ -13,10 +13,15 @@ export interface DnsRecordsArgs {
 
 export class DnsRecords extends pulumi.ComponentResource {
   readonly zoneId: pulumi.Output<string>;
-  readonly fqdns: readonly string[];
 
   constructor(name: string, args: DnsRecordsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("roamcast:cloudflare:DnsRecords", name, {}, opts);
+    // Aliased to the type token used before the layout move, so existing stacks keep these resources.
+    super(
+      "roamcast:dns:DnsRecords",
+      name,
+      {},
+      { ...opts, aliases: [...(opts?.aliases ?? []), { type: "roamcast:cloudflare:DnsRecords" }] },
+    );
     const zone = cloudflare.getZoneOutput({ filter: { name: args.zoneName } }, { parent: this });
     this.zoneId = zone.id.apply((id) => {
       if (!id)
@@ -41,7 +46,6 @@ export class DnsRecords extends pulumi.ComponentResource {
         { parent: this },
       );
     }
-    this.fqdns = [...new Set(args.hosts)];
     this.registerOutputs({ zoneId: this.zoneId });
   }
 }

@@ -32,7 +32,13 @@ export class LivekitHost extends pulumi.ComponentResource {
   readonly authorizedKeys: pulumi.Output<string>;
 
   constructor(name: string, args: LivekitHostArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("roamcast:hetzner:Host", name, {}, opts);
+    // Aliased to the type token used before the layout move, so existing stacks keep these resources.
+    super(
+      "roamcast:host:LivekitHost",
+      name,
+      {},
+      { ...opts, aliases: [...(opts?.aliases ?? []), { type: "roamcast:hetzner:Host" }] },
+    );
     const child = { parent: this };
     const labels = { ...args.labels };
 

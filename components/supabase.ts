@@ -31,10 +31,15 @@ const SUPABASE = "node_modules/.bin/supabase";
 
 export class SupabaseBackend extends pulumi.ComponentResource {
   readonly appliedMigrations: pulumi.Output<string[]>;
-  readonly functionNames: readonly string[];
 
   constructor(name: string, args: SupabaseBackendArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("roamcast:supabase:Backend", name, {}, opts);
+    // Aliased to the type token used before the layout move, so existing stacks keep these resources.
+    super(
+      "roamcast:supabase:SupabaseBackend",
+      name,
+      {},
+      { ...opts, aliases: [...(opts?.aliases ?? []), { type: "roamcast:supabase:Backend" }] },
+    );
     const child = { parent: this };
     const dbUrl = pulumi.secret(args.dbUrl);
     const accessToken = pulumi.secret(args.accessToken);
@@ -78,7 +83,7 @@ export class SupabaseBackend extends pulumi.ComponentResource {
       child,
     );
 
-    this.functionNames = EDGE_FUNCTIONS.map((fn) => {
+    for (const fn of EDGE_FUNCTIONS) {
       const hash = args.functionHashes[fn.name];
       if (!hash) throw new Error(`SupabaseBackend: no source hash for edge function ${fn.name}`);
       const deploy = [
@@ -104,8 +109,7 @@ export class SupabaseBackend extends pulumi.ComponentResource {
         },
         { ...child, dependsOn: [secrets, ...migrationCommands] },
       );
-      return fn.name;
-    });
+    }
 
     this.appliedMigrations = pulumi
       .all(migrationCommands.map((c) => c.stdout))

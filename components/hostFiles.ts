@@ -5,22 +5,28 @@ import * as random from "@pulumi/random";
 import { HOST_FILE_LAYOUT, type HostFileName, renderHost } from "../templates";
 import type { HostSettings } from "../plans/host";
 
-export interface LivekitConfigArgs {
+export interface LivekitHostFilesArgs {
   /** Names, images, room policy and webhook: see components/hostPlan.ts. */
   readonly host: HostSettings;
   readonly publicIpv4: pulumi.Input<string>;
   readonly publicIpv6: pulumi.Input<string>;
 }
 
-export class LivekitConfig extends pulumi.ComponentResource {
+export class LivekitHostFiles extends pulumi.ComponentResource {
   readonly apiKey: pulumi.Output<string>;
   readonly apiSecret: pulumi.Output<string>;
   /** Each host file's content; those of files that hold secrets are secret outputs. */
   readonly contents: Readonly<Record<HostFileName, pulumi.Output<string>>>;
   readonly cloudInit: pulumi.Output<string>;
 
-  constructor(name: string, args: LivekitConfigArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("roamcast:livekit:Config", name, {}, opts);
+  constructor(name: string, args: LivekitHostFilesArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Aliased to the type token used before the layout move, so existing stacks keep these resources.
+    super(
+      "roamcast:hostFiles:LivekitHostFiles",
+      name,
+      {},
+      { ...opts, aliases: [...(opts?.aliases ?? []), { type: "roamcast:livekit:Config" }] },
+    );
     const child = { parent: this };
     const keySuffix = new random.RandomString(
       `${name}-api-key`,
