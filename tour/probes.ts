@@ -1,7 +1,7 @@
 // Runs the guide and the probe listeners in a child process (probeProcess.ts)
 // and gives the caller their markers and onsets on the shared nowMs() clock.
 // Tokens go over the IPC channel, never argv.
-import { fork } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import { setPriority } from "node:os";
 import { join } from "node:path";
 
@@ -34,8 +34,8 @@ export interface ProbePhones {
   stop(): Promise<void>;
 }
 
-export function startProbePhones(options: { timeoutMs?: number } = {}): ProbePhones {
-  const timeoutMs = options.timeoutMs ?? 30_000;
+/** The probe process, started ahead of the caller's other work in the scheduler. */
+function forkProbeProcess(): ChildProcess {
   const child = fork(join(__dirname, "probeProcess.ts"), [], {
     cwd: join(__dirname, ".."),
     execArgv: ["--import", "tsx"],
@@ -51,6 +51,26 @@ export function startProbePhones(options: { timeoutMs?: number } = {}): ProbePho
   } catch {
     // EACCES: not root; the measurement still runs, only less sheltered.
   }
+  return child;
+}
+
+/** What the probe process reported, and a way to wait for its next answer. */
+interface ProbeChannel {
+  readonly markers: number[];
+  readonly onsets: Map<string, number[]>;
+  readonly exited: Promise<void>;
+  exitCode(): number | null | undefined;
+  /** Waits for the first message `pick` accepts; a failure of the same command, the process's exit or the timeout rejects. */
+  awaitMessage<T>(
+    what: string,
+    command: ProbeCommand["kind"],
+    id: string | undefined,
+    pick: (m: ProbeMessage) => T | undefined,
+    ms?: number,
+  ): Promise<T>;
+}
+
+function openChannel(child: ChildProcess, timeoutMs: number): ProbeChannel {
   const markers: number[] = [];
   const onsets = new Map<string, number[]>();
   const waiters = new Set<(message: ProbeMessage) => void>();
@@ -66,8 +86,6 @@ export function startProbePhones(options: { timeoutMs?: number } = {}): ProbePho
     else if (message.kind === "onset") onsets.get(message.id)?.push(message.at);
     for (const waiter of waiters) waiter(message);
   });
-
-  /** Waits for the first message `pick` accepts; a failure of the same command, the process's exit or the timeout rejects. */
   const awaitMessage = <T>(
     what: string,
     command: ProbeCommand["kind"],
@@ -100,7 +118,12 @@ export function startProbePhones(options: { timeoutMs?: number } = {}): ProbePho
         reject(new Error(`${what}: the probe process exited (code ${exitCode})`));
       });
     });
+  return { markers, onsets, exited, exitCode: () => exitCode, awaitMessage };
+}
 
+export function startProbePhones(options: { timeoutMs?: number } = {}): ProbePhones {
+  const child = forkProbeProcess();
+  const { markers, onsets, exited, exitCode, awaitMessage } = openChannel(child, options.timeoutMs ?? 30_000);
   let stopping: Promise<void> | undefined;
   return {
     markers,
@@ -134,7 +157,7 @@ export function startProbePhones(options: { timeoutMs?: number } = {}): ProbePho
     },
     stop() {
       stopping ??= (async () => {
-        if (exitCode !== undefined) return;
+        if (exitCode() !== undefined) return;
         child.send({ kind: "stop" } satisfies ProbeCommand);
         const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
         await exited;
