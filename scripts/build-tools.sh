@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Go programs that the tool and e2e tests run for real:
-# livekit-server, Caddy with layer4 + a YAML adapter, and actionlint ("all",
-# what CI needs); "bench" adds tools/loadgen, the benchmark's listener crowd.
+# livekit-server, Caddy with layer4 + a YAML adapter, actionlint and the Pulumi
+# CLI ("all", what CI needs); "bench" adds tools/loadgen, the benchmark's
+# listener crowd.
 # Binaries go to a cache outside the clone (CI clones afresh every run, Go's own
 # module and build caches survive on the machine), one file per tool and version,
 # and are rebuilt only when missing.
@@ -13,6 +14,7 @@ mkdir -p "$cache"
 
 LIVEKIT_VERSION=v1.13.5
 ACTIONLINT_VERSION=v1.7.12
+PULUMI_VERSION=v3.276.0 # keep equal to tools/pulumi/go.mod's pulumi/pkg/v3
 
 build_module() { # name version package
   local out="$cache/$1-$2"
@@ -37,15 +39,36 @@ build_recipe() { # name: a Go main package kept in tools/<name>
   ln -sfn "$out" "$cache/$name"
 }
 
+build_pulumi() {
+  # `go install github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@version` is refused:
+  # pkg/v3's go.mod has replace directives, which go install does not honour.
+  # tools/pulumi is a wrapper module that repeats the one replace the CLI needs
+  # and pins every dependency in its committed go.sum. The flags are Pulumi's
+  # own release build's (static, the version stamped in). Cold: ~8 min, 117 MiB.
+  local out="$cache/pulumi-$PULUMI_VERSION"
+  if ! grep -q "github.com/pulumi/pulumi/pkg/v3 $PULUMI_VERSION " "$here/tools/pulumi/go.mod"; then
+    echo "build-tools: tools/pulumi/go.mod does not require pulumi/pkg/v3 $PULUMI_VERSION; make them agree" >&2
+    exit 1
+  fi
+  if [[ -x "$out" ]]; then echo "build-tools: pulumi $PULUMI_VERSION cached at $out"; return; fi
+  echo "build-tools: building pulumi $PULUMI_VERSION from tools/pulumi"
+  (cd "$here/tools/pulumi" && CGO_ENABLED=0 go build -mod=readonly -trimpath -tags osusergo,grpcnotrace \
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
+    -o "$out.partial" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+  mv "$out.partial" "$out"
+}
+
 want=${1:-all}
 case "$want" in
   livekit|all) build_module livekit-server "$LIVEKIT_VERSION" github.com/livekit/livekit-server/cmd/server ;;&
   caddy|all) build_recipe caddy ;;&
   loadgen|bench) build_recipe loadgen ;;&
   actionlint|all) build_module actionlint "$ACTIONLINT_VERSION" github.com/rhysd/actionlint/cmd/actionlint ;;&
+  pulumi|all) build_pulumi ;;&
   bench) build_module livekit-server "$LIVEKIT_VERSION" github.com/livekit/livekit-server/cmd/server ;;&
-  livekit|caddy|actionlint|loadgen|all|bench) ;;
-  *) echo "usage: $0 [all|livekit|caddy|actionlint|loadgen|bench]" >&2; exit 2 ;;
+  livekit|caddy|actionlint|pulumi|loadgen|all|bench) ;;
+  *) echo "usage: $0 [all|livekit|caddy|actionlint|pulumi|loadgen|bench]" >&2; exit 2 ;;
 esac
 ln -sfn "$cache/livekit-server-$LIVEKIT_VERSION" "$cache/livekit-server" 2>/dev/null || true
 ln -sfn "$cache/actionlint-$ACTIONLINT_VERSION" "$cache/actionlint" 2>/dev/null || true
+ln -sfn "$cache/pulumi-$PULUMI_VERSION" "$cache/pulumi" 2>/dev/null || true

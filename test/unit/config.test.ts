@@ -21,21 +21,6 @@ function problemsOf(stack: string, raw: Record<string, unknown>): readonly strin
 }
 
 describe("stack config", () => {
-  it("Pulumi.yaml declares exactly the settings the parser knows, with the same types and defaults", () => {
-    const project = parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as {
-      config: Record<string, Record<string, unknown>>;
-    };
-    expect(Object.keys(project.config).sort()).toEqual(Object.keys(CONFIG_FIELDS).sort());
-    for (const [key, spec] of Object.entries(CONFIG_FIELDS)) {
-      const declared = project.config[key]!;
-      expect(declared.type, key).toBe(spec.type);
-      expect(declared.description, key).toBe(spec.description);
-      expect(declared.default, key).toEqual("default" in spec ? spec.default : undefined);
-      if (spec.type === "array") expect(declared.items).toEqual({ type: "string" });
-      expect(declared.secret, key).toBe("secret" in spec ? spec.secret : undefined);
-    }
-  });
-
   it.each(["dev", "prod"])("the committed %s stack file is valid", (stack) => {
     const settings = readStackSettings(root, stack);
     expect(settings.stack).toBe(stack);
