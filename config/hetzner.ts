@@ -5,7 +5,7 @@
 // robhunter/agentdeals#1286 and #1181 (EU = fsn1/nbg1/hel1, US = ash/hil, SIN = sin), and Hetzner's
 // Cloud changelog of 2025-10-16 ("Server Types deprecated": CX Gen 2 cx22-cx52 and CPX Gen 1
 // cpx11-cpx51 stop being sold in the EU; their successors are cx23-cx53 and cpx12-cpx62).
-//   - CX (cx23, cx33, cx43, cx53): shared Intel/AMD, cost-optimised, EU only.
+//   - CX (cx23, cx33, cx43, cx53): shared vCPU, "cost-optimised", EU only.
 //   - CPX Gen 2 (cpx12 ... cpx62): shared AMD, EU and Singapore.
 //   - CPX Gen 1 (cpx11 ... cpx51): still sold in the US locations only.
 //   - CAX (cax11 ... cax41): Arm64 (Ampere), EU only; refused here (see ARM_REASON).
@@ -84,7 +84,9 @@ export function serverProblems(serverType: string, location: string): string[] {
   const successor = RETIRED_SERVER_TYPES[serverType];
   if (successor)
     problems.push(
-      `${typeKey} "${serverType}" is retired and can no longer be ordered; use its successor ${successor} (in ${where}: ${choices})`,
+      SERVER_TYPES[successor]!.locations.includes(where)
+        ? `${typeKey} "${serverType}" is retired and can no longer be ordered; use its successor ${successor} (in ${where}: ${choices})`
+        : `${typeKey} "${serverType}" is retired and can no longer be ordered; in ${where} choose one of ${choices}`,
     );
   else if (!offer)
     problems.push(`${typeKey} "${serverType}" is not a Hetzner server type; in ${where} choose one of ${choices}`);
