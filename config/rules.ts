@@ -1,5 +1,6 @@
 // Small predicates behind the config rules; each is tested on its own.
-import { isIP } from "node:net";
+import { parseCidr } from "./cidr";
+import { isPinned, parseImageRef } from "./images";
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
@@ -14,12 +15,9 @@ export function isHostInZone(host: string, zone: string): boolean {
   return host.endsWith(`.${zone}`);
 }
 
+/** An IPv4 or IPv6 address with a prefix length; host bits are the operator-range rule's business. */
 export function isValidCidr(cidr: string): boolean {
-  const m = /^([^/]+)\/(\d{1,3})$/.exec(cidr);
-  if (!m) return false;
-  const family = isIP(m[1]!);
-  const prefix = Number(m[2]);
-  return (family === 4 && prefix <= 32) || (family === 6 && prefix <= 128);
+  return parseCidr(cidr) !== undefined;
 }
 
 const KEY_TYPES = [
@@ -42,11 +40,8 @@ export function isSshPublicKey(line: string): boolean {
   return len === type.length && decoded.subarray(4, 4 + len).toString("latin1") === type;
 }
 
-/** image[:tag][@sha256:digest] with a tag that is not "latest"; a digest alone also pins. */
+/** [registry[:port]/]name[:tag][@sha256:digest] with a tag other than latest, or a digest. */
 export function isPinnedImage(ref: string): boolean {
-  const m = /^([a-z0-9]+(?:[._/-][a-z0-9]+)*)(?::([\w][\w.-]{0,127}))?(?:@sha256:([a-f0-9]{64}))?$/.exec(ref);
-  if (!m) return false;
-  const [, , tag, digest] = m;
-  if (digest) return tag !== "latest";
-  return tag !== undefined && tag !== "latest";
+  const parsed = parseImageRef(ref);
+  return parsed !== undefined && isPinned(parsed);
 }

@@ -25,7 +25,7 @@ export function validRawConfig(overrides: Record<string, unknown> = {}): Record<
     turnHost: "turn.roamcast.app",
     acmeEmail: "ops@roamcast.app",
     sshPublicKeys: [opensshPublicKey()],
-    operatorCidrs: ["203.0.113.7/32"],
+    operatorCidrs: ["85.214.0.7/32"],
     supabaseProjectRef: "abcdefghijklmnopqrst",
     ...overrides,
   };

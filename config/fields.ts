@@ -1,0 +1,205 @@
+// The stack's settings: every key, its type, default, parse rule and example,
+// in one table. Pulumi.yaml declares the same keys (a test keeps the two
+// equal), and StackSettings is derived from this table, so a new key is
+// written once here and once in Pulumi.yaml. Nothing here imports @pulumi/pulumi.
+
+export const CONFIG_NAMESPACE = "roamcast";
+
+export type ConfigType = "string" | "integer" | "boolean" | "array";
+
+interface CommonSpec {
+  readonly description: string;
+  /** Set with `pulumi config set --secret`; never part of StackSettings. */
+  readonly secret?: boolean;
+  /** A key without a default that may stay unset. */
+  readonly optional?: boolean;
+}
+
+export interface StringSpec extends CommonSpec {
+  readonly type: "string";
+  /** Absent means the key is required. */
+  readonly default?: string;
+  /** The value the "set it with" hint shows; the default when absent. */
+  readonly example?: string;
+  /** DNS names compare lower-case and without the root's trailing dot. */
+  readonly normalise?: "hostName";
+}
+
+export interface IntegerSpec extends CommonSpec {
+  readonly type: "integer";
+  readonly default?: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface BooleanSpec extends CommonSpec {
+  readonly type: "boolean";
+  readonly default?: boolean;
+}
+
+export interface ListSpec extends CommonSpec {
+  readonly type: "array";
+  readonly default?: readonly string[];
+  readonly example: string;
+  /** Once valid, each item is stored in its one canonical spelling (e.g. "0::0/0" as "::/0"). */
+  readonly canonical?: "cidr";
+}
+
+export type FieldSpec = StringSpec | IntegerSpec | BooleanSpec | ListSpec;
+
+export const CONFIG_FIELDS = {
+  zoneName: {
+    type: "string",
+    example: "roamcast.app",
+    normalise: "hostName",
+    description: "Cloudflare zone (apex domain) that holds the LiveKit and TURN host names, e.g. roamcast.app.",
+  },
+  livekitHost: {
+    type: "string",
+    example: "live.roamcast.app",
+    normalise: "hostName",
+    description:
+      "Host name clients use for LiveKit signalling over WSS, e.g. live.roamcast.app. Must be inside zoneName.",
+  },
+  turnHost: {
+    type: "string",
+    example: "turn.roamcast.app",
+    normalise: "hostName",
+    description:
+      "Host name of the TURN/TLS relay, e.g. turn.roamcast.app. Inside zoneName, and different from livekitHost.",
+  },
+  acmeEmail: {
+    type: "string",
+    example: "ops@roamcast.app",
+    description: "E-mail address Caddy registers with Let's Encrypt for the two certificates.",
+  },
+  sshPublicKeys: {
+    type: "array",
+    example: "'ssh-ed25519 AAAA... alice@laptop'",
+    description: "Operators' SSH public keys (OpenSSH format) allowed to log in as root.",
+  },
+  operatorCidrs: {
+    type: "array",
+    example: "203.0.113.7/32",
+    canonical: "cidr",
+    description: "Source addresses (CIDR) allowed to reach SSH on 22/tcp. Never 0.0.0.0/0 or ::/0 in production.",
+  },
+  production: {
+    type: "boolean",
+    default: false,
+    description: "Production stack: delete and rebuild protection on, SSH from anywhere refused.",
+  },
+  retire: {
+    type: "boolean",
+    default: false,
+    description:
+      "Only on the prod stack, together with production false: acknowledges that protection comes off so the server can be destroyed.",
+  },
+  serverType: {
+    type: "string",
+    default: "cx33",
+    description: "Hetzner server type. cx33 is the orderable successor of the CX32 class (4 shared vCPU, 8 GB).",
+  },
+  location: {
+    type: "string",
+    default: "nbg1",
+    description: "Hetzner location of the server and its primary IPs (fsn1, nbg1, hel1, ...).",
+  },
+  image: {
+    type: "string",
+    default: "ubuntu-24.04",
+    description: "Hetzner OS image: an Ubuntu LTS release.",
+  },
+  livekitImage: {
+    type: "string",
+    default: "livekit/livekit-server:v1.13.5",
+    description: "LiveKit server container image, pinned by tag (and optionally @sha256 digest). v1.13.2 or later.",
+  },
+  caddyImage: {
+    type: "string",
+    default: "livekit/caddyl4:v2.11.4",
+    description: "Caddy image with the layer4 and yaml-adapter modules, pinned by tag (and optionally digest).",
+  },
+  redisImage: {
+    type: "string",
+    default: "redis:7.4.2-alpine",
+    description: "Redis container image, pinned by tag (and optionally digest).",
+  },
+  listenersPerTour: {
+    type: "integer",
+    default: 30,
+    min: 1,
+    max: 500,
+    description: "Most listeners on one tour; sizes the room's participant limit.",
+  },
+  tourHours: {
+    type: "integer",
+    default: 3,
+    min: 1,
+    max: 12,
+    description: "Longest tour in hours; tokens and room timeouts are sized for it.",
+  },
+  redundantAudio: {
+    type: "boolean",
+    default: true,
+    description:
+      "Allow Opus RED (redundant audio): about twice the bandwidth per listener, far fewer audible gaps on lossy mobile links.",
+  },
+  peakConcurrentTours: {
+    type: "integer",
+    default: 20,
+    min: 1,
+    max: 10_000,
+    description:
+      "Most tours expected at once; pulumi preview warns when one server cannot carry them (figures from bench/results).",
+  },
+  supabaseProjectRef: {
+    type: "string",
+    example: "abcdefghijklmnopqrst",
+    description:
+      "Supabase project reference (the 20 letters in https://<ref>.supabase.co) that holds the tours and the edge functions.",
+  },
+  supabaseDbUrl: {
+    type: "string",
+    secret: true,
+    description:
+      "Secret. Postgres URL of the project's connection pooler (Supavisor, host *.pooler.supabase.com, user postgres.<ref>): migrations run through it.",
+  },
+  supabaseAccessToken: {
+    type: "string",
+    secret: true,
+    description:
+      "Secret. Supabase personal access token (sbp_...) used to deploy the edge functions and set their secrets.",
+  },
+  supabaseLegacyJwtSecret: {
+    type: "string",
+    secret: true,
+    optional: true,
+    description: "Secret, optional. The project's legacy HS256 JWT secret, while it still signs user tokens with it.",
+  },
+} as const satisfies Record<string, FieldSpec>;
+
+type Fields = typeof CONFIG_FIELDS;
+export type ConfigKey = keyof Fields;
+
+/** The keys that end up in StackSettings: every key but the secrets. */
+export type SettingKey = { [K in ConfigKey]: Fields[K] extends { readonly secret: true } ? never : K }[ConfigKey];
+
+type ValueOf<S> = S extends { readonly type: "string" }
+  ? string
+  : S extends { readonly type: "integer" }
+    ? number
+    : S extends { readonly type: "boolean" }
+      ? boolean
+      : S extends { readonly type: "array" }
+        ? readonly string[]
+        : never;
+
+/** Validated, typed stack settings: the stack's name and each non-secret key of CONFIG_FIELDS. */
+export type StackSettings = { readonly stack: string } & { readonly [K in SettingKey]: ValueOf<Fields[K]> };
+
+export const SETTING_KEYS = (Object.keys(CONFIG_FIELDS) as ConfigKey[]).filter(
+  (k): k is SettingKey => !(CONFIG_FIELDS[k] as FieldSpec).secret,
+);
+
+export const fullKey = (k: string) => `${CONFIG_NAMESPACE}:${k}`;
