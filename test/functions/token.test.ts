@@ -5,7 +5,13 @@ import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMigratedDatabase, type TestDatabase } from "../../local/database";
-import { makeProjectKeys, type ProjectKeys, type RunningFunction, startFunction } from "../../local/edgeFunctions";
+import {
+  makeProjectKeys,
+  type ProjectKeys,
+  type RunningFunction,
+  type SignOptions,
+  startFunction,
+} from "../../local/edgeFunctions";
 import { createTour, type TourFixture } from "../../local/roles";
 
 const LIVEKIT = {
@@ -135,6 +141,41 @@ describe("livekit-token", () => {
     expect(res.body.error.code).toBe("tour_ended");
   });
 
+  describe("a token's times", () => {
+    const body = () => JSON.stringify({ tour_id: tour.tourId });
+    const signers = [
+      ["ES256 (JWKS)", (options: SignOptions) => keys.sign({ sub: tour.guide }, options)],
+      ["legacy HS256", (options: SignOptions) => keys.signLegacy({ sub: tour.guide }, options)],
+    ] as const;
+
+    describe.each(signers)("%s", (_alg, sign) => {
+      it("refuses a token with no exp claim as an invalid token, naming the claim", async () => {
+        const res = await call({ token: await sign({ expiresIn: null }), body: body() });
+        expect(res.status).toBe(401);
+        expect(res.body.error.code).toBe("invalid_token");
+        expect(res.body.error.message).toMatch(/"exp"/);
+      });
+
+      it("refuses a token issued a day in the future as an invalid token", async () => {
+        const res = await call({ token: await sign({ issuedAt: "1d", expiresIn: "25h" }), body: body() });
+        expect(res.status).toBe(401);
+        expect(res.body.error.code).toBe("invalid_token");
+        expect(res.body.error.message).toMatch(/issued in the future/);
+      });
+
+      it("refuses a token issued two minutes ahead, beyond the 60 s clock skew", async () => {
+        const res = await call({ token: await sign({ issuedAt: "2m" }), body: body() });
+        expect(res.status).toBe(401);
+        expect(res.body.error.code).toBe("invalid_token");
+      });
+
+      it("accepts a token issued 30 s ahead: clocks may differ that much", async () => {
+        const res = await call({ token: await sign({ issuedAt: "30s" }), body: body() });
+        expect(res.status).toBe(200);
+      });
+    });
+  });
+
   describe("bad input", () => {
     const cases: [string, () => Promise<Awaited<ReturnType<typeof call>>>, number, string][] = [
       [
@@ -230,7 +271,7 @@ describe("livekit-token", () => {
         "an HS256 JWT signed with the wrong secret",
         async () =>
           call({
-            token: await keys.signLegacy({ sub: tour.guide }, "wrong-secret-wrong-secret-wrong-secret"),
+            token: await keys.signLegacy({ sub: tour.guide }, { secret: "wrong-secret-wrong-secret-wrong-secret" }),
             body: JSON.stringify({ tour_id: tour.tourId }),
           }),
         401,
