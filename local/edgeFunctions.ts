@@ -111,7 +111,9 @@ export async function startFunction(
       entry,
     ],
     {
-      env: { ...denoEnvironment(), NO_COLOR: "1", ...env, PORT: String(port) },
+      // Deno.serve() listens where Deno's DENO_SERVE_ADDRESS says, so the entry
+      // file calls Deno.serve(handler) exactly as on Supabase: no test-only branch.
+      env: { ...denoEnvironment(), NO_COLOR: "1", ...env, DENO_SERVE_ADDRESS: `tcp:127.0.0.1:${port}` },
     },
   );
   const url = `http://127.0.0.1:${port}`;
