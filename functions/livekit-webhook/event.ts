@@ -24,7 +24,7 @@ const LAST_SECOND = 253_402_300_799n;
 
 /** Parses the body as LiveKit's WebhookEvent (the SDK's own reader), or a 400 saying what is wrong. */
 export function parseWebhookEvent(body: string): WebhookEvent {
-  let json: unknown;
+  let json: Parameters<typeof WebhookEvent.fromJson>[0];
   try {
     json = JSON.parse(body);
   } catch {
@@ -32,7 +32,7 @@ export function parseWebhookEvent(body: string): WebhookEvent {
   }
   let event: WebhookEvent;
   try {
-    event = WebhookEvent.fromJson(json as never, { ignoreUnknownFields: true });
+    event = WebhookEvent.fromJson(json, { ignoreUnknownFields: true });
   } catch (error) {
     // protobuf names the field and the value; values can be long, so cut it short.
     const why = (error as Error).message.slice(0, 300);
