@@ -8,15 +8,30 @@ import { freePort, type Running, start, waitFor } from "./processes";
 const root = join(__dirname, "..");
 export const DENO = join(root, "node_modules", "deno", "deno");
 
+export interface SignOptions {
+  /** jose's relative time, e.g. "1h" or "-1m"; null leaves the exp claim out. */
+  readonly expiresIn?: string | null;
+  /** jose's relative time from now, e.g. "1d" for a day ahead; now when absent. */
+  readonly issuedAt?: string;
+  readonly issuer?: string;
+  readonly audience?: string;
+}
+
 export interface ProjectKeys {
   readonly supabaseUrl: string;
   readonly jwksJson: string;
   readonly legacySecret: string;
-  sign(
-    claims: Record<string, unknown>,
-    options?: { expiresIn?: string; issuer?: string; audience?: string },
-  ): Promise<string>;
-  signLegacy(claims: Record<string, unknown>, secret?: string): Promise<string>;
+  sign(claims: Record<string, unknown>, options?: SignOptions): Promise<string>;
+  signLegacy(claims: Record<string, unknown>, options?: SignOptions & { readonly secret?: string }): Promise<string>;
+}
+
+/** A user's access token as Supabase Auth issues it, with what the options change. */
+function userToken(claims: Record<string, unknown>, issuer: string, options: SignOptions): SignJWT {
+  const jwt = new SignJWT({ role: "authenticated", ...claims })
+    .setIssuer(options.issuer ?? issuer)
+    .setAudience(options.audience ?? "authenticated")
+    .setIssuedAt(options.issuedAt);
+  return options.expiresIn === null ? jwt : jwt.setExpirationTime(options.expiresIn ?? "1h");
 }
 
 /** A project's asymmetric signing key (ES256, as Supabase issues) and a legacy HS256 secret. */
@@ -30,22 +45,14 @@ export async function makeProjectKeys(supabaseUrl = "http://127.0.0.1:54321"): P
     jwksJson: JSON.stringify({ keys: [jwk] }),
     legacySecret,
     async sign(claims, options = {}) {
-      return new SignJWT({ role: "authenticated", ...claims })
+      return userToken(claims, issuer, options)
         .setProtectedHeader({ alg: "ES256", kid: "test-key-1", typ: "JWT" })
-        .setIssuer(options.issuer ?? issuer)
-        .setAudience(options.audience ?? "authenticated")
-        .setIssuedAt()
-        .setExpirationTime(options.expiresIn ?? "1h")
         .sign(privateKey);
     },
-    async signLegacy(claims, secret = legacySecret) {
-      return new SignJWT({ role: "authenticated", ...claims })
+    async signLegacy(claims, options = {}) {
+      return userToken(claims, issuer, options)
         .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-        .setIssuer(issuer)
-        .setAudience("authenticated")
-        .setIssuedAt()
-        .setExpirationTime("1h")
-        .sign(new TextEncoder().encode(secret));
+        .sign(new TextEncoder().encode(options.secret ?? legacySecret));
     },
   };
 }
@@ -104,7 +111,9 @@ export async function startFunction(
       entry,
     ],
     {
-      env: { ...denoEnvironment(), NO_COLOR: "1", ...env, PORT: String(port) },
+      // Deno.serve() listens where Deno's DENO_SERVE_ADDRESS says, so the entry
+      // file calls Deno.serve(handler) exactly as on Supabase: no test-only branch.
+      env: { ...denoEnvironment(), NO_COLOR: "1", ...env, DENO_SERVE_ADDRESS: `tcp:127.0.0.1:${port}` },
     },
   );
   const url = `http://127.0.0.1:${port}`;

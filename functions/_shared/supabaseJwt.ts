@@ -20,6 +20,15 @@ export interface JwtVerifierOptions {
 }
 
 const ASYMMETRIC = ["ES256", "RS256", "EdDSA"];
+/**
+ * How far ahead of this clock a token's iat may lie. Supabase Auth and the
+ * edge runtime keep NTP time (they differ by far less than a second); a
+ * minute covers a badly synced host without letting a token minted for
+ * tomorrow work today. A token lives an hour by default, so a minute adds little.
+ */
+export const CLOCK_SKEW_SECONDS = 60;
+/** exp is required: a token without one would never expire. */
+const REQUIRED_CLAIMS = ["exp"];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createJwtVerifier(options: JwtVerifierOptions): (token: string) => Promise<UserClaims> {
@@ -40,25 +49,37 @@ export function createJwtVerifier(options: JwtVerifierOptions): (token: string) 
     }
     let payload: JWTPayload;
     try {
+      const claims = { issuer, audience: "authenticated", requiredClaims: REQUIRED_CLAIMS };
       if (alg === "HS256" && secret) {
-        ({ payload } = await jwtVerify(token, secret, { issuer, audience: "authenticated", algorithms: ["HS256"] }));
+        ({ payload } = await jwtVerify(token, secret, { ...claims, algorithms: ["HS256"] }));
       } else if (alg && ASYMMETRIC.includes(alg)) {
-        ({ payload } = await jwtVerify(token, keys, { issuer, audience: "authenticated", algorithms: ASYMMETRIC }));
+        ({ payload } = await jwtVerify(token, keys, { ...claims, algorithms: ASYMMETRIC }));
       } else {
         throw invalid(`algorithm ${alg ?? "(none)"} is not accepted`);
       }
     } catch (error) {
-      if (error instanceof HttpError) throw error;
-      const code = (error as { code?: string }).code ?? "";
-      if (code === "ERR_JWT_EXPIRED") throw invalid("it has expired; sign in again");
-      if (code === "ERR_JWT_CLAIM_VALIDATION_FAILED") throw invalid("it was issued for another project or audience");
-      throw invalid("its signature does not verify");
+      throw error instanceof HttpError ? error : invalid(whyRefused(error));
+    }
+    // jose checks iat only against a maximum age; a token from the future is refused here.
+    if (payload.iat !== undefined && payload.iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS) {
+      throw invalid(`it was issued in the future (more than ${CLOCK_SKEW_SECONDS} s ahead of this server's clock)`);
     }
     if (payload.role !== "authenticated" || typeof payload.sub !== "string" || !UUID.test(payload.sub)) {
       throw new HttpError(401, "not_signed_in", "sign in first: this token does not belong to a signed-in user");
     }
     return payload as UserClaims;
   };
+}
+
+/** Why jose refused a token, in words for the caller; never the token itself. */
+function whyRefused(error: unknown): string {
+  const { code, claim, reason } = error as { code?: string; claim?: string; reason?: string };
+  if (code === "ERR_JWT_EXPIRED") return "it has expired; sign in again";
+  if (code === "ERR_JWT_CLAIM_VALIDATION_FAILED" && reason === "missing") return `it has no "${claim}" claim`;
+  if (code === "ERR_JWT_CLAIM_VALIDATION_FAILED" && (claim === "iss" || claim === "aud"))
+    return "it was issued for another project or audience";
+  if (code === "ERR_JWT_CLAIM_VALIDATION_FAILED") return `its "${claim}" claim does not hold`;
+  return "its signature does not verify";
 }
 
 /** The bearer token of the Authorization header, or a 401. */

@@ -25,7 +25,4 @@ const handler = createTokenHandler({
   maxTokenSeconds: optionalSeconds(env, "LIVEKIT_TOKEN_MAX_SECONDS", 4 * 3600),
 });
 
-// PORT is set by the tests; on Supabase the runtime picks the port.
-Deno.serve(env.PORT ? { port: Number(env.PORT), hostname: "127.0.0.1" } : {}, handler);
-
-export default { fetch: handler };
+Deno.serve(handler);

@@ -13,6 +13,4 @@ const handler = createWebhookHandler({
   apiSecret: required.LIVEKIT_API_SECRET,
 });
 
-Deno.serve(env.PORT ? { port: Number(env.PORT), hostname: "127.0.0.1" } : {}, handler);
-
-export default { fetch: handler };
+Deno.serve(handler);

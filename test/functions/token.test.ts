@@ -1,7 +1,6 @@
 // functions/livekit-token through its real Deno entry point, over HTTP on
 // 127.0.0.1, against PostgreSQL with the migrations applied.
 import { TokenVerifier } from "livekit-server-sdk";
-import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMigratedDatabase, type TestDatabase } from "../../local/database";
@@ -230,7 +229,7 @@ describe("livekit-token", () => {
         "an HS256 JWT signed with the wrong secret",
         async () =>
           call({
-            token: await keys.signLegacy({ sub: tour.guide }, "wrong-secret-wrong-secret-wrong-secret"),
+            token: await keys.signLegacy({ sub: tour.guide }, { secret: "wrong-secret-wrong-secret-wrong-secret" }),
             body: JSON.stringify({ tour_id: tour.tourId }),
           }),
         401,

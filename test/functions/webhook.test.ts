@@ -1,13 +1,11 @@
 // functions/livekit-webhook through its real Deno entry point: signed events
 // update the rooms; unsigned, forged, tampered and replayed ones change nothing.
-import { AccessToken } from "livekit-server-sdk";
-import { createHash } from "node:crypto";
-import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMigratedDatabase, type TestDatabase } from "../../local/database";
 import { type RunningFunction, startFunction } from "../../local/edgeFunctions";
 import { asActorCommitted, createTour, type TourFixture } from "../../local/roles";
+import { postWebhook, signWebhook } from "../support/livekitWebhook";
 
 const KEY = "APIwebhookTest";
 const SECRET = "webhook-test-secret-0123456789abcdefghijkl";
@@ -33,11 +31,7 @@ function eventBody(e: EventInit): string {
 }
 
 /** LiveKit's webhook signature: a JWT signed with the API secret carrying the body's sha256. */
-async function sign(body: string, key = KEY, secret = SECRET): Promise<string> {
-  const token = new AccessToken(key, secret);
-  token.sha256 = createHash("sha256").update(body).digest("base64");
-  return token.toJwt();
-}
+const sign = (body: string, key = KEY, secret = SECRET) => signWebhook(body, key, secret);
 
 describe("livekit-webhook", () => {
   let db: TestDatabase;
@@ -46,14 +40,7 @@ describe("livekit-webhook", () => {
   let tour: TourFixture;
   let room: string;
 
-  const post = async (body: string, authorization?: string) => {
-    const res = await fetch(fn.url, {
-      method: "POST",
-      headers: { "content-type": "application/webhook+json", ...(authorization ? { authorization } : {}) },
-      body,
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
+  const post = (body: string, authorization?: string) => postWebhook(fn.url, body, authorization);
   const deliver = async (e: EventInit) => {
     const body = eventBody(e);
     return post(body, await sign(body));
