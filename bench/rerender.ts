@@ -1,17 +1,35 @@
 // npm run bench:report -- [dir]: rewrites capacity.md and capacity.png from the
 // raw figures in capacity.json, after a change to the report's wording or chart.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { type Cli, InputError, runCli } from "../scripts/cli";
 import { type BenchReport, writeReport } from "./report";
 
-const dir = resolve(process.argv[2] ?? join(__dirname, "results"));
-const { derived: _derived, ...report } = JSON.parse(readFileSync(join(dir, "capacity.json"), "utf8")) as BenchReport & {
-  derived: unknown;
-};
-writeReport(dir, report).then(
-  () => console.log(`rewrote the report in ${dir}`),
-  (error: Error) => {
-    console.error(error.message);
-    process.exitCode = 1;
-  },
-);
+const SPEC = {
+  usage: "usage: npm run bench:report -- [dir]",
+  help: `
+Rewrites capacity.md and capacity.png in dir (default bench/results) from the raw
+figures in its capacity.json, after a change to the report's wording or chart.
+Measures nothing: to measure again, run npm run bench:capacity.
+
+  dir          the folder holding capacity.json (default bench/results)
+  -h, --help   this text
+`,
+  options: {},
+  positionals: 1,
+} as const;
+
+async function main(cli: Cli<typeof SPEC.options>): Promise<number> {
+  const dir = resolve(cli.positionals[0] ?? join(__dirname, "results"));
+  const file = join(dir, "capacity.json");
+  if (!existsSync(file))
+    throw new InputError(`${file} does not exist: name the folder of a report written by npm run bench:capacity`);
+  const { derived: _derived, ...report } = JSON.parse(readFileSync(file, "utf8")) as BenchReport & {
+    derived: unknown;
+  };
+  await writeReport(dir, report);
+  console.log(`rewrote the report in ${dir}`);
+  return 0;
+}
+
+if (require.main === module) runCli(SPEC, main);

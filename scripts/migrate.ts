@@ -5,29 +5,46 @@
 // migration, so a revert that removed a file can still run its down SQL.
 // The database URL comes from --db-url or DATABASE_URL; it is never printed.
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { decodeMigration, migrationId, readMigrations } from "../db/migrations";
 import { applyMigration, migrationStatus, readLedger, revertMigration } from "../db/migrator";
+import { type Cli, InputError, runCli } from "./cli";
 
 const projectDir = resolve(__dirname, "..");
 
-async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { "db-url": { type: "string" }, dir: { type: "string" } },
-  });
+const COMMANDS = ["status", "up", "apply-one", "revert-one", "revert"];
+
+const SPEC = {
+  usage: "usage: npm run migrate -- <status|up|apply-one|revert-one|revert <version>> [--db-url URL] [--dir DIR]",
+  help: `
+The stack's own migration path, against the database in --db-url or DATABASE_URL
+(Supabase: the pooler's session-mode URL); the URL is never printed.
+
+  status              which migrations are applied, pending, or only in the database
+  up                  apply every pending migration, in order
+  revert <version>    run the down SQL of one migration from migrations/
+  apply-one           apply the migration in ROAMCAST_MIGRATION (base64 JSON), as \`pulumi up\` does
+  revert-one          revert the migration in ROAMCAST_MIGRATION, as \`pulumi up\` does after a file is removed
+
+  --db-url <url>      the database (default: DATABASE_URL)
+  --dir <dir>         the migration files (default: migrations/)
+  -h, --help          this text
+`,
+  options: { "db-url": { type: "string" }, dir: { type: "string" } },
+  positionals: 2,
+} as const;
+
+async function main(cli: Cli<typeof SPEC.options>): Promise<number> {
+  const { values, positionals } = cli;
   const command = positionals[0];
+  if (!command) cli.fail("a command is required");
+  if (!COMMANDS.includes(command)) cli.fail(`unknown command ${JSON.stringify(command)}`);
+  if (command === "revert" && positionals[1] === undefined) cli.fail("revert needs the version to revert");
+  if (command !== "revert" && positionals[1] !== undefined)
+    cli.fail(`unexpected argument ${JSON.stringify(positionals[1])}`);
   const url = values["db-url"] ?? process.env.DATABASE_URL;
-  if (!command || !["status", "up", "apply-one", "revert-one", "revert"].includes(command)) {
-    console.error("usage: npm run migrate -- <status|up|apply-one|revert-one|revert <version>> [--db-url URL]");
-    return 2;
-  }
-  if (!url) {
-    console.error("no database: pass --db-url or set DATABASE_URL (Supabase: the pooler's session-mode URL)");
-    return 2;
-  }
+  if (!url)
+    throw new InputError("no database: pass --db-url or set DATABASE_URL (Supabase: the pooler's session-mode URL)");
   const dir = values.dir ? resolve(values.dir) : join(projectDir, "migrations");
   const sql = postgres(url, { max: 1, onnotice: () => {}, prepare: false, connect_timeout: 15 });
   try {
@@ -57,10 +74,7 @@ async function main(argv: string[]): Promise<number> {
       case "revert": {
         const version = positionals[1];
         const m = readMigrations(dir).find((x) => x.version === version);
-        if (!m) {
-          console.error(`no migration with version ${version ?? "(none given)"} in ${dir}`);
-          return 2;
-        }
+        if (!m) throw new InputError(`no migration with version ${version} in ${dir}`);
         console.log(`${await revertMigration(sql, m)}  ${migrationId(m)}`);
         return 0;
       }
@@ -71,12 +85,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    (error: Error) => {
-      console.error(error.message);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runCli(SPEC, main);

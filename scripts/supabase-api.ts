@@ -1,8 +1,8 @@
-// npm run supabase-api -- <set-secrets|unset-secrets> --project-ref <ref>
+// tsx scripts/supabase-api.ts <set-secrets|unset-secrets> --project-ref <ref>   (run by `pulumi up`)
 // Sets or removes the edge functions' secrets through Supabase's Management
 // API. The secrets arrive on stdin as JSON ([{name, value}]), the access
 // token in SUPABASE_ACCESS_TOKEN: neither is ever on a command line or printed.
-import { parseArgs } from "node:util";
+import { type Cli, InputError, runCli } from "./cli";
 
 const API = process.env.SUPABASE_API_URL ?? "https://api.supabase.com";
 
@@ -17,16 +17,16 @@ export function parseSecrets(text: string): { name: string; value: string }[] {
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new Error('stdin must be JSON: [{"name": "...", "value": "..."}]');
+    throw new InputError('stdin must be JSON: [{"name": "...", "value": "..."}]');
   }
   if (!Array.isArray(parsed) || parsed.length === 0)
-    throw new Error("stdin must be a non-empty JSON array of {name, value}");
+    throw new InputError("stdin must be a non-empty JSON array of {name, value}");
   return parsed.map((s: unknown, i) => {
     const { name, value } = (s ?? {}) as Record<string, unknown>;
     if (typeof name !== "string" || !/^[A-Z][A-Z0-9_]*$/.test(name) || name.startsWith("SUPABASE_")) {
-      throw new Error(`secret ${i}: name must be UPPER_SNAKE_CASE and not start with SUPABASE_`);
+      throw new InputError(`secret ${i}: name must be UPPER_SNAKE_CASE and not start with SUPABASE_`);
     }
-    if (typeof value !== "string") throw new Error(`secret ${name}: value must be a string`);
+    if (typeof value !== "string") throw new InputError(`secret ${name}: value must be a string`);
     return { name, value };
   });
 }
@@ -45,25 +45,30 @@ async function call(method: "POST" | "DELETE", path: string, token: string, body
   }
 }
 
-async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { "project-ref": { type: "string" } },
-  });
-  const command = positionals[0];
-  const ref = values["project-ref"];
+const SPEC = {
+  usage: "usage: tsx scripts/supabase-api.ts <set-secrets|unset-secrets> --project-ref <ref>",
+  help: `
+Sets or removes the edge functions' secrets through Supabase's Management API;
+\`pulumi up\` runs it. Neither the secrets nor the token is ever on a command line.
+
+  set-secrets          set the secrets read from stdin: JSON [{"name": "...", "value": "..."}]
+  unset-secrets        remove the secrets named on stdin (same JSON; the values are ignored)
+  --project-ref <ref>  the Supabase project (20 letters)
+  -h, --help           this text
+
+Environment: SUPABASE_ACCESS_TOKEN (required), SUPABASE_API_URL (default https://api.supabase.com).
+`,
+  options: { "project-ref": { type: "string" } },
+  positionals: 1,
+} as const;
+
+async function main(cli: Cli<typeof SPEC.options>): Promise<number> {
+  const command = cli.positionals[0];
+  if (!command) cli.fail("a command is required");
+  if (command !== "set-secrets" && command !== "unset-secrets") cli.fail(`unknown command ${JSON.stringify(command)}`);
+  const ref = cli.required("project-ref");
   const token = process.env.SUPABASE_ACCESS_TOKEN;
-  if (!command || !["set-secrets", "unset-secrets"].includes(command) || !ref) {
-    console.error(
-      "usage: supabase-api <set-secrets|unset-secrets> --project-ref <ref>  (secrets as JSON on stdin, token in SUPABASE_ACCESS_TOKEN)",
-    );
-    return 2;
-  }
-  if (!token) {
-    console.error("SUPABASE_ACCESS_TOKEN is not set");
-    return 2;
-  }
+  if (!token) throw new InputError("SUPABASE_ACCESS_TOKEN is not set: export a Supabase personal access token (sbp_…)");
   const secrets = parseSecrets(await readStdin());
   if (command === "set-secrets") {
     await call("POST", `/v1/projects/${encodeURIComponent(ref)}/secrets`, token, secrets);
@@ -80,12 +85,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    (error: Error) => {
-      console.error(error.message);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runCli(SPEC, main);

@@ -2,6 +2,7 @@
 // stack's outputs (from `pulumi stack output`) and the smoke users, from the
 // environment so that passwords stay out of argv and shell history.
 // Every problem is reported at once, each naming the output or variable and the fix.
+import { InputError } from "../cli";
 
 export interface SmokeTarget {
   /** wss:// URL of the LiveKit server (the stack's `livekitUrl` output). */
@@ -25,9 +26,14 @@ export interface SmokeUsers {
   readonly password: string;
 }
 
-export class SmokeInputError extends Error {
+/** Unusable inputs (exit 2): one problem is one line, several are listed below a heading. */
+export class SmokeInputError extends InputError {
   constructor(readonly problems: readonly string[]) {
-    super(`smoke test inputs are not usable:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    super(
+      problems.length === 1
+        ? `smoke test inputs are not usable: ${problems[0]}`
+        : `smoke test inputs are not usable:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
     this.name = "SmokeInputError";
   }
 }

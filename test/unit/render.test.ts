@@ -1,20 +1,20 @@
 // The offline render command, run as a user runs it.
 import { spawnSync } from "node:child_process";
-import { cpSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { PLACEHOLDER_SECRETS } from "../../scripts/render";
-import { tempDir } from "../../local/temp";
+import { tempDir, writeTemp } from "../../local/temp";
 
 const root = join(__dirname, "..", "..");
 const tsx = join(root, "node_modules", ".bin", "tsx");
 
-function render(args: string[], cwd = root) {
+function render(args: string[], cwd = root, timeout = 30_000) {
   const env = { ...process.env };
   // No cloud credentials and no Pulumi CLI are needed.
   for (const key of Object.keys(env)) if (/^(PULUMI_|HCLOUD_|CLOUDFLARE_)/.test(key)) delete env[key];
-  return spawnSync(tsx, [join(cwd, "scripts", "render.ts"), ...args], { cwd, encoding: "utf8", env, timeout: 30_000 });
+  return spawnSync(tsx, [join(cwd, "scripts", "render.ts"), ...args], { cwd, encoding: "utf8", env, timeout });
 }
 
 describe("npm run render", () => {
@@ -81,5 +81,30 @@ describe("npm run render", () => {
     const result = render(["--stack", "dev"]);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain("usage: npm run render -- --stack <name> --out <dir>");
+  });
+
+  // The bound is spawnSync's own: a render that spins is killed (status null) and fails here.
+  it.each([
+    ["a folder under /proc", "/proc/roamcast-test", "--out /proc/roamcast-test"],
+    ["a folder under /sys", "/sys/roamcast-test", "--out /sys/roamcast-test"],
+  ])("refuses %s at once, with one line, and creates nothing", (_, out, says) => {
+    const result = render(["--stack", "dev", "--out", out], root, 8_000);
+    expect(result.signal).toBeNull();
+    expect(result.status).toBe(2);
+    expect(result.stderr.trimEnd().split("\n")).toEqual([expect.stringContaining(says)]);
+    expect(result.stderr).toContain("not a place for files");
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("refuses a file given as --out, and a folder below a file, at once", () => {
+    const file = writeTemp("not-a-folder.txt", "keep me\n");
+    for (const out of [file, join(file, "below")]) {
+      const result = render(["--stack", "dev", "--out", out], root, 8_000);
+      expect(result.signal).toBeNull();
+      expect(result.status).toBe(2);
+      expect(result.stderr.trimEnd().split("\n")).toEqual([expect.stringContaining(`--out ${out}`)]);
+      expect(result.stderr).toContain("is not a folder");
+    }
+    expect(readFileSync(file, "utf8")).toBe("keep me\n");
   });
 });
