@@ -11,7 +11,7 @@ export interface ChartStep {
   readonly latencyP95Ms: number;
 }
 
-export function chartSpec(steps: readonly ChartStep[]): TopLevelSpec {
+function chartSpec(steps: readonly ChartStep[]): TopLevelSpec {
   const cpu = steps.map((s) => ({
     tours: s.tours,
     series: "LiveKit CPU (% of its core)",

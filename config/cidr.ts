@@ -28,14 +28,14 @@ export function parseCidr(text: string): Cidr | undefined {
 }
 
 /** Dotted decimal, four octets, no leading zeros (some tools read those as octal). */
-export function parseIpv4(text: string): bigint | undefined {
+function parseIpv4(text: string): bigint | undefined {
   const octets = text.split(".");
   if (octets.length !== 4 || !octets.every((o) => /^(0|[1-9]\d{0,2})$/.test(o) && Number(o) <= 255)) return undefined;
   return octets.reduce((n, o) => (n << 8n) | BigInt(o), 0n);
 }
 
 /** Eight hex groups, one `::` for a run of zeros, an optional dotted IPv4 tail; no zone index. */
-export function parseIpv6(text: string): bigint | undefined {
+function parseIpv6(text: string): bigint | undefined {
   const halves = text.split("::");
   if (halves.length > 2) return undefined;
   const groupsOf = (part: string) => (part === "" ? [] : part.split(":"));
@@ -54,7 +54,7 @@ export function parseIpv6(text: string): bigint | undefined {
   return groups.reduce((n, g) => (n << 16n) | BigInt(`0x${g}`), 0n);
 }
 
-export function formatAddress(family: Family, value: bigint): string {
+function formatAddress(family: Family, value: bigint): string {
   if (family === 4) return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 0xffn)).join(".");
   if (value >> 32n === MAPPED_PREFIX >> 32n) return `::ffff:${formatAddress(4, value & 0xffffffffn)}`;
   const groups = [...Array(8).keys()].map((i) => (value >> BigInt(112 - 16 * i)) & 0xffffn);

@@ -38,7 +38,7 @@ export const SERVER_TYPES: Readonly<Record<string, ServerTypeOffer>> = {
 };
 
 /** Retired CX types and the orderable type with the same memory. */
-export const RETIRED_SERVER_TYPES: Readonly<Record<string, string>> = {
+const RETIRED_SERVER_TYPES: Readonly<Record<string, string>> = {
   cx11: "cx23",
   cx21: "cx23",
   cx31: "cx33",
@@ -56,7 +56,7 @@ const ARM_REASON = "this stack runs and tests its container images on amd64 only
 const SERVER_TYPE_NAME = /^(cx|cpx|cax|ccx)\d{2}$/;
 
 /** The x86 types orderable in a location, in the table's order. */
-export function serverTypesIn(location: HetznerLocation): string[] {
+function serverTypesIn(location: HetznerLocation): string[] {
   return Object.entries(SERVER_TYPES)
     .filter(([, offer]) => offer.arch === "x86" && offer.locations.includes(location))
     .map(([name]) => name);

@@ -31,7 +31,7 @@ import {
 } from "./cidr";
 import { fullKey } from "./fields";
 
-export const PRODUCTION_SSH_BOUND: Record<Family, { readonly prefix: number; readonly what: string }> = {
+const PRODUCTION_SSH_BOUND: Record<Family, { readonly prefix: number; readonly what: string }> = {
   4: { prefix: 16, what: "an office or a VPN egress" },
   6: { prefix: 32, what: "one provider's allocation" },
 };

@@ -15,8 +15,8 @@ import { type Cidr, contains, parseCidr } from "./cidr";
 import { fullKey, type StackSettings } from "./fields";
 import { parseImageRef, registryHost } from "./images";
 
-export const EXAMPLE_SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHQC1pawDIMk0eVptdt0vJW/XVSGHpUvLExqZY2N5QKS";
-export const PLACEHOLDER_PROJECT_REFS: readonly string[] = ["roamcastdevprojectrf", "roamcastprodprojectr"];
+const EXAMPLE_SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHQC1pawDIMk0eVptdt0vJW/XVSGHpUvLExqZY2N5QKS";
+const PLACEHOLDER_PROJECT_REFS: readonly string[] = ["roamcastdevprojectrf", "roamcastprodprojectr"];
 
 const DOCUMENTATION_BLOCKS: readonly (readonly [Cidr, string])[] = (
   [
@@ -30,7 +30,7 @@ const DOCUMENTATION_BLOCKS: readonly (readonly [Cidr, string])[] = (
 const EXAMPLE_DOMAINS = ["example.com", "example.net", "example.org"];
 const RESERVED_TLDS = ["example", "test", "invalid", "localhost"];
 
-export function isExampleDomain(name: string): boolean {
+function isExampleDomain(name: string): boolean {
   const labels = name.toLowerCase().replace(/\.$/, "").split(".");
   return RESERVED_TLDS.includes(labels[labels.length - 1]!) || EXAMPLE_DOMAINS.includes(labels.slice(-2).join("."));
 }

@@ -101,7 +101,7 @@ interface ParsedField {
 }
 
 /** Reads one value by its kind; an unset, null or empty value takes the field's default. */
-export function parseField(k: ConfigKey, spec: FieldSpec, given: unknown): ParsedField {
+function parseField(k: ConfigKey, spec: FieldSpec, given: unknown): ParsedField {
   const value = given === undefined || given === null || given === "" ? spec.default : given;
   switch (spec.type) {
     case "string":

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { CONFIG_FIELDS, CONFIG_NAMESPACE, type FieldSpec, parseStackConfig, type StackSettings } from "./schema";
 
-export function stackFilePath(projectDir: string, stack: string): string {
+function stackFilePath(projectDir: string, stack: string): string {
   return join(projectDir, `Pulumi.${stack}.yaml`);
 }
 

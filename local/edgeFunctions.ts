@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { freePort, type Running, start, waitFor } from "./processes";
 
 const root = join(__dirname, "..");
-export const DENO = join(root, "node_modules", "deno", "deno");
+const DENO = join(root, "node_modules", "deno", "deno");
 
 export interface SignOptions {
   /** jose's relative time, e.g. "1h" or "-1m"; null leaves the exp claim out. */

@@ -29,7 +29,7 @@ export function localLivekitConfig(model: HostModel, ports: LocalPorts): Livekit
   };
 }
 
-export function localRedisConf(model: HostModel, ports: LocalPorts): string {
+function localRedisConf(model: HostModel, ports: LocalPorts): string {
   const conf = renderHost(model).files.find((f) => f.name === "redis.conf")!.content;
   const local = conf.replace(/^port \d+$/m, `port ${ports.redis}`);
   if (local === conf) throw new Error("redis.conf has no port line to move");

@@ -6,7 +6,7 @@ import { createServer } from "node:net";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
-export const TOOLS_CACHE = process.env.ROAMCAST_TOOLS_CACHE ?? join(homedir(), ".cache", "roamcast");
+const TOOLS_CACHE = process.env.ROAMCAST_TOOLS_CACHE ?? join(homedir(), ".cache", "roamcast");
 
 /** A Go-built tool from scripts/build-tools.sh, or a clear error saying how to build it. */
 export function goTool(name: "livekit-server" | "caddy" | "actionlint" | "loadgen" | "pulumi"): string {

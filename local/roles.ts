@@ -6,7 +6,7 @@ import type postgres from "postgres";
 export type Actor =
   { readonly kind: "user"; readonly id: string } | { readonly kind: "anon" } | { readonly kind: "service_role" };
 
-export function claimsOf(actor: Actor): Record<string, unknown> {
+function claimsOf(actor: Actor): Record<string, unknown> {
   if (actor.kind === "user") return { sub: actor.id, role: "authenticated", aud: "authenticated" };
   return { role: actor.kind };
 }

@@ -9,7 +9,7 @@ export interface DnsRecordPlan {
 }
 
 /** The addresses are primary IPs that outlive the server, so a long TTL costs nothing. */
-export const DNS_TTL_SECONDS = 300;
+const DNS_TTL_SECONDS = 300;
 
 export function planDnsRecords(hosts: readonly string[]): DnsRecordPlan[] {
   const unique = [...new Set(hosts)];

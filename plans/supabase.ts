@@ -15,7 +15,7 @@ export const EDGE_FUNCTIONS: readonly EdgeFunctionPlan[] = [
   { name: "livekit-webhook", verifyJwt: false },
 ];
 
-export const SHARED_FUNCTION_DIR = "_shared";
+const SHARED_FUNCTION_DIR = "_shared";
 
 export function supabaseUrl(projectRef: string): string {
   return `https://${projectRef}.supabase.co`;

@@ -115,7 +115,7 @@ export function roomPolicy(listenersPerTour: number): RoomPolicy {
 }
 
 /** Why a model cannot be rendered, or an empty list. */
-export function modelProblems(model: HostModel): string[] {
+function modelProblems(model: HostModel): string[] {
   const problems: string[] = [];
   if (model.secrets.apiSecret.length < 32) problems.push("the LiveKit API secret must be at least 32 characters");
   if (!/^[A-Za-z0-9_]{3,64}$/.test(model.secrets.apiKey))

@@ -2,7 +2,7 @@
 import { assertRenderable, type HostModel, PORTS } from "./model";
 import { directives, type Directive } from "./yaml";
 
-export function redisDirectives(model: HostModel): Directive[] {
+function redisDirectives(model: HostModel): Directive[] {
   assertRenderable(model);
   return [
     // "-::1": bind IPv6 loopback when the host has it, without failing when not.

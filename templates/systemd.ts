@@ -6,7 +6,7 @@ export const UNIT_NAME = "livekit-docker.service";
 const DOCKER = "/usr/bin/docker";
 const COMPOSE = `${DOCKER} compose --project-directory ${INSTALL_DIR} -f ${INSTALL_DIR}/docker-compose.yaml`;
 
-export function unitSections(): Record<string, Directive[]> {
+function unitSections(): Record<string, Directive[]> {
   return {
     Unit: [
       ["Description", "LiveKit stack (LiveKit server, Caddy, Redis) under docker compose"],

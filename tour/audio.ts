@@ -19,8 +19,8 @@ import {
   TrackSource,
 } from "@livekit/rtc-node";
 
-export const SAMPLE_RATE = 48_000;
-export const FRAME_MS = 10;
+const SAMPLE_RATE = 48_000;
+const FRAME_MS = 10;
 export const MARKER_EVERY_MS = 500;
 const MARKER_MS = 40;
 const SAMPLES = (SAMPLE_RATE * FRAME_MS) / 1000;

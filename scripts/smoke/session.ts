@@ -18,7 +18,7 @@ export interface SmokeOptions {
 }
 
 /** A failed step that the rest of the run depends on. */
-export class StepFailed extends Error {}
+class StepFailed extends Error {}
 
 export interface TokenAnswer {
   status: number;
