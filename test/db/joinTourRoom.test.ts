@@ -1,5 +1,4 @@
 // private.join_tour_room on real PostgreSQL, called as PostgREST would call it.
-import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMigratedDatabase, type TestDatabase } from "../../local/database";

@@ -1,6 +1,5 @@
 // Row-level security, cell by cell: guide, listener, outsider, anon and
 // service_role × select, insert, update, delete on every table in public.
-import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMigratedDatabase, type TestDatabase } from "../../local/database";

@@ -1,10 +1,8 @@
 import fc from "fast-check";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import { isPinnedImage, isSshPublicKey, isValidCidr } from "../../config/rules";
-import { CONFIG_FIELDS, ConfigError, parseStackConfig } from "../../config/schema";
+import { ConfigError, parseStackConfig } from "../../config/schema";
 import { readStackSettings } from "../../config/stackFile";
 import { opensshPublicKey, validRawConfig, validSecretConfig } from "../support/fixtures";
 

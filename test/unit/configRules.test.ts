@@ -22,8 +22,6 @@ function problemsOf(stack: string, raw: Record<string, unknown>, secretsAvailabl
   }
   return [];
 }
-const prod = (overrides: Record<string, unknown>) =>
-  problemsOf("prod", validRawConfig({ production: true, ...overrides }));
 const withSecrets = (stack: string, raw: Record<string, unknown>) =>
   problemsOf(stack, { ...raw, ...validSecretConfig() }, true);
 
@@ -157,8 +155,9 @@ describe("image references (#15)", () => {
         fc.option(
           fc.tuple(fc.array(label, { minLength: 2, maxLength: 3 }), fc.option(fc.integer({ min: 1, max: 65535 }))),
         ),
-        // No dot in a path component: Docker would read a first one with a dot as a registry.
-        fc.array(fc.stringMatching(/^[a-z0-9]+([_-][a-z0-9]+)*$/), { minLength: 1, maxLength: 3 }),
+        // No dot in a path component: Docker would read a first one with a dot as a registry. Short
+        // components: a name of more than 255 characters is not a reference at all.
+        fc.array(fc.stringMatching(/^[a-z0-9]{1,10}([_-][a-z0-9]{1,10}){0,3}$/), { minLength: 1, maxLength: 3 }),
         fc.stringMatching(/^\w[\w.-]{0,20}$/),
         (registry, path, tag) => {
           const host = registry ? `${registry[0].join(".")}${registry[1] ? `:${registry[1]}` : ""}/` : "";
