@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { publicPorts } from "../templates";
 import { planFirewallRules } from "../plans/firewall";
+import { planOperatorKeys } from "../plans/sshKeys";
 
 export interface LivekitHostArgs {
   readonly serverType: string;
@@ -37,8 +38,21 @@ export class LivekitHost extends pulumi.ComponentResource {
     const labels = { ...args.labels };
 
     const deployKey = new tls.PrivateKey(`${name}-deploy-key`, { algorithm: "ED25519" }, child);
-    const operatorKeys = args.sshPublicKeys.map(
-      (publicKey, i) => new hcloud.SshKey(`${name}-operator-${i}`, { publicKey, labels }, child),
+    const operatorKeys = planOperatorKeys(args.sshPublicKeys).map(
+      (key) =>
+        new hcloud.SshKey(
+          `${name}-operator-${key.fingerprint}`,
+          { publicKey: key.publicKey, labels },
+          {
+            ...child,
+            // Stacks created before fingerprint names knew each key by its place
+            // in the list: adopt that resource instead of registering the key a
+            // second time (README: Operator SSH keys).
+            aliases: [{ name: `${name}-operator-${key.index}` }],
+            // Same fingerprint, new comment: Hetzner refuses the duplicate, so delete first.
+            deleteBeforeReplace: true,
+          },
+        ),
     );
     const deployKeyId = new hcloud.SshKey(`${name}-deploy`, { publicKey: deployKey.publicKeyOpenssh, labels }, child);
 

@@ -2,7 +2,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { planDnsRecords } from "../../plans/dns";
 import { planFirewallRules } from "../../plans/firewall";
+import { planOperatorKeys, sshKeyFingerprint } from "../../plans/sshKeys";
 import { publicPorts } from "../../templates";
+import { run, systemTool } from "../../local/processes";
+import { opensshPublicKey } from "../support/fixtures";
 
 const anywhere = ["0.0.0.0/0", "::/0"];
 
@@ -66,5 +69,29 @@ describe("DNS plan", () => {
     expect(() => planDnsRecords(["a.roamcast.app", "a.roamcast.app"])).toThrow(
       "planDnsRecords: host names must be distinct, got a.roamcast.app, a.roamcast.app",
     );
+  });
+});
+
+describe("operator SSH key plan", () => {
+  it("names a key by the SHA-256 of its blob, the fingerprint ssh-keygen prints", () => {
+    const key = opensshPublicKey("dana@laptop");
+    const printed = run(systemTool("ssh-keygen", "openssh-client"), ["-l", "-E", "sha256", "-f", "-"], { input: key });
+    expect(printed.status, printed.stderr).toBe(0);
+    const base64 = /SHA256:([A-Za-z0-9+/]+)/.exec(printed.stdout)![1]!;
+    expect(Buffer.from(base64, "base64").toString("hex")).toBe(sshKeyFingerprint(key));
+  });
+
+  it("keeps each key's place in the list (the old name, adopted by alias) and registers a repeated key once", () => {
+    const [a, b] = [opensshPublicKey("a@x"), opensshPublicKey("b@x")];
+    const plan = planOperatorKeys([a, b, a.replace("a@x", "a@y")]);
+    expect(plan.map((k) => [k.publicKey, k.index])).toEqual([
+      [a, 0],
+      [b, 1],
+    ]);
+    expect(plan.every((k) => /^[0-9a-f]{16}$/.test(k.fingerprint))).toBe(true);
+  });
+
+  it("refuses a line that is not a public key, saying what it expects", () => {
+    expect(() => sshKeyFingerprint("not a key")).toThrow(/is not an OpenSSH public key line/);
   });
 });

@@ -5,7 +5,7 @@ import { decodeMigration, readMigrations } from "../../db/migrations";
 import { HOST_FILE_LAYOUT } from "../../templates";
 
 const MIGRATIONS = readMigrations(join(__dirname, "..", "..", "migrations"));
-import { validRawConfig, validSecretConfig } from "../support/fixtures";
+import { opensshPublicKey, validRawConfig, validSecretConfig } from "../support/fixtures";
 import {
   isSecretInput,
   MOCK_IPV4,
@@ -90,9 +90,12 @@ describe("the dev stack", async () => {
     expect(server.labels).toEqual({ app: "roamcast", stack: "dev", role: "livekit" });
   });
 
-  it("registers each operator key and the generated deploy key with Hetzner", () => {
+  it("registers each operator key, named by its fingerprint, and the generated deploy key with Hetzner", () => {
     const keys = run.byType("hcloud:index/sshKey:SshKey");
-    expect(keys.map((k) => k.name)).toEqual(["livekit-operator-0", "livekit-deploy"]);
+    expect(keys.map((k) => k.name)).toEqual([
+      expect.stringMatching(/^livekit-operator-[0-9a-f]{16}$/),
+      "livekit-deploy",
+    ]);
     expect(run.one("hcloud:index/server:Server").inputs.sshKeys).toHaveLength(2);
   });
 
@@ -198,6 +201,30 @@ describe("the Supabase backend of the dev stack", async () => {
     const userData: string = reveal(run.one("hcloud:index/server:Server").inputs.userData);
     expect(userData).toContain("https://abcdefghijklmnopqrst.supabase.co/functions/v1/livekit-webhook");
     expect(program.livekitWebhookUrl).toBe("https://abcdefghijklmnopqrst.supabase.co/functions/v1/livekit-webhook");
+  });
+});
+
+describe("operator SSH keys", () => {
+  const operatorKeyNames = async (sshPublicKeys: string[]) => {
+    const { run } = await runProgram("dev", { sshPublicKeys });
+    return run
+      .byType("hcloud:index/sshKey:SshKey")
+      .map((k) => k.name)
+      .filter((n) => n.startsWith("livekit-operator-"));
+  };
+
+  it("removing the first of two keys leaves the second's resource name unchanged", async () => {
+    const [alice, bob] = [opensshPublicKey("alice@laptop"), opensshPublicKey("bob@laptop")];
+    const before = await operatorKeyNames([alice, bob]);
+    const after = await operatorKeyNames([bob]);
+    expect(new Set(before).size).toBe(2);
+    expect(after).toEqual([before[1]]);
+  });
+
+  it("a changed comment keeps the key's name (the fingerprint covers the key blob only)", async () => {
+    const key = opensshPublicKey("carol@laptop");
+    const renamed = key.replace("carol@laptop", "carol@desktop");
+    expect(await operatorKeyNames([renamed])).toEqual(await operatorKeyNames([key]));
   });
 });
 
