@@ -110,13 +110,15 @@ describe("the dev stack", async () => {
     for (const r of records) expect(r.ttl).toBeGreaterThan(0);
   });
 
-  it("puts every host file into the server's user data, which is secret", () => {
-    const raw = run.one("hcloud:index/server:Server").inputs.userData;
-    expect(isSecretInput(raw)).toBe(true);
-    const userData: string = reveal(raw);
+  it("keeps every host file and secret out of the server's user data (the metadata service serves it)", async () => {
+    const userData: string = reveal(run.one("hcloud:index/server:Server").inputs.userData);
     expect(userData.startsWith("#cloud-config\n")).toBe(true);
-    for (const f of HOST_FILE_LAYOUT) expect(userData).toContain(`path: ${f.path}`);
-    expect(userData).toContain(`node_ip: ${MOCK_IPV4}`);
+    for (const f of HOST_FILE_LAYOUT) expect(userData).not.toContain(`path: ${f.path}`);
+    expect(userData).not.toContain(await promiseOf(program.apiSecret));
+    expect(userData).not.toContain(await promiseOf(program.apiKey));
+    const redis = reveal(run.one("command:remote:Command", "livekit-deploy-file-redis.conf").inputs.stdin) as string;
+    const redisPassword = /^requirepass (\S+)$/m.exec(redis)![1]!;
+    expect(userData).not.toContain(redisPassword);
   });
 
   it("pushes each file over SSH to the primary IPv4 as root with the deploy key, then applies them", () => {
@@ -198,8 +200,10 @@ describe("the Supabase backend of the dev stack", async () => {
   });
 
   it("points LiveKit's webhook at the livekit-webhook function", async () => {
-    const userData: string = reveal(run.one("hcloud:index/server:Server").inputs.userData);
-    expect(userData).toContain("https://abcdefghijklmnopqrst.supabase.co/functions/v1/livekit-webhook");
+    const livekitYaml: string = reveal(
+      run.one("command:remote:Command", "livekit-deploy-file-livekit.yaml").inputs.stdin,
+    );
+    expect(livekitYaml).toContain("https://abcdefghijklmnopqrst.supabase.co/functions/v1/livekit-webhook");
     expect(program.livekitWebhookUrl).toBe("https://abcdefghijklmnopqrst.supabase.co/functions/v1/livekit-webhook");
   });
 });
