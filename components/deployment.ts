@@ -66,11 +66,17 @@ export class LivekitDeployment extends pulumi.ComponentResource {
     // Hashes, not contents, decide the restart; a hash of a secret file stays secret.
     this.fileHashes = pulumi.all(HOST_FILE_LAYOUT.map((f) => pulumi.output(args.contents[f.name]).apply(sha256)));
 
+    // The apply step knows each file's intended hash: it installs only those
+    // contents, keeps them staged until the stack is healthy on them, and
+    // fails rather than restart on anything else.
+    const apply = this.fileHashes.apply((hashes) =>
+      applyScript(HOST_FILE_LAYOUT.map((f, i) => ({ name: f.name, path: f.path, sha256: hashes[i]! }))),
+    );
     new command.remote.Command(
       `${name}-apply`,
       {
         connection,
-        create: applyScript(HOST_FILE_LAYOUT),
+        create: apply,
         triggers: [args.serverId, this.fileHashes],
         logging,
       },

@@ -1,5 +1,6 @@
 // The whole program under Pulumi's mocks, for a dev and a prod stack.
 import { describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { decodeMigration, readMigrations } from "../../db/migrations";
 import { HOST_FILE_LAYOUT } from "../../templates";
@@ -137,6 +138,11 @@ describe("the dev stack", async () => {
     }
     const apply = reveal(run.one("command:remote:Command", "livekit-deploy-apply").inputs);
     expect(apply.create).toContain("systemctl restart livekit-docker.service");
+    // The apply step installs exactly the staged contents: it carries each one's sha256.
+    for (const f of HOST_FILE_LAYOUT) {
+      const content: string = reveal(run.one("command:remote:Command", `livekit-deploy-file-${f.name}`).inputs.stdin);
+      expect(apply.create, f.name).toContain(createHash("sha256").update(content).digest("hex"));
+    }
     expect(apply.triggers[1]).toHaveLength(HOST_FILE_LAYOUT.length);
   });
 
