@@ -14,6 +14,11 @@ export interface LivekitHostArgs {
   readonly image: string;
   readonly sshPublicKeys: readonly string[];
   readonly operatorCidrs: readonly string[];
+  /**
+   * Single addresses (/32, /128) that may reach SSH for this `up` only: the CI
+   * runner's own, passed by the deploy workflow and removed by its next step.
+   */
+  readonly deployCidrs?: readonly string[];
   readonly ipv4Id: pulumi.Input<number>;
   readonly ipv6Id: pulumi.Input<number>;
   /** First-boot user data; later changes reach the host over SSH instead. */
@@ -60,7 +65,10 @@ export class LivekitHost extends pulumi.ComponentResource {
       `${name}-firewall`,
       {
         labels,
-        rules: planFirewallRules(publicPorts(), args.operatorCidrs).map((r) => ({ ...r, sourceIps: [...r.sourceIps] })),
+        rules: planFirewallRules(publicPorts(), args.operatorCidrs, args.deployCidrs ?? []).map((r) => ({
+          ...r,
+          sourceIps: [...r.sourceIps],
+        })),
       },
       child,
     );

@@ -120,6 +120,44 @@ function healthCheck(url: string, seconds: number): string[] {
   ];
 }
 
+export interface ReachabilityOptions {
+  readonly port?: number;
+  readonly attempts: number;
+  /** Each connection attempt gives up after this long (a firewall drops, it does not refuse). */
+  readonly connectSeconds: number;
+  readonly pauseSeconds: number;
+}
+
+/** A few tries over about two minutes: long enough for a new server's sshd, short enough to fail fast. */
+export const DEPLOY_REACHABILITY: ReachabilityOptions = { attempts: 12, connectSeconds: 5, pauseSeconds: 5 };
+
+export const UNREACHABLE_HINT =
+  "22/tcp not reachable from this runner's address; is it in operatorCidrs / did the workflow open the deploy rule?";
+
+/**
+ * Run by bash on the machine running `pulumi up`, before any SSH step: waits,
+ * within a bound, for the host (ROAMCAST_DEPLOY_HOST) to accept TCP on the SSH
+ * port, and otherwise fails with what to check — instead of the SSH steps'
+ * own dial errors.
+ */
+export function sshReachableScript(options: ReachabilityOptions = DEPLOY_REACHABILITY): string {
+  const { port = 22, attempts, connectSeconds, pauseSeconds } = options;
+  const bound = attempts * (connectSeconds + pauseSeconds);
+  return [
+    "set -u",
+    'host="$ROAMCAST_DEPLOY_HOST"',
+    `for attempt in $(seq 1 ${attempts}); do`,
+    `  if timeout ${connectSeconds} bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$host" ${port} 2>/dev/null; then`,
+    `    echo "$host:${port} answers"`,
+    "    exit 0",
+    "  fi",
+    `  if [ "$attempt" -lt ${attempts} ]; then sleep ${pauseSeconds}; fi`,
+    "done",
+    `echo "$host: ${UNREACHABLE_HINT.replace("22/tcp", `${port}/tcp`)} (${attempts} tries over ${bound} s)" >&2`,
+    "exit 1",
+  ].join("\n");
+}
+
 /** Replaces root's authorized_keys, so operator keys change without replacing the server. */
 export function authorizedKeysScript(): string {
   return [

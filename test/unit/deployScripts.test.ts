@@ -7,11 +7,12 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { createServer as createNetServer } from "node:net";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HOST_FILE_LAYOUT, type HostFileName } from "../../templates";
 import { SERVICE_NAMES } from "../../templates/compose";
-import { applyScript, stageFileScript } from "../../templates/deployScripts";
+import { applyScript, sshReachableScript, stageFileScript } from "../../templates/deployScripts";
 import { freePort } from "../../local/processes";
 import { tempDir } from "../../local/temp";
 
@@ -178,5 +179,47 @@ describe("the deploy scripts on a stand-in host", { timeout: 60_000 }, () => {
     expect(restarts(host)).toBe(1);
     expect(live(host, "caddy.yaml")).toBe(GOOD["caddy.yaml"]);
     expect(dirname(host.staging)).toBe(join(host.root, "opt/livekit"));
+  });
+});
+
+describe("the reachability check before the deploy's SSH steps", { timeout: 60_000 }, () => {
+  const check = (host: string, port: number, attempts = 3) =>
+    new Promise<{ status: number | null; stderr: string; seconds: number }>((resolve) => {
+      const started = Date.now();
+      const script = sshReachableScript({ port, attempts, connectSeconds: 1, pauseSeconds: 1 });
+      const child = spawn("bash", ["--norc", "--noprofile", "-c", script], {
+        env: { PATH: process.env.PATH, ROAMCAST_DEPLOY_HOST: host },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (d) => (stderr += d));
+      child.once("exit", (status) => resolve({ status, stderr, seconds: (Date.now() - started) / 1000 }));
+    });
+
+  it("passes at once when 22/tcp answers", async () => {
+    const port = await freePort();
+    const server = createNetServer((socket) => socket.end());
+    await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
+    try {
+      const result = await check("127.0.0.1", port);
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.seconds).toBeLessThan(2);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("fails within its bound, saying what to check, when the port is closed or filtered", async () => {
+    const closedPort = await freePort();
+    const closed = await check("127.0.0.1", closedPort);
+    // A documentation address: no answer at all, as behind a firewall that drops.
+    const filtered = await check("192.0.2.1", 22, 2);
+    const hint =
+      "not reachable from this runner's address; is it in operatorCidrs / did the workflow open the deploy rule?";
+    expect(filtered.stderr).toContain(`192.0.2.1: 22/tcp ${hint}`);
+    expect(closed.stderr).toContain(`127.0.0.1: ${closedPort}/tcp ${hint}`);
+    for (const result of [closed, filtered]) expect(result.status).toBe(1);
+    expect(closed.seconds).toBeLessThan(3 * (1 + 1) + 2);
+    expect(filtered.seconds).toBeLessThan(2 * (1 + 1) + 2);
   });
 });

@@ -45,6 +45,32 @@ describe("firewall plan", () => {
   });
 });
 
+describe("firewall plan for a CI deploy", () => {
+  const ssh = (rules: ReturnType<typeof planFirewallRules>) =>
+    rules.filter((r) => r.port === "22").map((r) => r.sourceIps);
+
+  it("opens SSH to the deploy runner's single address in a rule of its own, beside the operators'", () => {
+    const rules = planFirewallRules(publicPorts(), ["203.0.113.7/32"], ["198.51.100.44/32"]);
+    expect(ssh(rules)).toEqual([["203.0.113.7/32"], ["198.51.100.44/32"]]);
+    expect(rules.at(-1)!.description).toMatch(/deploy/);
+  });
+
+  it("without a deploy address (every up but the workflow's), there is no deploy rule", () => {
+    expect(planFirewallRules(publicPorts(), ["203.0.113.7/32"], [])).toEqual(
+      planFirewallRules(publicPorts(), ["203.0.113.7/32"]),
+    );
+  });
+
+  it("refuses a deploy range wider than one address, naming it", () => {
+    for (const wide of ["0.0.0.0/0", "198.51.100.0/24", "::/0", "2001:db8::/64", "198.51.100.44"]) {
+      expect(() => planFirewallRules(publicPorts(), ["203.0.113.7/32"], [wide]), wide).toThrow(
+        `planFirewallRules: deploy CIDR "${wide}" must be one address (/32 or /128)`,
+      );
+    }
+    expect(() => planFirewallRules(publicPorts(), ["203.0.113.7/32"], ["2001:db8::44/128"])).not.toThrow();
+  });
+});
+
 describe("DNS plan", () => {
   it("gives each host an A and an AAAA record, never proxied", () => {
     expect(planDnsRecords(["live.roamcast.app", "turn.roamcast.app"])).toEqual([

@@ -24,6 +24,7 @@ const EXPECTED = [
   "livekit-firewall",
   "livekit-deploy-apply",
   "livekit-deploy-authorized-keys",
+  "livekit-deploy-ssh-reachable",
   ...HOST_FILE_LAYOUT.map((f) => `livekit-deploy-file-${f.name}`),
   "livekit-dns-live.roamcast.app-A",
   "livekit-dns-turn.roamcast.app-AAAA",
@@ -146,6 +147,18 @@ describe("the dev stack", async () => {
     expect(apply.triggers[1]).toHaveLength(HOST_FILE_LAYOUT.length);
   });
 
+  it("checks that 22/tcp answers before any SSH step, and bounds every SSH dial to about two minutes", () => {
+    const check = reveal(run.one("command:local:Command", "livekit-deploy-ssh-reachable").inputs);
+    expect(check.environment).toEqual({ ROAMCAST_DEPLOY_HOST: MOCK_IPV4 });
+    expect(check.interpreter).toEqual(["/bin/bash", "-c"]);
+    expect(check.create).toContain("did the workflow open the deploy rule?");
+    for (const c of run.byType("command:remote:Command")) {
+      const { dialErrorLimit, perDialTimeout } = reveal(c.inputs).connection;
+      expect(dialErrorLimit * perDialTimeout, c.name).toBeLessThanOrEqual(120);
+      expect(dialErrorLimit, c.name).toBeGreaterThanOrEqual(3);
+    }
+  });
+
   it("exports the URLs and addresses, with the API key and secret as secrets", async () => {
     expect(await promiseOf(program.livekitUrl)).toBe("wss://live.roamcast.app");
     expect(program.turnHost).toBe("turn.roamcast.app");
@@ -235,6 +248,32 @@ describe("operator SSH keys", () => {
     const key = opensshPublicKey("carol@laptop");
     const renamed = key.replace("carol@laptop", "carol@desktop");
     expect(await operatorKeyNames([renamed])).toEqual(await operatorKeyNames([key]));
+  });
+});
+
+describe("the host during a CI deploy", () => {
+  it("opens SSH to the runner's address passed as deployCidrs, in its own rule, beside the operators'", async () => {
+    const run = await withMocks("dev", {});
+    const { LivekitHost } = await import("../../components/host");
+    new LivekitHost("livekit", {
+      serverType: "cx33",
+      location: "nbg1",
+      image: "ubuntu-24.04",
+      sshPublicKeys: [opensshPublicKey()],
+      operatorCidrs: ["203.0.113.7/32"],
+      deployCidrs: ["198.51.100.44/32"],
+      ipv4Id: 1,
+      ipv6Id: 2,
+      userData: "#cloud-config\n",
+      labels: {},
+      protect: false,
+    });
+    await run.settle(["livekit-firewall"]);
+    const ssh = run
+      .one("hcloud:index/firewall:Firewall")
+      .inputs.rules.filter((r: any) => r.port === "22")
+      .map((r: any) => r.sourceIps);
+    expect(ssh).toEqual([["203.0.113.7/32"], ["198.51.100.44/32"]]);
   });
 });
 
