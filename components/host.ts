@@ -30,6 +30,8 @@ export interface LivekitHostArgs {
 
 export class LivekitHost extends pulumi.ComponentResource {
   readonly server: hcloud.Server;
+  /** The deploy workflow's closing step targets this resource by URN (README: CI). */
+  readonly firewall: hcloud.Firewall;
   readonly serverId: pulumi.Output<string>;
   readonly firewallId: pulumi.Output<string>;
   /** Private half of the key Pulumi uses to push config over SSH. */
@@ -98,6 +100,7 @@ export class LivekitHost extends pulumi.ComponentResource {
       },
     );
 
+    this.firewall = firewall;
     this.serverId = this.server.id;
     this.firewallId = firewall.id;
     this.deployPrivateKey = pulumi.secret(deployKey.privateKeyOpenssh);

@@ -1,7 +1,9 @@
 // The whole program under Pulumi's mocks, for a dev and a prod stack.
 import { describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { parse } from "yaml";
 import { decodeMigration, readMigrations } from "../../db/migrations";
 import { HOST_FILE_LAYOUT } from "../../templates";
 
@@ -255,7 +257,7 @@ describe("the host during a CI deploy", () => {
   it("opens SSH to the runner's address passed as deployCidrs, in its own rule, beside the operators'", async () => {
     const run = await withMocks("dev", {});
     const { LivekitHost } = await import("../../components/host");
-    new LivekitHost("livekit", {
+    const host = new LivekitHost("livekit", {
       serverType: "cx33",
       location: "nbg1",
       image: "ubuntu-24.04",
@@ -269,6 +271,10 @@ describe("the host during a CI deploy", () => {
       protect: false,
     });
     await run.settle(["livekit-firewall"]);
+    // The deploy workflow's closing step names this firewall by URN: a rename here must show up there.
+    const deploy = parse(readFileSync(join(__dirname, "..", "..", ".github", "workflows", "deploy.yml"), "utf8"));
+    const closeTarget = deploy.jobs.dev.steps.find((s: any) => s.with?.target)?.with.target;
+    expect(await promiseOf(host.firewall.urn)).toBe(closeTarget);
     const ssh = run
       .one("hcloud:index/firewall:Firewall")
       .inputs.rules.filter((r: any) => r.port === "22")
