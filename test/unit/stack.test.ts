@@ -1,14 +1,12 @@
 // The whole program under Pulumi's mocks, for a dev and a prod stack.
 import { describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
 import { decodeMigration, readMigrations } from "../../db/migrations";
 import { HOST_FILE_LAYOUT } from "../../templates";
 
 const MIGRATIONS = readMigrations(join(__dirname, "..", "..", "migrations"));
-import { opensshPublicKey, validRawConfig, validSecretConfig } from "../support/fixtures";
+import { validRawConfig, validSecretConfig } from "../support/fixtures";
 import {
   isSecretInput,
   MOCK_IPV4,
@@ -226,60 +224,6 @@ describe("the Supabase backend of the dev stack", async () => {
     );
     expect(livekitYaml).toContain("https://abcdefghijklmnopqrst.supabase.co/functions/v1/livekit-webhook");
     expect(program.livekitWebhookUrl).toBe("https://abcdefghijklmnopqrst.supabase.co/functions/v1/livekit-webhook");
-  });
-});
-
-describe("operator SSH keys", () => {
-  const operatorKeyNames = async (sshPublicKeys: string[]) => {
-    const { run } = await runProgram("dev", { sshPublicKeys });
-    return run
-      .byType("hcloud:index/sshKey:SshKey")
-      .map((k) => k.name)
-      .filter((n) => n.startsWith("livekit-operator-"));
-  };
-
-  it("removing the first of two keys leaves the second's resource name unchanged", async () => {
-    const [alice, bob] = [opensshPublicKey("alice@laptop"), opensshPublicKey("bob@laptop")];
-    const before = await operatorKeyNames([alice, bob]);
-    const after = await operatorKeyNames([bob]);
-    expect(new Set(before).size).toBe(2);
-    expect(after).toEqual([before[1]]);
-  });
-
-  it("a changed comment keeps the key's name (the fingerprint covers the key blob only)", async () => {
-    const key = opensshPublicKey("carol@laptop");
-    const renamed = key.replace("carol@laptop", "carol@desktop");
-    expect(await operatorKeyNames([renamed])).toEqual(await operatorKeyNames([key]));
-  });
-});
-
-describe("the host during a CI deploy", () => {
-  it("opens SSH to the runner's address passed as deployCidrs, in its own rule, beside the operators'", async () => {
-    const run = await withMocks("dev", {});
-    const { LivekitHost } = await import("../../components/host");
-    const host = new LivekitHost("livekit", {
-      serverType: "cx33",
-      location: "nbg1",
-      image: "ubuntu-24.04",
-      sshPublicKeys: [opensshPublicKey()],
-      operatorCidrs: ["203.0.113.7/32"],
-      deployCidrs: ["198.51.100.44/32"],
-      ipv4Id: 1,
-      ipv6Id: 2,
-      userData: "#cloud-config\n",
-      labels: {},
-      protect: false,
-    });
-    await run.settle(["livekit-firewall"]);
-    // The deploy workflow's closing step names this firewall by URN: a rename here must show up there.
-    const deploy = parse(readFileSync(join(__dirname, "..", "..", ".github", "workflows", "deploy.yml"), "utf8"));
-    const closeTarget = deploy.jobs.dev.steps.find((s: any) => s.with?.target)?.with.target;
-    expect(await promiseOf(host.firewall.urn)).toBe(closeTarget);
-    const ssh = run
-      .one("hcloud:index/firewall:Firewall")
-      .inputs.rules.filter((r: any) => r.port === "22")
-      .map((r: any) => r.sourceIps);
-    expect(ssh).toEqual([["203.0.113.7/32"], ["198.51.100.44/32"]]);
   });
 });
 
