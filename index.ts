@@ -77,7 +77,8 @@ new LivekitDeployment(
     authorizedKeys: host.authorizedKeys,
     serverId: host.serverId,
   },
-  { dependsOn: [host.server] },
+  // After every host resource, the firewall's deploy rule for this runner included.
+  { dependsOn: [host] },
 );
 
 const livekitWss = `wss://${settings.livekitHost}`;

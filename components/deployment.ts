@@ -6,7 +6,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { HOST_FILE_LAYOUT, type HostFileName } from "../templates";
-import { applyScript, authorizedKeysScript, stageFileScript } from "../templates/deployScripts";
+import { applyScript, authorizedKeysScript, sshReachableScript, stageFileScript } from "../templates/deployScripts";
 
 export interface LivekitDeploymentArgs {
   readonly host: pulumi.Input<string>;
@@ -31,16 +31,37 @@ export class LivekitDeployment extends pulumi.ComponentResource {
       {},
       { ...opts, aliases: [...(opts?.aliases ?? []), { type: "roamcast:livekit:Deployment" }] },
     );
+    const child = { parent: this };
+    const logging = "stderr" as const;
+
+    // Hashes, not contents, decide the restart; a hash of a secret file stays secret.
+    this.fileHashes = pulumi.all(HOST_FILE_LAYOUT.map((f) => pulumi.output(args.contents[f.name]).apply(sha256)));
+
+    // Before any SSH step: does 22/tcp answer from this machine? It waits for
+    // a new server's sshd within a bound and otherwise fails saying what to
+    // check (operatorCidrs, or the workflow's deploy rule), instead of the
+    // SSH steps' bare dial errors. It runs whenever an SSH step has new work;
+    // an SSH step retried after a failure relies on its own bounded dials.
+    const reachable = new command.local.Command(
+      `${name}-ssh-reachable`,
+      {
+        interpreter: ["/bin/bash", "-c"],
+        create: sshReachableScript(),
+        environment: { ROAMCAST_DEPLOY_HOST: args.host },
+        triggers: [args.serverId, this.fileHashes, pulumi.output(args.authorizedKeys).apply(sha256)],
+        logging,
+      },
+      child,
+    );
     const connection: command.types.input.remote.ConnectionArgs = {
       host: args.host,
       user: "root",
       privateKey: args.privateKey,
-      // A new server needs a while before sshd answers.
-      dialErrorLimit: 60,
-      perDialTimeout: 10,
+      // Bounded (about two minutes at worst): the check above already waited for sshd.
+      dialErrorLimit: 8,
+      perDialTimeout: 15,
     };
-    const child = { parent: this };
-    const logging = "stderr" as const;
+    const afterCheck = { ...child, dependsOn: [reachable] };
 
     new command.remote.Command(
       `${name}-authorized-keys`,
@@ -51,7 +72,7 @@ export class LivekitDeployment extends pulumi.ComponentResource {
         triggers: [args.serverId],
         logging,
       },
-      child,
+      afterCheck,
     );
 
     const staged = HOST_FILE_LAYOUT.map(
@@ -65,22 +86,25 @@ export class LivekitDeployment extends pulumi.ComponentResource {
             triggers: [args.serverId],
             logging,
           },
-          child,
+          afterCheck,
         ),
     );
 
-    // Hashes, not contents, decide the restart; a hash of a secret file stays secret.
-    this.fileHashes = pulumi.all(HOST_FILE_LAYOUT.map((f) => pulumi.output(args.contents[f.name]).apply(sha256)));
-
+    // The apply step knows each file's intended hash: it installs only those
+    // contents, keeps them staged until the stack is healthy on them, and
+    // fails rather than restart on anything else.
+    const apply = this.fileHashes.apply((hashes) =>
+      applyScript(HOST_FILE_LAYOUT.map((f, i) => ({ name: f.name, path: f.path, sha256: hashes[i]! }))),
+    );
     new command.remote.Command(
       `${name}-apply`,
       {
         connection,
-        create: applyScript(HOST_FILE_LAYOUT),
+        create: apply,
         triggers: [args.serverId, this.fileHashes],
         logging,
       },
-      { ...child, dependsOn: staged },
+      { ...child, dependsOn: [reachable, ...staged] },
     );
 
     this.registerOutputs({ fileHashes: this.fileHashes });

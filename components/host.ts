@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { publicPorts } from "../templates";
 import { planFirewallRules } from "../plans/firewall";
+import { planOperatorKeys } from "../plans/sshKeys";
 
 export interface LivekitHostArgs {
   readonly serverType: string;
@@ -13,6 +14,11 @@ export interface LivekitHostArgs {
   readonly image: string;
   readonly sshPublicKeys: readonly string[];
   readonly operatorCidrs: readonly string[];
+  /**
+   * Single addresses (/32, /128) that may reach SSH for this `up` only: the CI
+   * runner's own, passed by the deploy workflow and removed by its next step.
+   */
+  readonly deployCidrs?: readonly string[];
   readonly ipv4Id: pulumi.Input<number>;
   readonly ipv6Id: pulumi.Input<number>;
   /** First-boot user data; later changes reach the host over SSH instead. */
@@ -24,6 +30,8 @@ export interface LivekitHostArgs {
 
 export class LivekitHost extends pulumi.ComponentResource {
   readonly server: hcloud.Server;
+  /** The deploy workflow's closing step targets this resource by URN (README: CI). */
+  readonly firewall: hcloud.Firewall;
   readonly serverId: pulumi.Output<string>;
   readonly firewallId: pulumi.Output<string>;
   /** Private half of the key Pulumi uses to push config over SSH. */
@@ -43,8 +51,21 @@ export class LivekitHost extends pulumi.ComponentResource {
     const labels = { ...args.labels };
 
     const deployKey = new tls.PrivateKey(`${name}-deploy-key`, { algorithm: "ED25519" }, child);
-    const operatorKeys = args.sshPublicKeys.map(
-      (publicKey, i) => new hcloud.SshKey(`${name}-operator-${i}`, { publicKey, labels }, child),
+    const operatorKeys = planOperatorKeys(args.sshPublicKeys).map(
+      (key) =>
+        new hcloud.SshKey(
+          `${name}-operator-${key.fingerprint}`,
+          { publicKey: key.publicKey, labels },
+          {
+            ...child,
+            // Stacks created before fingerprint names knew each key by its place
+            // in the list: adopt that resource instead of registering the key a
+            // second time (README: Operator SSH keys).
+            aliases: [{ name: `${name}-operator-${key.index}` }],
+            // Same fingerprint, new comment: Hetzner refuses the duplicate, so delete first.
+            deleteBeforeReplace: true,
+          },
+        ),
     );
     const deployKeyId = new hcloud.SshKey(`${name}-deploy`, { publicKey: deployKey.publicKeyOpenssh, labels }, child);
 
@@ -52,7 +73,10 @@ export class LivekitHost extends pulumi.ComponentResource {
       `${name}-firewall`,
       {
         labels,
-        rules: planFirewallRules(publicPorts(), args.operatorCidrs).map((r) => ({ ...r, sourceIps: [...r.sourceIps] })),
+        rules: planFirewallRules(publicPorts(), args.operatorCidrs, args.deployCidrs ?? []).map((r) => ({
+          ...r,
+          sourceIps: [...r.sourceIps],
+        })),
       },
       child,
     );
@@ -82,6 +106,7 @@ export class LivekitHost extends pulumi.ComponentResource {
       },
     );
 
+    this.firewall = firewall;
     this.serverId = this.server.id;
     this.firewallId = firewall.id;
     this.deployPrivateKey = pulumi.secret(deployKey.privateKeyOpenssh);

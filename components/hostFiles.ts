@@ -1,8 +1,9 @@
 // The LiveKit host's secrets and rendered files. Secrets are generated here
-// and stay Pulumi secrets in every file, in user data and in the state.
+// and stay Pulumi secrets in every file and in the state; user data holds none.
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { HOST_FILE_LAYOUT, type HostFileName, renderHost } from "../templates";
+import { renderCloudInit } from "../templates/cloudInit";
 import type { HostSettings } from "../plans/host";
 
 export interface LivekitHostFilesArgs {
@@ -17,6 +18,7 @@ export class LivekitHostFiles extends pulumi.ComponentResource {
   readonly apiSecret: pulumi.Output<string>;
   /** Each host file's content; those of files that hold secrets are secret outputs. */
   readonly contents: Readonly<Record<HostFileName, pulumi.Output<string>>>;
+  /** First-boot user data: no host file and no secret (the metadata service serves it to the host). */
   readonly cloudInit: pulumi.Output<string>;
 
   constructor(name: string, args: LivekitHostFilesArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -56,7 +58,8 @@ export class LivekitHostFiles extends pulumi.ComponentResource {
       contents[layout.name] = layout.secret ? pulumi.secret(content) : pulumi.unsecret(content);
     }
     this.contents = contents;
-    this.cloudInit = pulumi.secret(rendered.cloudInit);
+    // The same text for every stack: it depends on no setting and no secret.
+    this.cloudInit = pulumi.output(renderCloudInit());
     this.registerOutputs({ apiKey: this.apiKey, apiSecret: this.apiSecret });
   }
 }

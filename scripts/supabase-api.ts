@@ -2,6 +2,9 @@
 // Sets or removes the edge functions' secrets through Supabase's Management
 // API. The secrets arrive on stdin as JSON ([{name, value}]), the access
 // token in SUPABASE_ACCESS_TOKEN: neither is ever on a command line or printed.
+// The API only upserts on POST, so set-secrets then deletes the secrets the
+// stack manages (MANAGED_SECRET) that it no longer sets — the legacy JWT
+// secret once it is unset — and never touches any other name.
 import { type Cli, InputError, runCli } from "./cli";
 
 const API = process.env.SUPABASE_API_URL ?? "https://api.supabase.com";
@@ -31,18 +34,53 @@ export function parseSecrets(text: string): { name: string; value: string }[] {
   });
 }
 
-async function call(method: "POST" | "DELETE", path: string, token: string, body: unknown): Promise<void> {
+/** The names this stack owns in the project: its LiveKit settings and the legacy JWT secret. */
+export const MANAGED_SECRET = /^(LIVEKIT_[A-Z0-9_]+|LEGACY_JWT_SECRET)$/;
+
+/** Managed secrets present in the project that the stack no longer sets. */
+export function staleSecretNames(present: readonly string[], wanted: readonly string[]): string[] {
+  return present.filter((name) => MANAGED_SECRET.test(name) && !wanted.includes(name)).sort();
+}
+
+async function call(method: "GET" | "POST" | "DELETE", path: string, token: string, body?: unknown): Promise<string> {
   const res = await fetch(`${API}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
+    body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(30_000),
   });
+  const text = await res.text();
   if (!res.ok) {
     // The API's own message, never our request (it holds the secrets).
-    const detail = (await res.text()).slice(0, 300);
-    throw new Error(`Supabase Management API ${method} ${path} answered ${res.status}: ${detail}`);
+    throw new Error(`Supabase Management API ${method} ${path} answered ${res.status}: ${text.slice(0, 300)}`);
   }
+  return text;
+}
+
+async function listSecretNames(path: string, token: string): Promise<string[]> {
+  const text = await call("GET", path, token);
+  let listed: unknown;
+  try {
+    listed = JSON.parse(text);
+  } catch {
+    listed = undefined;
+  }
+  if (!Array.isArray(listed) || !listed.every((s) => typeof s?.name === "string")) {
+    throw new Error(`Supabase Management API GET ${path} answered something other than [{name, value}]`);
+  }
+  return listed.map((s: { name: string }) => s.name);
+}
+
+async function setSecrets(path: string, token: string, secrets: { name: string; value: string }[]): Promise<void> {
+  await call("POST", path, token, secrets);
+  console.log(`set ${secrets.length} secrets: ${secrets.map((s) => s.name).join(", ")}`);
+  const stale = staleSecretNames(
+    await listSecretNames(path, token),
+    secrets.map((s) => s.name),
+  );
+  if (stale.length === 0) return;
+  await call("DELETE", path, token, stale);
+  console.log(`removed ${stale.length} secrets the stack no longer sets: ${stale.join(", ")}`);
 }
 
 const SPEC = {
@@ -70,13 +108,13 @@ async function main(cli: Cli<typeof SPEC.options>): Promise<number> {
   const token = process.env.SUPABASE_ACCESS_TOKEN;
   if (!token) throw new InputError("SUPABASE_ACCESS_TOKEN is not set: export a Supabase personal access token (sbp_…)");
   const secrets = parseSecrets(await readStdin());
+  const path = `/v1/projects/${encodeURIComponent(ref)}/secrets`;
   if (command === "set-secrets") {
-    await call("POST", `/v1/projects/${encodeURIComponent(ref)}/secrets`, token, secrets);
-    console.log(`set ${secrets.length} secrets: ${secrets.map((s) => s.name).join(", ")}`);
+    await setSecrets(path, token, secrets);
   } else {
     await call(
       "DELETE",
-      `/v1/projects/${encodeURIComponent(ref)}/secrets`,
+      path,
       token,
       secrets.map((s) => s.name),
     );

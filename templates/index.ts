@@ -13,5 +13,5 @@ export interface RenderedHost {
 
 export function renderHost(model: HostModel): RenderedHost {
   const files = renderHostFiles(model);
-  return { files, cloudInit: renderCloudInit(files) };
+  return { files, cloudInit: renderCloudInit() };
 }

@@ -123,7 +123,9 @@ describe("SupabaseBackend's commands, run for real", () => {
       req.on("data", (d) => (body += d));
       req.on("end", () => {
         requests.push({ method: req.method!, url: req.url!, auth: String(req.headers.authorization), body });
-        res.writeHead(req.url?.includes("nosuch") ? 404 : 200, { "content-type": "application/json" }).end("{}");
+        res
+          .writeHead(req.url?.includes("nosuch") ? 404 : 200, { "content-type": "application/json" })
+          .end(req.method === "GET" ? "[]" : "{}");
       });
     });
     const port = await freePort();
@@ -141,11 +143,13 @@ describe("SupabaseBackend's commands, run for real", () => {
       expect(unset.status).toBe(0);
       expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual([
         "POST /v1/projects/abcdefghijklmnopqrst/secrets",
+        // Lists the project's secrets to delete managed ones no longer set (none here).
+        "GET /v1/projects/abcdefghijklmnopqrst/secrets",
         "DELETE /v1/projects/abcdefghijklmnopqrst/secrets",
       ]);
       expect(requests[0]!.auth).toBe("Bearer sbp_test_token_0123456789abcdefghij");
       expect(JSON.parse(requests[0]!.body)).toContainEqual({ name: "LIVEKIT_API_SECRET", value: "s".repeat(48) });
-      expect(JSON.parse(requests[1]!.body)).toEqual([
+      expect(JSON.parse(requests[2]!.body)).toEqual([
         "LIVEKIT_URL",
         "LIVEKIT_API_KEY",
         "LIVEKIT_API_SECRET",

@@ -31,24 +31,64 @@ describe("GitHub Actions workflows", () => {
   it("preview comments on pull requests, dev follows main, prod waits for approval", () => {
     const preview = parse(readFileSync(join(dir, "preview.yml"), "utf8"));
     const deploy = parse(readFileSync(join(dir, "deploy.yml"), "utf8"));
-    const pulumiStep = (job: any) => job.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@"));
     expect(Object.keys(preview.on)).toEqual(["pull_request"]);
-    expect(pulumiStep(preview.jobs.preview).with).toMatchObject({ command: "preview", "comment-on-pr": true });
+    for (const stack of ["dev", "prod"]) {
+      expect(pulumiSteps(preview.jobs[`preview-${stack}`])[0]!.with).toMatchObject({
+        command: "preview",
+        "stack-name": stack,
+        "comment-on-pr": true,
+      });
+    }
     expect(preview.permissions["pull-requests"]).toBe("write");
     expect(deploy.on.push.branches).toEqual(["main"]);
-    expect(pulumiStep(deploy.jobs.dev).with).toMatchObject({ command: "up", "stack-name": "dev" });
-    expect(pulumiStep(deploy.jobs.prod).with).toMatchObject({ command: "up", "stack-name": "prod" });
+    expect(pulumiSteps(deploy.jobs.dev)[0]!.with).toMatchObject({ command: "up", "stack-name": "dev" });
+    expect(pulumiSteps(deploy.jobs.prod)[0]!.with).toMatchObject({ command: "up", "stack-name": "prod" });
     expect(deploy.jobs.prod.environment).toBe("production");
     expect(deploy.jobs.prod.needs).toBe("dev");
   });
 
-  it("smoke-tests each stack right after its up, so prod waits for a passing dev", () => {
+  it("gives secrets only to jobs in an environment, and prod's preview only after a reviewer's approval", () => {
+    for (const file of ["preview.yml", "deploy.yml"]) {
+      const workflow = parse(readFileSync(join(dir, file), "utf8"));
+      for (const [name, job] of Object.entries<any>(workflow.jobs)) {
+        if (JSON.stringify(job).includes("secrets.")) expect(job.environment, `${file} ${name}`).toBeTruthy();
+      }
+    }
+    const preview = parse(readFileSync(join(dir, "preview.yml"), "utf8"));
+    // The name README tells the operator to protect with required reviewers and read-only credentials.
+    expect(preview.jobs["preview-prod"].environment).toBe("production-preview");
+    expect(preview.jobs["preview-dev"].environment).toBe("dev");
+    for (const job of ["preview-dev", "preview-prod"]) {
+      expect(preview.jobs[job].if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
+    }
+    expect(JSON.stringify(preview.jobs.test)).not.toContain("secrets.");
+  });
+
+  it("each up opens SSH to its own runner only, and a second up always closes it", () => {
     const deploy = parse(readFileSync(join(dir, "deploy.yml"), "utf8"));
     for (const stack of ["dev", "prod"]) {
       const steps: any[] = deploy.jobs[stack].steps;
-      const up = steps.findIndex((s) => String(s.uses).startsWith("pulumi/actions@"));
+      const [up, close] = pulumiSteps(deploy.jobs[stack]);
+      const runner = steps.find((s) => s.id === "runner");
+      expect(runner.run).toContain('echo "cidr=$address/32" >> "$GITHUB_OUTPUT"');
+      expect(parse(up!.with["config-map"])).toEqual({
+        "roamcast:deployCidrs": { value: "${{ steps.runner.outputs.cidr }}", secret: false },
+      });
+      expect(steps.indexOf(close)).toBe(steps.indexOf(up) + 1);
+      expect(close!.if).toMatch(/^always\(\) && /);
+      expect(close!.with).toMatchObject({ command: "up", "stack-name": stack, target: firewallUrn(stack) });
+      expect(parse(close!.with["config-map"])).toEqual({ "roamcast:deployCidrs": { value: "", secret: false } });
+      expect(close!.env).toEqual(up!.env);
+    }
+  });
+
+  it("smoke-tests each stack right after its up and the deploy rule's removal, so prod waits for a passing dev", () => {
+    const deploy = parse(readFileSync(join(dir, "deploy.yml"), "utf8"));
+    for (const stack of ["dev", "prod"]) {
+      const steps: any[] = deploy.jobs[stack].steps;
+      const close = steps.indexOf(pulumiSteps(deploy.jobs[stack])[1]);
       const smoke = steps.findIndex((s) => String(s.run).startsWith(`npm run smoke -- --stack ${stack}`));
-      expect(smoke).toBe(up + 1);
+      expect(smoke).toBe(close + 1);
       // The password is a secret; nothing of the smoke users is written into the workflow.
       expect(steps[smoke].env.ROAMCAST_SMOKE_PASSWORD).toBe("${{ secrets.ROAMCAST_SMOKE_PASSWORD }}");
       expect(
@@ -57,3 +97,12 @@ describe("GitHub Actions workflows", () => {
     }
   });
 });
+
+function pulumiSteps(job: any): any[] {
+  return job.steps.filter((s: any) => String(s.uses).startsWith("pulumi/actions@"));
+}
+
+/** The firewall's URN; test/unit/stack.test.ts checks that the program creates exactly this one. */
+function firewallUrn(stack: string): string {
+  return `urn:pulumi:${stack}::roamcast::roamcast:hetzner:Host$hcloud:index/firewall:Firewall::livekit-firewall`;
+}

@@ -2,7 +2,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { planDnsRecords } from "../../plans/dns";
 import { planFirewallRules } from "../../plans/firewall";
+import { planOperatorKeys, sshKeyFingerprint } from "../../plans/sshKeys";
 import { publicPorts } from "../../templates";
+import { run, systemTool } from "../../local/processes";
+import { opensshPublicKey } from "../support/fixtures";
 
 const anywhere = ["0.0.0.0/0", "::/0"];
 
@@ -42,6 +45,32 @@ describe("firewall plan", () => {
   });
 });
 
+describe("firewall plan for a CI deploy", () => {
+  const ssh = (rules: ReturnType<typeof planFirewallRules>) =>
+    rules.filter((r) => r.port === "22").map((r) => r.sourceIps);
+
+  it("opens SSH to the deploy runner's single address in a rule of its own, beside the operators'", () => {
+    const rules = planFirewallRules(publicPorts(), ["203.0.113.7/32"], ["198.51.100.44/32"]);
+    expect(ssh(rules)).toEqual([["203.0.113.7/32"], ["198.51.100.44/32"]]);
+    expect(rules.at(-1)!.description).toMatch(/deploy/);
+  });
+
+  it("without a deploy address (every up but the workflow's), there is no deploy rule", () => {
+    expect(planFirewallRules(publicPorts(), ["203.0.113.7/32"], [])).toEqual(
+      planFirewallRules(publicPorts(), ["203.0.113.7/32"]),
+    );
+  });
+
+  it("refuses a deploy range wider than one address, naming it", () => {
+    for (const wide of ["0.0.0.0/0", "198.51.100.0/24", "::/0", "2001:db8::/64", "198.51.100.44"]) {
+      expect(() => planFirewallRules(publicPorts(), ["203.0.113.7/32"], [wide]), wide).toThrow(
+        `planFirewallRules: deploy CIDR "${wide}" must be one address (/32 or /128)`,
+      );
+    }
+    expect(() => planFirewallRules(publicPorts(), ["203.0.113.7/32"], ["2001:db8::44/128"])).not.toThrow();
+  });
+});
+
 describe("DNS plan", () => {
   it("gives each host an A and an AAAA record, never proxied", () => {
     expect(planDnsRecords(["live.roamcast.app", "turn.roamcast.app"])).toEqual([
@@ -66,5 +95,29 @@ describe("DNS plan", () => {
     expect(() => planDnsRecords(["a.roamcast.app", "a.roamcast.app"])).toThrow(
       "planDnsRecords: host names must be distinct, got a.roamcast.app, a.roamcast.app",
     );
+  });
+});
+
+describe("operator SSH key plan", () => {
+  it("names a key by the SHA-256 of its blob, the fingerprint ssh-keygen prints", () => {
+    const key = opensshPublicKey("dana@laptop");
+    const printed = run(systemTool("ssh-keygen", "openssh-client"), ["-l", "-E", "sha256", "-f", "-"], { input: key });
+    expect(printed.status, printed.stderr).toBe(0);
+    const base64 = /SHA256:([A-Za-z0-9+/]+)/.exec(printed.stdout)![1]!;
+    expect(Buffer.from(base64, "base64").toString("hex")).toBe(sshKeyFingerprint(key));
+  });
+
+  it("keeps each key's place in the list (the old name, adopted by alias) and registers a repeated key once", () => {
+    const [a, b] = [opensshPublicKey("a@x"), opensshPublicKey("b@x")];
+    const plan = planOperatorKeys([a, b, a.replace("a@x", "a@y")]);
+    expect(plan.map((k) => [k.publicKey, k.index])).toEqual([
+      [a, 0],
+      [b, 1],
+    ]);
+    expect(plan.every((k) => /^[0-9a-f]{16}$/.test(k.fingerprint))).toBe(true);
+  });
+
+  it("refuses a line that is not a public key, saying what it expects", () => {
+    expect(() => sshKeyFingerprint("not a key")).toThrow(/is not an OpenSSH public key line/);
   });
 });

@@ -1,5 +1,6 @@
 // The whole program under Pulumi's mocks, for a dev and a prod stack.
 import { describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { decodeMigration, readMigrations } from "../../db/migrations";
 import { HOST_FILE_LAYOUT } from "../../templates";
@@ -23,6 +24,7 @@ const EXPECTED = [
   "livekit-firewall",
   "livekit-deploy-apply",
   "livekit-deploy-authorized-keys",
+  "livekit-deploy-ssh-reachable",
   ...HOST_FILE_LAYOUT.map((f) => `livekit-deploy-file-${f.name}`),
   "livekit-dns-live.roamcast.app-A",
   "livekit-dns-turn.roamcast.app-AAAA",
@@ -91,9 +93,12 @@ describe("the dev stack", async () => {
     expect(server.labels).toEqual({ app: "roamcast", stack: "dev", role: "livekit" });
   });
 
-  it("registers each operator key and the generated deploy key with Hetzner", () => {
+  it("registers each operator key, named by its fingerprint, and the generated deploy key with Hetzner", () => {
     const keys = run.byType("hcloud:index/sshKey:SshKey");
-    expect(keys.map((k) => k.name)).toEqual(["livekit-operator-0", "livekit-deploy"]);
+    expect(keys.map((k) => k.name)).toEqual([
+      expect.stringMatching(/^livekit-operator-[0-9a-f]{16}$/),
+      "livekit-deploy",
+    ]);
     expect(run.one("hcloud:index/server:Server").inputs.sshKeys).toHaveLength(2);
   });
 
@@ -108,13 +113,15 @@ describe("the dev stack", async () => {
     for (const r of records) expect(r.ttl).toBeGreaterThan(0);
   });
 
-  it("puts every host file into the server's user data, which is secret", () => {
-    const raw = run.one("hcloud:index/server:Server").inputs.userData;
-    expect(isSecretInput(raw)).toBe(true);
-    const userData: string = reveal(raw);
+  it("keeps every host file and secret out of the server's user data (the metadata service serves it)", async () => {
+    const userData: string = reveal(run.one("hcloud:index/server:Server").inputs.userData);
     expect(userData.startsWith("#cloud-config\n")).toBe(true);
-    for (const f of HOST_FILE_LAYOUT) expect(userData).toContain(`path: ${f.path}`);
-    expect(userData).toContain(`node_ip: ${MOCK_IPV4}`);
+    for (const f of HOST_FILE_LAYOUT) expect(userData).not.toContain(`path: ${f.path}`);
+    expect(userData).not.toContain(await promiseOf(program.apiSecret));
+    expect(userData).not.toContain(await promiseOf(program.apiKey));
+    const redis = reveal(run.one("command:remote:Command", "livekit-deploy-file-redis.conf").inputs.stdin) as string;
+    const redisPassword = /^requirepass (\S+)$/m.exec(redis)![1]!;
+    expect(userData).not.toContain(redisPassword);
   });
 
   it("pushes each file over SSH to the primary IPv4 as root with the deploy key, then applies them", () => {
@@ -133,7 +140,24 @@ describe("the dev stack", async () => {
     }
     const apply = reveal(run.one("command:remote:Command", "livekit-deploy-apply").inputs);
     expect(apply.create).toContain("systemctl restart livekit-docker.service");
+    // The apply step installs exactly the staged contents: it carries each one's sha256.
+    for (const f of HOST_FILE_LAYOUT) {
+      const content: string = reveal(run.one("command:remote:Command", `livekit-deploy-file-${f.name}`).inputs.stdin);
+      expect(apply.create, f.name).toContain(createHash("sha256").update(content).digest("hex"));
+    }
     expect(apply.triggers[1]).toHaveLength(HOST_FILE_LAYOUT.length);
+  });
+
+  it("checks that 22/tcp answers before any SSH step, and bounds every SSH dial to about two minutes", () => {
+    const check = reveal(run.one("command:local:Command", "livekit-deploy-ssh-reachable").inputs);
+    expect(check.environment).toEqual({ ROAMCAST_DEPLOY_HOST: MOCK_IPV4 });
+    expect(check.interpreter).toEqual(["/bin/bash", "-c"]);
+    expect(check.create).toContain("did the workflow open the deploy rule?");
+    for (const c of run.byType("command:remote:Command")) {
+      const { dialErrorLimit, perDialTimeout } = reveal(c.inputs).connection;
+      expect(dialErrorLimit * perDialTimeout, c.name).toBeLessThanOrEqual(120);
+      expect(dialErrorLimit, c.name).toBeGreaterThanOrEqual(3);
+    }
   });
 
   it("exports the URLs and addresses, with the API key and secret as secrets", async () => {
@@ -196,8 +220,10 @@ describe("the Supabase backend of the dev stack", async () => {
   });
 
   it("points LiveKit's webhook at the livekit-webhook function", async () => {
-    const userData: string = reveal(run.one("hcloud:index/server:Server").inputs.userData);
-    expect(userData).toContain("https://abcdefghijklmnopqrst.supabase.co/functions/v1/livekit-webhook");
+    const livekitYaml: string = reveal(
+      run.one("command:remote:Command", "livekit-deploy-file-livekit.yaml").inputs.stdin,
+    );
+    expect(livekitYaml).toContain("https://abcdefghijklmnopqrst.supabase.co/functions/v1/livekit-webhook");
     expect(program.livekitWebhookUrl).toBe("https://abcdefghijklmnopqrst.supabase.co/functions/v1/livekit-webhook");
   });
 });

@@ -97,16 +97,32 @@ describe("rendered host files", () => {
     }
   });
 
-  it("cloud-init writes every host file with its content, mode and owner", () => {
-    const cloud = parse(rendered.cloudInit, { version: "1.1" });
-    for (const f of rendered.files) {
-      const entry = cloud.write_files.find((w: any) => w.path === f.path);
-      expect(entry, f.path).toEqual({ path: f.path, permissions: f.mode, owner: "root:root", content: f.content });
+  it("cloud-init carries none of the secrets, in plain text or base64", () => {
+    for (const [name, secret] of Object.entries(TEST_SECRETS)) {
+      expect(rendered.cloudInit, name).not.toContain(secret);
+      for (const encoded of base64Forms(secret)) expect(rendered.cloudInit, `${name} as base64`).not.toContain(encoded);
     }
-    expect(cloud.runcmd).toContainEqual(["chown", "999:999", "/opt/livekit/redis.conf"]);
-    expect(cloud.runcmd.at(-1)).toEqual(["systemctl", "enable", "--now", "livekit-docker.service"]);
+  });
+
+  it("cloud-init prepares Docker only; every host file (and the stack's start) arrives over SSH", () => {
+    const cloud = parse(rendered.cloudInit, { version: "1.1" });
+    const written: string[] = cloud.write_files.map((w: any) => w.path);
+    for (const f of rendered.files) expect(written, f.path).not.toContain(f.path);
+    expect(written).toEqual(["/etc/sysctl.d/60-livekit-udp.conf", "/etc/docker/daemon.json"]);
+    expect(JSON.stringify(cloud.runcmd)).not.toContain("livekit-docker");
+    expect(cloud.runcmd.at(-1)).toEqual(["systemctl", "enable", "--now", "docker.service"]);
     expect(cloud.packages).toEqual(["docker.io", "docker-compose-v2"]);
     expect(rendered.cloudInit.startsWith("#cloud-config\n")).toBe(true);
+  });
+
+  it("cloud-init is the same for every model, so no setting can ever replace the server", () => {
+    const other = renderHost(
+      testModel({
+        publicIpv4: "203.0.113.99",
+        secrets: { apiKey: "APIother", apiSecret: "o".repeat(48), redisPassword: "p".repeat(40) },
+      }),
+    );
+    expect(other.cloudInit).toBe(rendered.cloudInit);
   });
 
   it("cloud-init fits Hetzner's user data limit with room to spare", () => {
@@ -154,3 +170,12 @@ describe("migration transport", () => {
     expect(() => decodeMigration(undefined)).toThrow("ROAMCAST_MIGRATION is not set");
   });
 });
+
+/** The base64 text a secret leaves inside any base64 string, whatever its byte offset there. */
+function base64Forms(secret: string): string[] {
+  return [0, 1, 2].map((offset) => {
+    const encoded = Buffer.concat([Buffer.alloc(offset), Buffer.from(secret)]).toString("base64");
+    // Drop the groups shared with neighbouring bytes: what is left comes from the secret alone.
+    return encoded.slice(offset === 0 ? 0 : 4, -4);
+  });
+}

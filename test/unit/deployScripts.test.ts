@@ -1,0 +1,250 @@
+// The deploy scripts run for real by bash in a temporary folder standing in
+// for the host. Only the container runtime and the service manager are
+// stand-ins (stub `docker`, `systemctl`, `journalctl` and `cloud-init` on
+// PATH): the stub runtime refuses a livekit.yaml containing "BROKEN", as
+// LiveKit refuses a config it cannot parse.
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { createServer as createNetServer } from "node:net";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HOST_FILE_LAYOUT, type HostFileName } from "../../templates";
+import { SERVICE_NAMES } from "../../templates/compose";
+import { applyScript, sshReachableScript, stageFileScript } from "../../templates/deployScripts";
+import { freePort, systemTool } from "../../local/processes";
+import { tempDir } from "../../local/temp";
+
+const STUBS: Record<string, string> = {
+  "cloud-init": "exit 0",
+  journalctl: "echo 'stub journal' ; exit 0",
+  systemctl: 'echo "$*" >> "$FAKE_HOST/systemctl.log"',
+  // `docker compose … ps --status running --services`: every service, unless LiveKit's config is broken.
+  docker: `grep -q BROKEN "$FAKE_HOST/opt/livekit/livekit.yaml" 2>/dev/null || printf '%s\\n' ${SERVICE_NAMES.join(" ")}`,
+};
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+interface FakeHost {
+  readonly root: string;
+  readonly files: { name: HostFileName; path: string; mode: "0600" | "0644"; uid: number; gid: number }[];
+  readonly staging: string;
+  readonly previous: string;
+}
+
+function fakeHost(): FakeHost {
+  const root = tempDir();
+  const bin = join(root, "bin");
+  mkdirSync(bin);
+  mkdirSync(join(root, "etc/systemd/system"), { recursive: true }); // as on any Ubuntu host
+  for (const [name, body] of Object.entries(STUBS)) {
+    writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(bin, name), 0o755);
+  }
+  const files = HOST_FILE_LAYOUT.map((f) => ({
+    name: f.name,
+    path: join(root, f.path),
+    mode: f.mode,
+    uid: process.getuid!(),
+    gid: process.getgid!(),
+  }));
+  return { root, files, staging: join(root, "opt/livekit/.staged"), previous: join(root, "opt/livekit/.previous") };
+}
+
+let healthServer: Server;
+let healthUrl: string;
+beforeAll(async () => {
+  const port = await freePort();
+  healthServer = createServer((_, res) => res.end("OK"));
+  await new Promise<void>((r) => healthServer.listen(port, "127.0.0.1", r));
+  healthUrl = `http://127.0.0.1:${port}/`;
+});
+afterAll(() => healthServer?.close());
+
+async function runOnHost(host: FakeHost, script: string, stdin = "") {
+  const child = spawn("bash", ["--norc", "--noprofile", "-c", script], {
+    env: { PATH: `${join(host.root, "bin")}:${process.env.PATH}`, FAKE_HOST: host.root },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  child.stdin.end(stdin);
+  const status = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  return { status, stdout, stderr };
+}
+
+/** One `pulumi up` as the deployment runs it: stage the files whose content changed, then apply. */
+function deployment(host: FakeHost, contents: Record<string, string>) {
+  const intended = host.files.map((f) => ({ ...f, sha256: sha256(contents[f.name]!) }));
+  const apply = applyScript(intended, {
+    healthSeconds: 2,
+    healthUrl,
+    stagingDir: host.staging,
+    previousDir: host.previous,
+  });
+  return {
+    stage: async (names: readonly string[]) => {
+      for (const f of host.files.filter((file) => names.includes(file.name))) {
+        const result = await runOnHost(host, stageFileScript(f, host.staging), contents[f.name]);
+        expect(result.status, result.stderr).toBe(0);
+      }
+    },
+    apply: () => runOnHost(host, apply),
+  };
+}
+
+const live = (host: FakeHost, name: string) => readFileSync(host.files.find((f) => f.name === name)!.path, "utf8");
+const restarts = (host: FakeHost) =>
+  existsSync(join(host.root, "systemctl.log"))
+    ? readFileSync(join(host.root, "systemctl.log"), "utf8")
+        .split("\n")
+        .filter((l) => l.startsWith("restart")).length
+    : 0;
+
+const GOOD = Object.fromEntries(HOST_FILE_LAYOUT.map((f) => [f.name, `${f.name} v1\n`]));
+const ALL = HOST_FILE_LAYOUT.map((f) => f.name);
+
+describe("the deploy scripts on a stand-in host", { timeout: 60_000 }, () => {
+  it("a first deployment writes every file onto a fresh host, with its mode, and starts the stack", async () => {
+    const host = fakeHost();
+    const first = deployment(host, GOOD);
+    await first.stage(ALL);
+    const result = await first.apply();
+    expect(result.status, result.stderr).toBe(0);
+    for (const f of host.files) {
+      expect(readFileSync(f.path, "utf8")).toBe(GOOD[f.name]);
+      expect((statSync(f.path).mode & 0o777).toString(8).padStart(4, "0"), f.name).toBe(f.mode);
+    }
+    expect(restarts(host)).toBe(1);
+  });
+
+  it("after a failed health check, the next up applies the intended files again instead of reporting success on the old ones", async () => {
+    const host = fakeHost();
+    const first = deployment(host, GOOD);
+    await first.stage(ALL);
+    expect((await first.apply()).status).toBe(0);
+
+    const broken = { ...GOOD, "livekit.yaml": "livekit.yaml v2 BROKEN\n" };
+    const bad = deployment(host, broken);
+    await bad.stage(["livekit.yaml"]);
+    const failed = await bad.apply();
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toContain("restoring the previous files");
+    expect(live(host, "livekit.yaml")).toBe(GOOD["livekit.yaml"]);
+
+    // The next `up`: the staging steps have nothing to do, only the failed apply runs again.
+    const again = await bad.apply();
+    expect(again.status, again.stdout + again.stderr).toBe(1);
+    expect(again.stdout).not.toContain("healthy");
+    expect(live(host, "livekit.yaml")).toBe(GOOD["livekit.yaml"]);
+
+    // A fixed change is staged and applied; the staging folder is left empty.
+    const fixed = { ...GOOD, "livekit.yaml": "livekit.yaml v3\n" };
+    const good = deployment(host, fixed);
+    await good.stage(["livekit.yaml"]);
+    const applied = await good.apply();
+    expect(applied.status, applied.stderr).toBe(0);
+    expect(live(host, "livekit.yaml")).toBe(fixed["livekit.yaml"]);
+    expect(readdirSync(host.staging)).toEqual([]);
+  });
+
+  it("never installs a staged copy that is not the intended content over a live file that is", async () => {
+    const host = fakeHost();
+    const first = deployment(host, GOOD);
+    await first.stage(ALL);
+    expect((await first.apply()).status).toBe(0);
+    // A change staged, then reverted before it was applied: only the staged copy is stale.
+    await deployment(host, { ...GOOD, "caddy.yaml": "caddy.yaml v2\n" }).stage(["caddy.yaml"]);
+    const result = await deployment(host, GOOD).apply();
+    expect(result.status, result.stderr).toBe(0);
+    expect(live(host, "caddy.yaml")).toBe(GOOD["caddy.yaml"]);
+    expect(readdirSync(host.staging)).toEqual([]);
+  });
+
+  it("refuses, before restarting anything, when a file is neither staged nor live as intended, naming it", async () => {
+    const host = fakeHost();
+    const first = deployment(host, GOOD);
+    await first.stage(ALL);
+    expect((await first.apply()).status).toBe(0);
+
+    // The intended caddy.yaml never reached the host (its staged copy was lost).
+    const changed = deployment(host, { ...GOOD, "caddy.yaml": "caddy.yaml v2\n" });
+    const result = await changed.apply();
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("caddy.yaml");
+    expect(result.stderr).toMatch(/pulumi up --replace/);
+    expect(restarts(host)).toBe(1);
+    expect(live(host, "caddy.yaml")).toBe(GOOD["caddy.yaml"]);
+    expect(dirname(host.staging)).toBe(join(host.root, "opt/livekit"));
+  });
+});
+
+describe("the reachability check before the deploy's SSH steps", { timeout: 60_000 }, () => {
+  const check = (host: string, port: number, attempts = 3) =>
+    new Promise<{ status: number | null; stderr: string; seconds: number }>((resolve) => {
+      const started = Date.now();
+      const script = sshReachableScript({ port, attempts, connectSeconds: 1, pauseSeconds: 1 });
+      const child = spawn("bash", ["--norc", "--noprofile", "-c", script], {
+        env: { PATH: process.env.PATH, ROAMCAST_DEPLOY_HOST: host },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (d) => (stderr += d));
+      child.once("exit", (status) => resolve({ status, stderr, seconds: (Date.now() - started) / 1000 }));
+    });
+
+  it("passes at once when 22/tcp answers", async () => {
+    const port = await freePort();
+    const server = createNetServer((socket) => socket.end());
+    await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
+    try {
+      const result = await check("127.0.0.1", port);
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.seconds).toBeLessThan(2);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("fails within its bound, saying what to check, when the port is closed or filtered", async () => {
+    const closedPort = await freePort();
+    const closed = await check("127.0.0.1", closedPort);
+    const filtered = await withSilentPort(async (port) => ({ port, ...(await check("127.0.0.1", port, 2)) }));
+    const hint =
+      "not reachable from this runner's address; is it in operatorCidrs / did the workflow open the deploy rule?";
+    expect(filtered.stderr).toContain(`127.0.0.1: ${filtered.port}/tcp ${hint}`);
+    expect(closed.stderr).toContain(`127.0.0.1: ${closedPort}/tcp ${hint}`);
+    for (const result of [closed, filtered]) expect(result.status).toBe(1);
+    expect(closed.seconds).toBeLessThan(3 * (1 + 1) + 2);
+    // The silent port hung each attempt until the watchdog gave up: bounded, not refused.
+    expect(filtered.seconds).toBeGreaterThanOrEqual(2);
+    expect(filtered.seconds).toBeLessThan(2 * (1 + 1) + 2);
+  });
+});
+
+/**
+ * A port that never answers, as behind Hetzner's firewall, which drops rather
+ * than refuses: a listener whose accept queue is full makes Linux drop new SYNs.
+ */
+async function withSilentPort<T>(use: (port: number) => Promise<T>): Promise<T> {
+  const script = [
+    "import socket, time",
+    "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(0)",
+    "fill = [socket.socket() for _ in range(3)]",
+    "for c in fill:",
+    "    c.setblocking(False)",
+    "    try: c.connect(s.getsockname())",
+    "    except BlockingIOError: pass",
+    "time.sleep(0.3); print(s.getsockname()[1], flush=True); time.sleep(60)",
+  ].join("\n");
+  const child = spawn(systemTool("python3", "python3"), ["-c", script], { stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    const port = await new Promise<number>((resolve) => child.stdout.once("data", (d) => resolve(Number(String(d)))));
+    return await use(port);
+  } finally {
+    child.kill();
+  }
+}
