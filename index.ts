@@ -23,6 +23,7 @@ import {
   webhookUrl,
 } from "./plans/supabase";
 import { loadStackConfig } from "./config";
+import { deployCidrList } from "./config/operatorRanges";
 
 const { settings, secrets } = loadStackConfig();
 
@@ -53,6 +54,8 @@ const host = new LivekitHost("livekit", {
   image: settings.image,
   sshPublicKeys: settings.sshPublicKeys,
   operatorCidrs: settings.operatorCidrs,
+  // Only while the deploy workflow's up runs: its runner's address (README, "CI").
+  deployCidrs: deployCidrList(settings.deployCidrs),
   ipv4Id: addresses.ipv4Id,
   ipv6Id: addresses.ipv6Id,
   userData: livekit.cloudInit,

@@ -4,7 +4,7 @@
 import { CONFIG_FIELDS, fullKey, type StackSettings } from "./fields";
 import { serverProblems } from "./hetzner";
 import { isAtLeast, isPinned, LIVEKIT_MINIMUM, parseImageRef, versionOfTag } from "./images";
-import { operatorRangeProblems } from "./operatorRanges";
+import { deployRangeProblems, operatorRangeProblems } from "./operatorRanges";
 import { isHostInZone, isSshPublicKey, isValidHostName } from "./rules";
 
 const UBUNTU_LTS = /^ubuntu-(2[2-9]|[3-9]\d)\.04$/;
@@ -17,6 +17,7 @@ export function settingsProblems(s: StackSettings): string[] {
     ...nameProblems(s),
     ...sshKeyProblems(s.sshPublicKeys),
     ...operatorRangeProblems(s.operatorCidrs, isProd),
+    ...deployRangeProblems(s.deployCidrs),
     ...protectionProblems(s),
     ...serverProblems(s.serverType, s.location),
     ...(s.image && !UBUNTU_LTS.test(s.image)

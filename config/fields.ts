@@ -84,6 +84,13 @@ export const CONFIG_FIELDS = {
     canonical: "cidr",
     description: "Source addresses (CIDR) allowed to reach SSH on 22/tcp. Never 0.0.0.0/0 or ::/0 in production.",
   },
+  deployCidrs: {
+    type: "string",
+    default: "",
+    example: "198.51.100.7/32",
+    description:
+      "Set by the deploy workflow for one up: its runner's own address (/32 or /128, comma-separated), to which SSH is opened alone; empty otherwise.",
+  },
   production: {
     type: "boolean",
     default: false,

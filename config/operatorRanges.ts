@@ -18,6 +18,7 @@
 // Hetzner's firewall does not filter its private networks. A set that covers a
 // whole family, private space included, is named as the whole Internet.
 import {
+  canonicalCidr,
   type Cidr,
   coveredAddresses,
   FAMILY_BITS,
@@ -123,4 +124,31 @@ function sizeInWords(count: bigint, family: Family): string {
   return count === 1n << BigInt(log2)
     ? `as many public IPv${family} addresses as a /${prefix}`
     : `more public IPv${family} addresses than a /${prefix}`;
+}
+
+const DEPLOY_KEY = fullKey("deployCidrs");
+
+/** The deploy workflow's addresses, from the comma-separated string the workflow can pass (it sets no lists). */
+export function deployCidrList(value: string): string[] {
+  return value
+    .split(",")
+    .map((c) => c.trim())
+    .filter((c) => c !== "")
+    .map((c) => (parseCidr(c) ? canonicalCidr(c) : c));
+}
+
+/** Each deploy address must be exactly one machine: the runner of this `up`, never a range. */
+export function deployRangeProblems(value: string): string[] {
+  return deployCidrList(value).flatMap((text, i) => {
+    const c = parseCidr(text);
+    if (!c || mappedIpv4(c))
+      return [
+        `${DEPLOY_KEY} entry ${i + 1} "${text}" is not an address; the deploy workflow sets its runner's own, e.g. 198.51.100.7/32`,
+      ];
+    if (c.prefix !== FAMILY_BITS[c.family])
+      return [
+        `${DEPLOY_KEY} entry ${i + 1} "${text}" is a range; a deploy opens SSH to its one runner only: give a single address (/${FAMILY_BITS[c.family]})`,
+      ];
+    return [];
+  });
 }

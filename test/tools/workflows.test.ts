@@ -104,5 +104,5 @@ function pulumiSteps(job: any): any[] {
 
 /** The firewall's URN; test/unit/stack.test.ts checks that the program creates exactly this one. */
 function firewallUrn(stack: string): string {
-  return `urn:pulumi:${stack}::roamcast::roamcast:hetzner:Host$hcloud:index/firewall:Firewall::livekit-firewall`;
+  return `urn:pulumi:${stack}::roamcast::roamcast:host:LivekitHost$hcloud:index/firewall:Firewall::livekit-firewall`;
 }

@@ -119,7 +119,7 @@ describe("stack config", () => {
     [{ redundantAudio: "maybe" }, 'roamcast:redundantAudio must be true or false, got "maybe"'],
     [
       { listenrsPerTour: 30 },
-      "roamcast:listenrsPerTour is not a known setting; remove it or check its spelling (known: zoneName, livekitHost, turnHost, acmeEmail, sshPublicKeys, operatorCidrs, production, retire, serverType, location, image, livekitImage, caddyImage, redisImage, listenersPerTour, tourHours, redundantAudio, peakConcurrentTours, supabaseProjectRef, supabaseDbUrl, supabaseAccessToken, supabaseLegacyJwtSecret)",
+      "roamcast:listenrsPerTour is not a known setting; remove it or check its spelling (known: zoneName, livekitHost, turnHost, acmeEmail, sshPublicKeys, operatorCidrs, deployCidrs, production, retire, serverType, location, image, livekitImage, caddyImage, redisImage, listenersPerTour, tourHours, redundantAudio, peakConcurrentTours, supabaseProjectRef, supabaseDbUrl, supabaseAccessToken, supabaseLegacyJwtSecret)",
     ],
     [
       { supabaseProjectRef: "my-project" },

@@ -2,7 +2,10 @@
 // spelling, host bits refused, and in production a bound on the union.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { deployCidrList } from "../../config/operatorRanges";
 import { ConfigError, parseStackConfig } from "../../config/schema";
+import { planFirewallRules } from "../../plans/firewall";
+import { publicPorts } from "../../templates";
 import { validRawConfig } from "../support/fixtures";
 
 function problemsOf(stack: string, raw: Record<string, unknown>): readonly string[] {
@@ -141,3 +144,38 @@ describe("operator ranges (#13)", () => {
 function ipv4(n: number): string {
   return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join(".");
 }
+
+describe("the deploy workflow's address (deployCidrs)", () => {
+  it("is empty by default, and one or more single addresses, comma-separated, in canonical spelling", () => {
+    expect(parseStackConfig("prod", validRawConfig({ production: true })).deployCidrs).toBe("");
+    expect(deployCidrList("")).toEqual([]);
+    expect(deployCidrList(" 198.51.100.44/32, 2001:DB8:0::7/128 ")).toEqual(["198.51.100.44/32", "2001:db8::7/128"]);
+    expect(prod({ deployCidrs: "198.51.100.44/32,2001:db8::7/128" })).toEqual([]);
+  });
+
+  it.each([
+    [
+      "198.51.100.0/24",
+      'roamcast:deployCidrs entry 1 "198.51.100.0/24" is a range; a deploy opens SSH to its one runner only: give a single address (/32)',
+    ],
+    [
+      "198.51.100.44/32,2001:db8::/64",
+      'roamcast:deployCidrs entry 2 "2001:db8::/64" is a range; a deploy opens SSH to its one runner only: give a single address (/128)',
+    ],
+    [
+      "runner",
+      'roamcast:deployCidrs entry 1 "runner" is not an address; the deploy workflow sets its runner\'s own, e.g. 198.51.100.7/32',
+    ],
+  ])("refuses %j, in any stack", (value, message) => {
+    expect(problemsOf("dev", validRawConfig({ deployCidrs: value }))).toEqual([message]);
+    expect(prod({ deployCidrs: value })).toEqual([message]);
+  });
+
+  it("reaches the firewall of the program: the runner alone gets its own SSH rule", () => {
+    const addresses = deployCidrList("198.51.100.44/32");
+    expect(planFirewallRules(publicPorts(), ["85.214.0.7/32"], addresses).filter((r) => r.port === "22")).toEqual([
+      expect.objectContaining({ sourceIps: ["85.214.0.7/32"] }),
+      expect.objectContaining({ sourceIps: ["198.51.100.44/32"] }),
+    ]);
+  });
+});
