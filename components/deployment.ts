@@ -18,6 +18,8 @@ export interface LivekitDeploymentArgs {
 }
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+/** Command output goes to the engine's log on stderr only: the stdout of a step may carry file contents. */
+const LOGGING = "stderr" as const;
 
 export class LivekitDeployment extends pulumi.ComponentResource {
   /** sha256 of each deployed file, in layout order. */
@@ -31,64 +33,18 @@ export class LivekitDeployment extends pulumi.ComponentResource {
       {},
       { ...opts, aliases: [...(opts?.aliases ?? []), { type: "roamcast:livekit:Deployment" }] },
     );
-    const child = { parent: this };
-    const logging = "stderr" as const;
-
     // Hashes, not contents, decide the restart; a hash of a secret file stays secret.
     this.fileHashes = pulumi.all(HOST_FILE_LAYOUT.map((f) => pulumi.output(args.contents[f.name]).apply(sha256)));
-
-    // Before any SSH step: does 22/tcp answer from this machine? It waits for
-    // a new server's sshd within a bound and otherwise fails saying what to
-    // check (operatorCidrs, or the workflow's deploy rule), instead of the
-    // SSH steps' bare dial errors. It runs whenever an SSH step has new work;
-    // an SSH step retried after a failure relies on its own bounded dials.
-    const reachable = new command.local.Command(
-      `${name}-ssh-reachable`,
-      {
-        interpreter: ["/bin/bash", "-c"],
-        create: sshReachableScript(),
-        environment: { ROAMCAST_DEPLOY_HOST: args.host },
-        triggers: [args.serverId, this.fileHashes, pulumi.output(args.authorizedKeys).apply(sha256)],
-        logging,
-      },
-      child,
-    );
+    const reachable = this.checkReachable(name, args);
     const connection: command.types.input.remote.ConnectionArgs = {
       host: args.host,
       user: "root",
       privateKey: args.privateKey,
-      // Bounded (about two minutes at worst): the check above already waited for sshd.
+      // Bounded (about two minutes at worst): the check already waited for sshd.
       dialErrorLimit: 8,
       perDialTimeout: 15,
     };
-    const afterCheck = { ...child, dependsOn: [reachable] };
-
-    new command.remote.Command(
-      `${name}-authorized-keys`,
-      {
-        connection,
-        create: authorizedKeysScript(),
-        stdin: args.authorizedKeys,
-        triggers: [args.serverId],
-        logging,
-      },
-      afterCheck,
-    );
-
-    const staged = HOST_FILE_LAYOUT.map(
-      (file) =>
-        new command.remote.Command(
-          `${name}-file-${file.name}`,
-          {
-            connection,
-            create: stageFileScript(file),
-            stdin: args.contents[file.name],
-            triggers: [args.serverId],
-            logging,
-          },
-          afterCheck,
-        ),
-    );
+    const staged = this.stageFiles(name, args, connection, reachable);
 
     // The apply step knows each file's intended hash: it installs only those
     // contents, keeps them staged until the stack is healthy on them, and
@@ -98,15 +54,66 @@ export class LivekitDeployment extends pulumi.ComponentResource {
     );
     new command.remote.Command(
       `${name}-apply`,
-      {
-        connection,
-        create: apply,
-        triggers: [args.serverId, this.fileHashes],
-        logging,
-      },
-      { ...child, dependsOn: [reachable, ...staged] },
+      { connection, create: apply, triggers: [args.serverId, this.fileHashes], logging: LOGGING },
+      { parent: this, dependsOn: [reachable, ...staged] },
     );
 
     this.registerOutputs({ fileHashes: this.fileHashes });
+  }
+
+  /**
+   * Before any SSH step: does 22/tcp answer from this machine? It waits for a
+   * new server's sshd within a bound and otherwise fails saying what to check
+   * (operatorCidrs, or the workflow's deploy rule), instead of the SSH steps'
+   * bare dial errors. It runs whenever an SSH step has new work; an SSH step
+   * retried after a failure relies on its own bounded dials.
+   */
+  private checkReachable(name: string, args: LivekitDeploymentArgs): command.local.Command {
+    return new command.local.Command(
+      `${name}-ssh-reachable`,
+      {
+        interpreter: ["/bin/bash", "-c"],
+        create: sshReachableScript(),
+        environment: { ROAMCAST_DEPLOY_HOST: args.host },
+        triggers: [args.serverId, this.fileHashes, pulumi.output(args.authorizedKeys).apply(sha256)],
+        logging: LOGGING,
+      },
+      { parent: this },
+    );
+  }
+
+  /** The deploy key's authorized_keys, and one staged copy per host file (the preview names each file that changes). */
+  private stageFiles(
+    name: string,
+    args: LivekitDeploymentArgs,
+    connection: command.types.input.remote.ConnectionArgs,
+    reachable: command.local.Command,
+  ): command.remote.Command[] {
+    const afterCheck = { parent: this, dependsOn: [reachable] };
+    new command.remote.Command(
+      `${name}-authorized-keys`,
+      {
+        connection,
+        create: authorizedKeysScript(),
+        stdin: args.authorizedKeys,
+        triggers: [args.serverId],
+        logging: LOGGING,
+      },
+      afterCheck,
+    );
+    return HOST_FILE_LAYOUT.map(
+      (file) =>
+        new command.remote.Command(
+          `${name}-file-${file.name}`,
+          {
+            connection,
+            create: stageFileScript(file),
+            stdin: args.contents[file.name],
+            triggers: [args.serverId],
+            logging: LOGGING,
+          },
+          afterCheck,
+        ),
+    );
   }
 }
