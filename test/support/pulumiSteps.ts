@@ -10,7 +10,7 @@ import { copyFileSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from
 import { join } from "node:path";
 import { decodeMigration, type Migration, migrationId } from "../../db/migrations";
 import { tempDir } from "../../local/temp";
-import { type RecordedResource, reveal } from "./pulumiMocks";
+import { type RecordedResource, reveal, withMocks } from "./pulumiMocks";
 
 export const root = join(__dirname, "..", "..");
 
@@ -119,4 +119,44 @@ export function checkout(migrations: readonly Migration[]): string {
     writeFileSync(join(dir, "migrations", "down", `${migrationId(m)}.sql`), m.down);
   }
   return dir;
+}
+
+/** Runs the component under Pulumi's mocks and records its children, with the aliases it gave them. */
+export async function recordBackend(
+  dbUrl: string,
+  list: readonly Migration[],
+  allowDataLoss?: string[],
+): Promise<Recording> {
+  const run = await withMocks("dev", {});
+  const { SupabaseBackend } = await import("../../components/supabase");
+  const aliases = new Map<string, string[]>();
+  new SupabaseBackend(
+    "supabase",
+    {
+      projectRef: "abcdefghijklmnopqrst",
+      dbUrl,
+      accessToken: "sbp_test_token_0123456789abcdefghij",
+      migrations: list,
+      functionHashes: { "livekit-token": "a".repeat(64), "livekit-webhook": "b".repeat(64) },
+      livekit: { url: "wss://live.test", apiKey: "APIkey", apiSecret: "s".repeat(48) },
+      tokenMaxSeconds: 12_600,
+      ...(allowDataLoss ? { allowDataLoss } : {}),
+    },
+    {
+      transformations: [
+        (args) => {
+          const names = (args.opts.aliases ?? []).map((a) => (a as { name?: string }).name ?? String(a));
+          aliases.set(args.name, names);
+          return undefined;
+        },
+      ],
+    },
+  );
+  // The functions depend on every migration: once they are registered, all migrations are.
+  await run.settle([
+    "supabase-function-secrets",
+    "supabase-function-livekit-token",
+    "supabase-function-livekit-webhook",
+  ]);
+  return { resources: run.resources, aliases };
 }
