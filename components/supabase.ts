@@ -2,9 +2,17 @@
 // resource each, so a preview names every migration it applies and, after a
 // revert removed one, every one it rolls back with its down SQL), the edge
 // functions' secrets, and the functions themselves.
+//
+// A migration's identity is its version: its resource is named by the version
+// alone, so renaming the file changes the resource (refused by apply-one)
+// instead of creating a new one and deleting the old (whose down SQL would
+// drop the schema). MigrationIdentities keeps each applied migration's name
+// and statement hash in the state and refuses, at preview, a rename or edit.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { encodeMigration, type Migration, migrationId } from "../db/migrations";
+import { identityConflicts } from "../db/identity";
+import { identityRecord } from "../db/plan";
 import { EDGE_FUNCTIONS, functionSecrets } from "../plans/supabase";
 
 export interface SupabaseBackendArgs {
@@ -23,6 +31,13 @@ export interface SupabaseBackendArgs {
     readonly apiSecret: pulumi.Input<string>;
   };
   readonly tokenMaxSeconds: number;
+  /**
+   * Migrations (ids like 20261125100100_livekit_rooms, or versions) whose down
+   * SQL may delete data. The allowance travels in the migration's own
+   * resource, so it must be applied (`pulumi up`) while the file is present,
+   * before the revert that removes the file.
+   */
+  readonly allowDataLoss?: readonly string[];
 }
 
 // Run from the project root, where `pulumi up` runs the program.
@@ -44,24 +59,7 @@ export class SupabaseBackend extends pulumi.ComponentResource {
     const dbUrl = pulumi.secret(args.dbUrl);
     const accessToken = pulumi.secret(args.accessToken);
 
-    // Each migration depends on the one before: applied in order, rolled back in reverse.
-    let previous: command.local.Command | undefined;
-    const migrationCommands = args.migrations.map((m) => {
-      const applied = new command.local.Command(
-        `${name}-migration-${migrationId(m)}`,
-        {
-          // The down SQL travels in the environment kept in the state, so a
-          // revert that deleted the file can still undo the migration.
-          environment: { DATABASE_URL: dbUrl, ROAMCAST_MIGRATION: encodeMigration(m) },
-          create: `${TSX} scripts/migrate.ts apply-one`,
-          update: `${TSX} scripts/migrate.ts apply-one`,
-          delete: `${TSX} scripts/migrate.ts revert-one`,
-        },
-        { ...child, dependsOn: previous ? [previous] : [] },
-      );
-      previous = applied;
-      return applied;
-    });
+    const migrationCommands = this.migrationSteps(name, args, dbUrl);
 
     const secretsJson = pulumi
       .all([args.livekit.url, args.livekit.apiKey, args.livekit.apiSecret, args.legacyJwtSecret])
@@ -116,4 +114,104 @@ export class SupabaseBackend extends pulumi.ComponentResource {
       .apply(() => args.migrations.map(migrationId));
     this.registerOutputs({ appliedMigrations: this.appliedMigrations });
   }
+
+  /** One command per migration, in order, then the record of their identities. */
+  private migrationSteps(
+    name: string,
+    args: SupabaseBackendArgs,
+    dbUrl: pulumi.Output<string>,
+  ): command.local.Command[] {
+    const child = { parent: this };
+    const allowed = allowedDataLoss(args.migrations, args.allowDataLoss ?? []);
+    // Each migration depends on the one before: applied in order, rolled back in reverse.
+    let previous: command.local.Command | undefined;
+    const commands = args.migrations.map((m) => {
+      const applied = new command.local.Command(
+        `${name}-migration-${m.version}`,
+        {
+          // The down SQL (and any allowance to lose data) travels in the
+          // environment kept in the state, so a revert that deleted the file
+          // can still undo the migration.
+          environment: {
+            DATABASE_URL: dbUrl,
+            ROAMCAST_MIGRATION: encodeMigration(m),
+            ...(allowed.has(m.version) ? { ROAMCAST_ALLOW_DATA_LOSS: migrationId(m) } : {}),
+          },
+          create: `${TSX} scripts/migrate.ts apply-one`,
+          update: `${TSX} scripts/migrate.ts apply-one`,
+          delete: `${TSX} scripts/migrate.ts revert-one`,
+        },
+        // Stacks created before resources were named by version keep theirs.
+        { ...child, dependsOn: previous ? [previous] : [], aliases: [{ name: `${name}-migration-${migrationId(m)}` }] },
+      );
+      previous = applied;
+      return applied;
+    });
+    // Recorded only once every migration has run, so a migration that failed can still be fixed.
+    new MigrationIdentities(`${name}-migration-identities`, identityRecord(args.migrations), {
+      ...child,
+      dependsOn: commands,
+    });
+    return commands;
+  }
 }
+
+/**
+ * The versions whose down SQL may delete data. An entry naming no file in
+ * migrations/ is only warned about: during the `up` that removes an allowed
+ * migration's file, its entry is still there (and the allowance already sits
+ * in that migration's resource).
+ */
+function allowedDataLoss(migrations: readonly Migration[], entries: readonly string[]): Set<string> {
+  const allowed = new Set<string>();
+  for (const entry of entries) {
+    const version = /^(\d{14})(_[a-z0-9_]+)?$/.exec(entry)?.[1];
+    if (!version)
+      throw new Error(
+        `SupabaseBackend: allowDataLoss entry "${entry}" is not a migration id or version; write it as migrations/ ` +
+          "names the file without .sql (e.g. 20261125100100_livekit_rooms) or as its 14-digit version",
+      );
+    const m = migrations.find((x) => x.version === version);
+    if (m && entry !== m.version && entry !== migrationId(m))
+      throw new Error(
+        `SupabaseBackend: allowDataLoss entry "${entry}" names version ${version}, which is ${migrationId(m)}`,
+      );
+    if (m) {
+      allowed.add(m.version);
+      pulumi.log.warn(`data loss is allowed for ${migrationId(m)}: a revert of it may delete rows`);
+    } else
+      pulumi.log.warn(
+        `allowDataLoss names ${entry}, which is not in migrations/: it takes effect only if it was applied ` +
+          "(pulumi up) while the file was there; remove the entry once the revert is done",
+      );
+  }
+  return allowed;
+}
+
+/**
+ * Each applied migration's identity (version → id and statement hash), kept
+ * in Pulumi's state. Its check runs at preview, with the recorded identities
+ * as the old inputs: a version whose name or statements changed is refused
+ * there, before any command runs. Nothing outside the state is touched.
+ */
+export class MigrationIdentities extends pulumi.dynamic.Resource {
+  constructor(name: string, identities: Record<string, string>, opts?: pulumi.CustomResourceOptions) {
+    super(identityProvider, name, identities, opts);
+  }
+}
+
+const identityProvider: pulumi.dynamic.ResourceProvider = {
+  async check(olds, news) {
+    return { inputs: news, failures: identityConflicts(olds, news) };
+  },
+  async diff(_id, olds, news) {
+    const keys = new Set([...Object.keys(olds), ...Object.keys(news)].filter((k) => k !== "__provider"));
+    return { changes: [...keys].some((k) => olds[k] !== news[k]) };
+  },
+  async create(inputs) {
+    return { id: "migration-identities", outs: inputs };
+  },
+  async update(_id, _olds, news) {
+    return { outs: news };
+  },
+};

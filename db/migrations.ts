@@ -2,6 +2,7 @@
 // each with its down file in migrations/down/.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { dataGuardProblem } from "./dataLoss";
 
 export const MIGRATION_FILE = /^(\d{14})_([a-z0-9_]+)\.sql$/;
 
@@ -60,12 +61,10 @@ export function readMigrations(dir: string): Migration[] {
       problems.push(`${file}: no down migration; add migrations/down/${file} that undoes it`);
       continue;
     }
-    migrations.push({
-      version: match[1]!,
-      name: match[2]!,
-      up: readFileSync(join(dir, file), "utf8"),
-      down: readFileSync(downPath, "utf8"),
-    });
+    const down = readFileSync(downPath, "utf8");
+    const unguarded = dataGuardProblem(down);
+    if (unguarded) problems.push(`${file}: ${unguarded}`);
+    migrations.push({ version: match[1]!, name: match[2]!, up: readFileSync(join(dir, file), "utf8"), down });
   }
   const versions = new Set<string>();
   for (const m of migrations) {

@@ -4,13 +4,18 @@
 // list` agrees. A transaction-level advisory lock serialises concurrent
 // appliers (it also holds through Supabase's transaction pooler).
 import type postgres from "postgres";
+import { ALLOW_DATA_LOSS_SETTING, DATA_LOSS_SQLSTATE } from "./dataLoss";
 import { type Migration, migrationId } from "./migrations";
+import { type LedgerEntry, ledgerNameProblem, revertOrderProblem } from "./plan";
 import { splitStatements } from "./statements";
 
-export interface LedgerRow {
-  readonly version: string;
-  readonly name: string | null;
+export interface LedgerRow extends LedgerEntry {
   readonly statements: readonly string[] | null;
+}
+
+export interface RevertOptions {
+  /** Lets the down file's guard delete data, for this migration and this transaction only. */
+  readonly allowDataLoss?: boolean;
 }
 
 export type ApplyOutcome = "applied" | "already-applied";
@@ -42,6 +47,8 @@ export async function applyMigration(sql: postgres.Sql, migration: Migration): P
       LedgerRow[]
     >`select version, name, statements from supabase_migrations.schema_migrations where version = ${migration.version}`;
     if (row) {
+      const renamed = ledgerNameProblem(migration, row);
+      if (renamed) throw new Error(renamed);
       if (row.statements && JSON.stringify(row.statements) !== JSON.stringify(statements)) {
         throw new Error(
           `migration ${migrationId(migration)} was changed after it was applied (the ledger holds other statements); restore the file and add a new migration for the change`,
@@ -64,24 +71,44 @@ export async function applyMigration(sql: postgres.Sql, migration: Migration): P
   });
 }
 
-export async function revertMigration(sql: postgres.Sql, migration: Migration): Promise<RevertOutcome> {
+export async function revertMigration(
+  sql: postgres.Sql,
+  migration: Migration,
+  options: RevertOptions = {},
+): Promise<RevertOutcome> {
   return sql.begin(async (tx) => {
     await lockAndEnsureLedger(tx);
-    const [row] = await tx`select 1 from supabase_migrations.schema_migrations where version = ${migration.version}`;
+    const ledger = await tx<LedgerEntry[]>`select version, name from supabase_migrations.schema_migrations`;
+    const row = ledger.find((r) => r.version === migration.version);
     if (!row) return "not-applied" as const;
+    // Checked under the lock, so no migration can be applied in between.
+    const problem = ledgerNameProblem(migration, row) ?? revertOrderProblem(migration, ledger);
+    if (problem) throw new Error(problem);
+    await tx`select set_config(${ALLOW_DATA_LOSS_SETTING}, ${options.allowDataLoss ? "on" : "off"}, true)`;
     for (const [i, statement] of splitStatements(migration.down).entries()) {
       try {
         await tx.unsafe(statement);
       } catch (error) {
-        const e = error as Error & { code?: string };
-        throw new Error(
-          `down migration of ${migrationId(migration)} failed at statement ${i + 1} (${e.code ?? "error"}: ${e.message}); the migration stays applied`,
-        );
+        throw downFailure(migration, i, error as Error & { code?: string });
       }
     }
     await tx`delete from supabase_migrations.schema_migrations where version = ${migration.version}`;
     return "reverted" as const;
   });
+}
+
+function downFailure(migration: Migration, index: number, e: Error & { code?: string }): Error {
+  const id = migrationId(migration);
+  if (e.code === DATA_LOSS_SQLSTATE)
+    return new Error(
+      `down migration of ${id} would delete data (${e.message}); nothing was reverted. Move or delete that data ` +
+        `first, or allow the loss for this migration alone: add "${id}" to the stack's allowDataLossMigrations and ` +
+        "run `pulumi up` while its file is still in migrations/, then remove the file " +
+        `(by hand: npm run migrate -- revert ${migration.version} --allow-data-loss)`,
+    );
+  return new Error(
+    `down migration of ${id} failed at statement ${index + 1} (${e.code ?? "error"}: ${e.message}); the migration stays applied`,
+  );
 }
 
 export interface MigrationStatus {

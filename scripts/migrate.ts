@@ -1,13 +1,18 @@
-// npm run migrate -- <status|up|apply-one|revert-one|revert <version>> [--db-url URL]
+// npm run migrate -- <status|up|apply-one|revert-one|revert <version> [--allow-data-loss]> [--db-url URL]
 // The stack's own migration path. `up` applies every pending migration in
 // order; `apply-one` / `revert-one` take one migration from the environment
 // (ROAMCAST_MIGRATION, base64 JSON) and are what `pulumi up` runs per
 // migration, so a revert that removed a file can still run its down SQL.
+// `revert-one` allows data loss only when ROAMCAST_ALLOW_DATA_LOSS names that
+// migration, and refuses while migrations/ holds its version under another
+// name or with other statements (a rename or an edit, not a revert).
 // The database URL comes from --db-url or DATABASE_URL; it is never printed.
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import postgres from "postgres";
-import { decodeMigration, migrationId, readMigrations } from "../db/migrations";
+import { decodeMigration, type Migration, migrationId, readMigrations } from "../db/migrations";
 import { applyMigration, migrationStatus, readLedger, revertMigration } from "../db/migrator";
+import { folderConflict } from "../db/plan";
 import { type Cli, InputError, runCli } from "./cli";
 
 const projectDir = resolve(__dirname, "..");
@@ -15,22 +20,24 @@ const projectDir = resolve(__dirname, "..");
 const COMMANDS = ["status", "up", "apply-one", "revert-one", "revert"];
 
 const SPEC = {
-  usage: "usage: npm run migrate -- <status|up|apply-one|revert-one|revert <version>> [--db-url URL] [--dir DIR]",
+  usage:
+    "usage: npm run migrate -- <status|up|apply-one|revert-one|revert <version> [--allow-data-loss]> [--db-url URL] [--dir DIR]",
   help: `
 The stack's own migration path, against the database in --db-url or DATABASE_URL
 (Supabase: the pooler's session-mode URL); the URL is never printed.
 
   status              which migrations are applied, pending, or only in the database
   up                  apply every pending migration, in order
-  revert <version>    run the down SQL of one migration from migrations/
+  revert <version>    run the down SQL of one migration from migrations/ (only the newest applied one)
   apply-one           apply the migration in ROAMCAST_MIGRATION (base64 JSON), as \`pulumi up\` does
   revert-one          revert the migration in ROAMCAST_MIGRATION, as \`pulumi up\` does after a file is removed
 
   --db-url <url>      the database (default: DATABASE_URL)
   --dir <dir>         the migration files (default: migrations/)
+  --allow-data-loss   with revert: let a down migration delete rows (its guard refuses otherwise)
   -h, --help          this text
 `,
-  options: { "db-url": { type: "string" }, dir: { type: "string" } },
+  options: { "db-url": { type: "string" }, dir: { type: "string" }, "allow-data-loss": { type: "boolean" } },
   positionals: 2,
 } as const;
 
@@ -68,14 +75,17 @@ async function main(cli: Cli<typeof SPEC.options>): Promise<number> {
       }
       case "revert-one": {
         const m = decodeMigration(process.env.ROAMCAST_MIGRATION);
-        console.log(`${await revertMigration(sql, m)}  ${migrationId(m)}`);
+        refuseIfStillInFolder(m, dir);
+        const allowDataLoss = process.env.ROAMCAST_ALLOW_DATA_LOSS === migrationId(m);
+        console.log(`${await revertMigration(sql, m, { allowDataLoss })}  ${migrationId(m)}`);
         return 0;
       }
       case "revert": {
         const version = positionals[1];
         const m = readMigrations(dir).find((x) => x.version === version);
         if (!m) throw new InputError(`no migration with version ${version} in ${dir}`);
-        console.log(`${await revertMigration(sql, m)}  ${migrationId(m)}`);
+        const allowDataLoss = values["allow-data-loss"] === true;
+        console.log(`${await revertMigration(sql, m, { allowDataLoss })}  ${migrationId(m)}`);
         return 0;
       }
     }
@@ -83,6 +93,16 @@ async function main(cli: Cli<typeof SPEC.options>): Promise<number> {
   } finally {
     await sql.end({ timeout: 5 });
   }
+}
+
+/** A delete that comes from a rename or an edit of the file, not from its removal, must not run the down SQL. */
+function refuseIfStillInFolder(carried: Migration, dir: string): void {
+  if (!existsSync(dir))
+    throw new Error(
+      `revert-one checks migrations/ before it reverts, and there is none at ${dir}: run it from the project root`,
+    );
+  const conflict = folderConflict(carried, readMigrations(dir));
+  if (conflict) throw new Error(conflict);
 }
 
 if (require.main === module) runCli(SPEC, main);

@@ -1,10 +1,13 @@
 -- Undoes 20261125100000_tours. The tables may have existed before it (it
--- creates them only where absent), so they are dropped only while empty.
+-- creates them only where absent), and their rows are the business: they are
+-- dropped only while empty, unless data loss is allowed for this migration
+-- (the migrator sets roamcast.allow_data_loss for this transaction alone).
 do $$
 begin
-  if exists (select 1 from public.tour_participants) or exists (select 1 from public.tours) then
+  if current_setting('roamcast.allow_data_loss', true) is distinct from 'on'
+     and (exists (select 1 from public.tour_participants) or exists (select 1 from public.tours)) then
     raise exception 'refusing to drop public.tours and public.tour_participants: they hold rows'
-      using hint = 'move or delete the rows first, or keep this migration';
+      using errcode = 'RD001', hint = 'move or delete the rows first, keep this migration, or allow data loss for it';
   end if;
 end
 $$;

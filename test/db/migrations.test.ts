@@ -1,7 +1,7 @@
 // migrations/ applied by the real Supabase CLI and by the stack's own path,
 // on PostgreSQL 17 made to look like Supabase.
 import { spawnSync } from "node:child_process";
-import { readlinkSync } from "node:fs";
+import { mkdirSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +9,7 @@ import { type Migration, readMigrations } from "../../db/migrations";
 import { applyMigration, readLedger, revertMigration } from "../../db/migrator";
 import { startTestDatabase, type TestDatabase } from "../../local/database";
 import { createTour } from "../../local/roles";
+import { tempDir } from "../../local/temp";
 
 const root = join(__dirname, "..", "..");
 const migrations = readMigrations(join(root, "migrations"));
@@ -155,6 +156,83 @@ describe("migrations", () => {
     );
     const [still] = await sql`select count(*)::int as n from public.tours`;
     expect(still!.n).toBe(1);
+  });
+
+  it("every down that deletes data refuses while its data is there, and runs when the loss is allowed for it", async () => {
+    const admin = db.admin();
+    await applyAll(sql);
+    const [tours, rooms, joinRoom, events] = migrations as [Migration, Migration, Migration, Migration];
+    const refusal = (id: string, what: string) =>
+      `down migration of ${id} would delete data (${what}); nothing was reverted. Move or delete that data first, or allow the loss for this migration alone: add "${id}" to the stack's allowDataLossMigrations and run \`pulumi up\` while its file is still in migrations/, then remove the file (by hand: npm run migrate -- revert ${id.slice(0, 14)} --allow-data-loss)`;
+
+    await admin`select private.apply_livekit_event('evt-1', 'room_started', 'tour-nosuch', null, now())`;
+    await expect(revertMigration(sql, events)).rejects.toThrow(
+      refusal(
+        "20261125100300_livekit_webhook_events",
+        "refusing to drop private.livekit_webhook_events and private.livekit_room_presence: they hold 1 and 0 rows",
+      ),
+    );
+    expect(await revertMigration(sql, events, { allowDataLoss: true })).toBe("reverted");
+    expect(await revertMigration(sql, joinRoom)).toBe("reverted");
+
+    const [tour] = await admin`select id from public.tours limit 1`;
+    await admin`insert into public.livekit_rooms (tour_id, room_id) values (${tour!.id}, 'tour-kept')`;
+    await expect(revertMigration(sql, rooms)).rejects.toThrow(
+      refusal("20261125100100_livekit_rooms", "refusing to drop public.livekit_rooms: it holds 1 rows"),
+    );
+    await admin`delete from public.livekit_rooms`;
+    await admin`update public.tours set livekit_room_status = 'finished'`;
+    await expect(revertMigration(sql, rooms)).rejects.toThrow(
+      "(refusing to drop public.tours.livekit_room_id and livekit_room_status: 1 tours have a room)",
+    );
+    expect(await revertMigration(sql, rooms, { allowDataLoss: true })).toBe("reverted");
+
+    await expect(revertMigration(sql, tours)).rejects.toThrow(
+      "(refusing to drop public.tours and public.tour_participants: they hold rows)",
+    );
+    expect(await revertMigration(sql, tours, { allowDataLoss: true })).toBe("reverted");
+    expect(await readLedger(sql)).toEqual([]);
+    const [left] = await sql`select count(*)::int as n from pg_tables where schemaname in ('public', 'private')`;
+    expect(left!.n).toBe(0);
+  });
+
+  it("only the newest applied migration may be reverted; a middle one is refused with what must go first", async () => {
+    expect(await applyAll(sql)).toEqual(migrations.map(() => "applied"));
+    await expect(revertMigration(sql, migrations[1]!)).rejects.toThrow(
+      "cannot revert 20261125100100_livekit_rooms: newer migrations are still applied and may depend on it: 20261125100300_livekit_webhook_events, 20261125100200_join_tour_room. Revert those first, newest first (remove their files and run `pulumi up`, or `npm run migrate -- revert <version>` for each); only the newest applied migration may be reverted",
+    );
+    // Any newer row of the ledger counts, whoever applied it.
+    await sql`insert into supabase_migrations.schema_migrations (version, name) values ('20261125999700', 'elsewhere')`;
+    await expect(revertMigration(sql, migrations[3]!)).rejects.toThrow(
+      "cannot revert 20261125100300_livekit_webhook_events: newer migrations are still applied and may depend on it: 20261125999700_elsewhere.",
+    );
+    await sql`delete from supabase_migrations.schema_migrations where version = '20261125999700'`;
+    expect(await ledgerOf(sql)).toEqual(cliLedger);
+  });
+
+  it("refuses a migration whose file was renamed after it was applied", async () => {
+    await expect(applyMigration(sql, { ...migrations[3]!, name: "event_log" })).rejects.toThrow(
+      "migration 20261125100300 was applied as 20261125100300_livekit_webhook_events, but migrations/ now names it 20261125100300_event_log: a migration's identity is its version. Rename the file and its down file back to 20261125100300_livekit_webhook_events.sql; to change what a migration does, add a new migration with a later version",
+    );
+    await expect(revertMigration(sql, { ...migrations[3]!, name: "event_log" })).rejects.toThrow(
+      "migration 20261125100300 was applied as 20261125100300_livekit_webhook_events",
+    );
+    expect(await ledgerOf(sql)).toEqual(cliLedger);
+  });
+
+  it("migrations/ with a down file that deletes data without a guard is refused, naming the file", () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, "down"));
+    writeFileSync(join(dir, "20270101000000_notes.sql"), "create table public.notes (id int);");
+    writeFileSync(join(dir, "down", "20270101000000_notes.sql"), "-- undo\ndrop table if exists public.notes;");
+    writeFileSync(
+      join(dir, "20270101000100_note_fn.sql"),
+      "create function public.f() returns int as $$ select 1 $$ language sql;",
+    );
+    writeFileSync(join(dir, "down", "20270101000100_note_fn.sql"), "drop function public.f();");
+    expect(() => readMigrations(dir)).toThrow(
+      `migrations/ has problems:\n  - 20270101000000_notes.sql: its down file deletes data ("drop table if exists public.notes …") without a guard: begin it with a do-block that raises SQLSTATE RD001 when those tables or columns hold data, unless current_setting('roamcast.allow_data_loss', true) = 'on' (as migrations/down/20261125100100_livekit_rooms.sql does)`,
+    );
   });
 
   it("the CLI finds migrations/ and functions/ through the committed supabase/ links", () => {

@@ -2,86 +2,55 @@
 // Pulumi's mocks and then run for real, as `pulumi up` and a later revert
 // would run them: against PostgreSQL for the migrations, and against a local
 // stand-in of Supabase's Management API for the secrets.
-import { spawn } from "node:child_process";
-import { symlinkSync } from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readMigrations } from "../../db/migrations";
 import { readLedger } from "../../db/migrator";
+import { identityRecord } from "../../db/plan";
 import { startTestDatabase, type TestDatabase } from "../../local/database";
 import { freePort } from "../../local/processes";
-import { type RecordedResource, reveal, withMocks } from "../support/pulumiMocks";
-import { tempDir } from "../../local/temp";
+import type { RecordedResource } from "../support/pulumiMocks";
+import { checkout, migrationCommand, type Recording, recordBackend, root, runRecorded } from "../support/pulumiSteps";
 
-const root = join(__dirname, "..", "..");
 const migrations = readMigrations(join(root, "migrations"));
+const applyEventFn = "private.apply_livekit_event(text, text, text, text, timestamptz)";
 
-/** Runs a recorded command the way the command provider does: sh -c, its environment, its stdin. */
-async function runRecorded(
-  resource: RecordedResource,
-  which: "create" | "update" | "delete",
-  extraEnv: Record<string, string> = {},
-  cwd = root,
-) {
-  const inputs = reveal(resource.inputs);
-  const child = spawn("sh", ["-c", inputs[which]], {
-    cwd,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...inputs.environment, ...extraEnv },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
-  child.stdin.end(inputs.stdin ?? "");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-  const status = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-  clearTimeout(timer);
-  return { status, stdout, stderr };
-}
-
-/** A checkout without migrations/, as after a revert deleted a migration file. */
-function projectWithoutMigrations(): string {
-  const dir = tempDir();
-  for (const entry of ["node_modules", "scripts", "components", "package.json", "tsconfig.json"])
-    symlinkSync(join(root, entry), join(dir, entry));
-  return dir;
+async function functionExists(sql: postgres.Sql, signature: string): Promise<boolean> {
+  const [row] = await sql`select to_regprocedure(${signature}) is not null as present`;
+  return row!.present as boolean;
 }
 
 describe("SupabaseBackend's commands, run for real", () => {
   let db: TestDatabase;
   let sql: postgres.Sql;
-  let resources: RecordedResource[];
+  let recording: Recording;
+  let resources: readonly RecordedResource[];
 
   beforeAll(async () => {
     db = await startTestDatabase();
     sql = postgres(db.postgresUrl, { max: 1, onnotice: () => {} });
-    const run = await withMocks("dev", {});
-    const { SupabaseBackend } = await import("../../components/supabase");
-    new SupabaseBackend("supabase", {
-      projectRef: "abcdefghijklmnopqrst",
-      dbUrl: db.postgresUrl,
-      accessToken: "sbp_test_token_0123456789abcdefghij",
-      migrations,
-      functionHashes: { "livekit-token": "a".repeat(64), "livekit-webhook": "b".repeat(64) },
-      livekit: { url: "wss://live.test", apiKey: "APIkey", apiSecret: "s".repeat(48) },
-      tokenMaxSeconds: 12_600,
-    });
-    await run.settle([
-      "supabase-function-secrets",
-      ...migrations.map((m) => `supabase-migration-${m.version}_${m.name}`),
-    ]);
-    resources = run.resources;
+    recording = await recordBackend(db.postgresUrl, migrations);
+    resources = recording.resources;
   }, 90_000);
   afterAll(async () => {
     await sql?.end();
     await db?.stop();
   });
 
-  const migrationResource = (i: number) =>
-    resources.find((r) => r.name === `supabase-migration-${migrations[i]!.version}_${migrations[i]!.name}`)!;
+  const migrationResource = (i: number) => migrationCommand(recording, migrations[i]!.version);
+
+  it("names each migration's resource by its version and keeps every applied migration's identity in the state", () => {
+    expect(migrations.map((m) => migrationCommand(recording, m.version).name)).toEqual(
+      migrations.map((m) => `supabase-migration-${m.version}`),
+    );
+    const identities = resources.find((r) => r.name === "supabase-migration-identities")!;
+    expect(identities.type).toBe("pulumi-nodejs:dynamic:Resource");
+    const { __provider, ...recorded } = identities.inputs;
+    expect(typeof __provider).toBe("string");
+    expect(recorded).toEqual(identityRecord(migrations));
+  });
 
   it("create applies each migration in order and records it in the CLI's ledger", async () => {
     for (const [i, m] of migrations.entries()) {
@@ -99,13 +68,12 @@ describe("SupabaseBackend's commands, run for real", () => {
 
   it("delete, as after a revert removed the file, rolls it back with the down SQL it carries", async () => {
     const last = migrations.length - 1;
-    // The delete step reads nothing from migrations/: it needs only what the state kept.
-    const result = await runRecorded(migrationResource(last), "delete", {}, projectWithoutMigrations());
+    // The checkout no longer has the file: the down SQL comes from what the state kept.
+    const result = await runRecorded(migrationResource(last), "delete", {}, checkout(migrations.slice(0, last)));
+    expect(result.stderr).toBe("");
     expect(result.stdout.trim()).toBe(`reverted  ${migrations[last]!.version}_${migrations[last]!.name}`);
     expect((await readLedger(sql)).map((r) => r.version)).toEqual(migrations.slice(0, last).map((m) => m.version));
-    const [fn] =
-      await sql`select to_regprocedure('private.apply_livekit_event(text, text, text, text, timestamptz)') as f`;
-    expect(fn!.f).toBeNull();
+    expect(await functionExists(sql, applyEventFn)).toBe(false);
   });
 
   it("a failing step says why on stderr and exits non-zero, so `pulumi up` stops there", async () => {

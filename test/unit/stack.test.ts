@@ -31,7 +31,8 @@ const EXPECTED = [
   "supabase-function-livekit-token",
   "supabase-function-livekit-webhook",
   "supabase-function-secrets",
-  ...MIGRATIONS.map((m) => `supabase-migration-${m.version}_${m.name}`),
+  ...MIGRATIONS.map((m) => `supabase-migration-${m.version}`),
+  "supabase-migration-identities",
 ];
 
 async function runProgram(stack: string, overrides: Record<string, unknown> = {}) {
@@ -179,7 +180,8 @@ describe("the Supabase backend of the dev stack", async () => {
 
   it("applies each migration as its own step, in order, carrying its down SQL for a later revert", () => {
     const migrations = commands().filter((c) => c.name.startsWith("supabase-migration-"));
-    expect(migrations.map((c) => c.name)).toEqual(MIGRATIONS.map((m) => `supabase-migration-${m.version}_${m.name}`));
+    // Named by version alone: a migration's identity is its version.
+    expect(migrations.map((c) => c.name)).toEqual(MIGRATIONS.map((m) => `supabase-migration-${m.version}`));
     for (const [i, c] of migrations.entries()) {
       expect(isSecretInput(c.inputs.environment) || isSecretInput(c.inputs.environment.DATABASE_URL)).toBe(true);
       const inputs = reveal(c.inputs);
