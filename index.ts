@@ -97,6 +97,7 @@ const supabase = new SupabaseBackend("supabase", {
   ),
   livekit: { url: livekitWss, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret },
   tokenMaxSeconds: tokenMaxSeconds(settings.tourHours),
+  allowDataLoss: settings.allowDataLossMigrations,
 });
 
 export const livekitUrl = pulumi.output(livekitWss);

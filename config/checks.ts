@@ -10,6 +10,7 @@ import { isHostInZone, isSshPublicKey, isValidHostName } from "./rules";
 const UBUNTU_LTS = /^ubuntu-(2[2-9]|[3-9]\d)\.04$/;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const SUPABASE_REF = /^[a-z]{20}$/;
+const MIGRATION_REF = /^\d{14}(_[a-z0-9_]+)?$/;
 
 export function settingsProblems(s: StackSettings): string[] {
   const isProd = s.production || s.stack === "prod";
@@ -24,6 +25,12 @@ export function settingsProblems(s: StackSettings): string[] {
       ? [`${fullKey("image")} "${s.image}" is not an Ubuntu LTS image; use e.g. ubuntu-24.04`]
       : []),
     ...imageProblems(s),
+    ...s.allowDataLossMigrations
+      .filter((entry) => !MIGRATION_REF.test(entry))
+      .map(
+        (entry) =>
+          `${fullKey("allowDataLossMigrations")} entry "${entry}" is not a migration; write its file name without .sql (e.g. 20261125100100_livekit_rooms) or its 14-digit version`,
+      ),
     ...(s.supabaseProjectRef && !SUPABASE_REF.test(s.supabaseProjectRef)
       ? [
           `${fullKey("supabaseProjectRef")} "${s.supabaseProjectRef}" is not a Supabase project reference; use the 20 lower-case letters of https://<ref>.supabase.co`,

@@ -166,6 +166,13 @@ export const CONFIG_FIELDS = {
     description:
       "Supabase project reference (the 20 letters in https://<ref>.supabase.co) that holds the tours and the edge functions.",
   },
+  allowDataLossMigrations: {
+    type: "array",
+    default: [],
+    example: "20261125100100_livekit_rooms",
+    description:
+      "Migrations (id or 14-digit version) whose down SQL may delete rows when reverted; empty: every destructive revert refuses while data is there.",
+  },
   supabaseDbUrl: {
     type: "string",
     secret: true,

@@ -145,10 +145,12 @@ function parseList(k: ConfigKey, value: unknown, spec: ListSpec): ParsedField {
       /* reported below */
     }
   }
-  if (Array.isArray(list) && list.length > 0 && list.every((x) => typeof x === "string"))
+  // A list with a default may be empty; one without (the operators' keys and ranges) may not.
+  const emptyAllowed = spec.default !== undefined;
+  if (Array.isArray(list) && (emptyAllowed || list.length > 0) && list.every((x) => typeof x === "string"))
     return { value: list.map((x: string) => x.trim()) };
   return {
     value: [],
-    problem: `${fullKey(k)} must be a non-empty list of strings, got ${JSON.stringify(value)}; set it with: pulumi config set --path '${fullKey(k)}[0]' ${spec.example}`,
+    problem: `${fullKey(k)} must be a ${emptyAllowed ? "" : "non-empty "}list of strings, got ${JSON.stringify(value)}; set it with: pulumi config set --path '${fullKey(k)}[0]' ${spec.example}`,
   };
 }

@@ -119,7 +119,7 @@ describe("stack config", () => {
     [{ redundantAudio: "maybe" }, 'roamcast:redundantAudio must be true or false, got "maybe"'],
     [
       { listenrsPerTour: 30 },
-      "roamcast:listenrsPerTour is not a known setting; remove it or check its spelling (known: zoneName, livekitHost, turnHost, acmeEmail, sshPublicKeys, operatorCidrs, deployCidrs, production, retire, serverType, location, image, livekitImage, caddyImage, redisImage, listenersPerTour, tourHours, redundantAudio, peakConcurrentTours, supabaseProjectRef, supabaseDbUrl, supabaseAccessToken, supabaseLegacyJwtSecret)",
+      "roamcast:listenrsPerTour is not a known setting; remove it or check its spelling (known: zoneName, livekitHost, turnHost, acmeEmail, sshPublicKeys, operatorCidrs, deployCidrs, production, retire, serverType, location, image, livekitImage, caddyImage, redisImage, listenersPerTour, tourHours, redundantAudio, peakConcurrentTours, supabaseProjectRef, allowDataLossMigrations, supabaseDbUrl, supabaseAccessToken, supabaseLegacyJwtSecret)",
     ],
     [
       { supabaseProjectRef: "my-project" },
@@ -143,6 +143,19 @@ describe("stack config", () => {
       ]);
       expect(problemsOf("dev", validRawConfig({ operatorCidrs: [cidr] }))).toEqual([]);
     }
+  });
+
+  it("allows data loss for no migration unless the stack lists it, by id or version", () => {
+    expect(parseStackConfig("dev", validRawConfig()).allowDataLossMigrations).toEqual([]);
+    expect(
+      parseStackConfig("dev", validRawConfig({ allowDataLossMigrations: '["20261125100100_livekit_rooms"]' }))
+        .allowDataLossMigrations,
+    ).toEqual(["20261125100100_livekit_rooms"]);
+    expect(problemsOf("dev", validRawConfig({ allowDataLossMigrations: ["livekit_rooms", "20261125100100"] }))).toEqual(
+      [
+        'roamcast:allowDataLossMigrations entry "livekit_rooms" is not a migration; write its file name without .sql (e.g. 20261125100100_livekit_rooms) or its 14-digit version',
+      ],
+    );
   });
 
   it("the stack named prod must say production: true", () => {

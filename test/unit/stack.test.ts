@@ -260,3 +260,20 @@ describe("bad config", () => {
     expect(run!.resources).toEqual([]);
   });
 });
+
+describe("a stack that allows one migration's revert to delete rows", async () => {
+  const { run } = await runProgram("dev", {
+    operatorCidrs: ["85.214.0.7/32"],
+    allowDataLossMigrations: [`${MIGRATIONS[1]!.version}_${MIGRATIONS[1]!.name}`],
+  });
+
+  it("carries the allowance to that migration's step alone", () => {
+    const allowances = run
+      .byType("command:local:Command")
+      .filter((r) => r.name.startsWith("supabase-migration-"))
+      .map((r) => [r.name, reveal(r.inputs.environment).ROAMCAST_ALLOW_DATA_LOSS]);
+    expect(allowances).toEqual(
+      MIGRATIONS.map((m, i) => [`supabase-migration-${m.version}`, i === 1 ? `${m.version}_${m.name}` : undefined]),
+    );
+  });
+});
