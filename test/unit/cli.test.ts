@@ -48,7 +48,7 @@ const CLIS: Readonly<Record<string, CliCase>> = {
     ],
   },
   "scripts/migrate.ts": {
-    usage: "usage: npm run migrate -- <status|up|apply-one|revert-one|revert <version>>",
+    usage: "usage: npm run migrate -- <status|up|apply-one|revert-one|revert <version> [--allow-data-loss]>",
     bad: [
       { args: ["frobnicate"], says: 'unknown command "frobnicate"' },
       { args: ["status", "--db-url"], says: "--db-url needs a value" },
