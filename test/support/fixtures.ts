@@ -1,5 +1,6 @@
 // Shared test inputs: a valid raw config and a host model with test secrets.
 import { generateKeyPairSync } from "node:crypto";
+import { ConfigError, parseStackConfig } from "../../config/schema";
 import type { HostModel } from "../../templates";
 import { roomPolicy } from "../../templates";
 
@@ -64,4 +65,19 @@ export function validSecretConfig(overrides: Record<string, unknown> = {}): Reco
     supabaseAccessToken: "sbp_0123456789abcdef0123456789abcdef01234567",
     ...overrides,
   };
+}
+
+/** The stack config's problems, as the one ConfigError lists them; none when it parses. */
+export function configProblems(
+  stack: string,
+  raw: Record<string, unknown>,
+  secretsAvailable = false,
+): readonly string[] {
+  try {
+    parseStackConfig(stack, raw, { secretsAvailable });
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
 }

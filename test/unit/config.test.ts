@@ -4,19 +4,9 @@ import { describe, expect, it } from "vitest";
 import { isPinnedImage, isSshPublicKey, isValidCidr } from "../../config/rules";
 import { ConfigError, parseStackConfig } from "../../config/schema";
 import { readStackSettings } from "../../config/stackFile";
-import { opensshPublicKey, validRawConfig, validSecretConfig } from "../support/fixtures";
+import { opensshPublicKey, validRawConfig, validSecretConfig, configProblems as problemsOf } from "../support/fixtures";
 
 const root = join(__dirname, "..", "..");
-
-function problemsOf(stack: string, raw: Record<string, unknown>): readonly string[] {
-  try {
-    parseStackConfig(stack, raw);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
 
 describe("stack config", () => {
   it.each(["dev", "prod"])("the committed %s stack file is valid", (stack) => {
@@ -199,15 +189,8 @@ describe("stack config", () => {
   describe("secret settings", () => {
     const withSecrets = (overrides: Record<string, unknown>) =>
       problemsOf("dev", { ...validRawConfig(), ...validSecretConfig(overrides) });
-    const secretsProblems = (overrides: Record<string, unknown>) => {
-      try {
-        parseStackConfig("dev", { ...validRawConfig(), ...validSecretConfig(overrides) }, { secretsAvailable: true });
-      } catch (e) {
-        if (e instanceof ConfigError) return e.problems;
-        throw e;
-      }
-      return [];
-    };
+    const secretsProblems = (overrides: Record<string, unknown>) =>
+      problemsOf("dev", { ...validRawConfig(), ...validSecretConfig(overrides) }, true);
 
     it("are checked only where Pulumi has decrypted them, and never returned in the settings", () => {
       expect(withSecrets({ supabaseDbUrl: "nonsense" })).toEqual([]);

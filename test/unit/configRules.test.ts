@@ -6,22 +6,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { CONFIG_FIELDS, ConfigError, parseStackConfig } from "../../config/schema";
+import { CONFIG_FIELDS, parseStackConfig } from "../../config/schema";
 import { HETZNER_LOCATIONS, SERVER_TYPES } from "../../config/hetzner";
 import { isPinnedImage } from "../../config/rules";
-import { opensshPublicKey, validRawConfig, validSecretConfig } from "../support/fixtures";
+import { opensshPublicKey, validRawConfig, validSecretConfig, configProblems as problemsOf } from "../support/fixtures";
 
 const root = join(__dirname, "..", "..");
 
-function problemsOf(stack: string, raw: Record<string, unknown>, secretsAvailable = false): readonly string[] {
-  try {
-    parseStackConfig(stack, raw, { secretsAvailable });
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
 const withSecrets = (stack: string, raw: Record<string, unknown>) =>
   problemsOf(stack, { ...raw, ...validSecretConfig() }, true);
 

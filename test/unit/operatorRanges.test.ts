@@ -3,20 +3,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { deployCidrList } from "../../config/operatorRanges";
-import { ConfigError, parseStackConfig } from "../../config/schema";
+import { parseStackConfig } from "../../config/schema";
 import { planFirewallRules } from "../../plans/firewall";
 import { publicPorts } from "../../templates";
-import { validRawConfig } from "../support/fixtures";
+import { validRawConfig, configProblems as problemsOf } from "../support/fixtures";
 
-function problemsOf(stack: string, raw: Record<string, unknown>): readonly string[] {
-  try {
-    parseStackConfig(stack, raw);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
 const prod = (overrides: Record<string, unknown>) =>
   problemsOf("prod", validRawConfig({ production: true, ...overrides }));
 
