@@ -2,10 +2,10 @@
 // update the rooms; unsigned, forged, tampered and replayed ones change nothing.
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMigratedDatabase, type TestDatabase } from "../../local/database";
-import { type RunningFunction, startFunction } from "../../local/edgeFunctions";
-import { asActorCommitted, createTour, type TourFixture } from "../../local/roles";
-import { postWebhook, signWebhook } from "../support/livekitWebhook";
+import type { TestDatabase } from "../../local/database";
+import type { RunningFunction } from "../../local/edgeFunctions";
+import type { TourFixture } from "../../local/roles";
+import { postWebhook, signWebhook, startWebhookFixture } from "../support/livekitWebhook";
 
 const KEY = "APIwebhookTest";
 const SECRET = "webhook-test-secret-0123456789abcdefghijkl";
@@ -52,20 +52,12 @@ describe("livekit-webhook", () => {
   };
 
   beforeAll(async () => {
-    db = await startMigratedDatabase();
-    admin = db.admin();
-    tour = await createTour(admin, { listeners: 3, label: "hook" });
-    const [joined] = await asActorCommitted(
-      admin,
-      { kind: "user", id: tour.guide },
-      (tx) => tx`select * from private.join_tour_room(${tour.tourId})`,
-    );
-    room = joined!.room_name;
-    fn = await startFunction("livekit-webhook", {
-      SUPABASE_DB_URL: db.postgresUrl,
-      LIVEKIT_API_KEY: KEY,
-      LIVEKIT_API_SECRET: SECRET,
-    });
+    ({ db, admin, tour, room, fn } = await startWebhookFixture({
+      key: KEY,
+      secret: SECRET,
+      listeners: 3,
+      label: "hook",
+    }));
   }, 120_000);
   afterAll(async () => {
     await fn?.stop();

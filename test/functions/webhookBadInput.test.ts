@@ -5,10 +5,10 @@
 import fc from "fast-check";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMigratedDatabase, type TestDatabase } from "../../local/database";
-import { type RunningFunction, startFunction } from "../../local/edgeFunctions";
-import { asActorCommitted, createTour, type TourFixture } from "../../local/roles";
-import { postWebhook, signWebhook } from "../support/livekitWebhook";
+import type { TestDatabase } from "../../local/database";
+import type { RunningFunction } from "../../local/edgeFunctions";
+import type { TourFixture } from "../../local/roles";
+import { postWebhook, signWebhook, startWebhookFixture } from "../support/livekitWebhook";
 
 const KEY = "APIwebhookBadInput";
 const SECRET = "webhook-bad-input-secret-0123456789abcdefgh";
@@ -30,20 +30,12 @@ describe("livekit-webhook, signed bad input", () => {
     Number((await admin`select count(*)::int as n from private.livekit_webhook_events`)[0]!.n);
 
   beforeAll(async () => {
-    db = await startMigratedDatabase();
-    admin = db.admin();
-    tour = await createTour(admin, { listeners: 1, label: "bad" });
-    const [joined] = await asActorCommitted(
-      admin,
-      { kind: "user", id: tour.guide },
-      (tx) => tx`select * from private.join_tour_room(${tour.tourId})`,
-    );
-    room = joined!.room_name;
-    fn = await startFunction("livekit-webhook", {
-      SUPABASE_DB_URL: db.postgresUrl,
-      LIVEKIT_API_KEY: KEY,
-      LIVEKIT_API_SECRET: SECRET,
-    });
+    ({ db, admin, tour, room, fn } = await startWebhookFixture({
+      key: KEY,
+      secret: SECRET,
+      listeners: 1,
+      label: "bad",
+    }));
   }, 120_000);
   afterAll(async () => {
     await fn?.stop();
