@@ -75,7 +75,7 @@ export class SupabaseMigrations extends pulumi.ComponentResource {
   readonly appliedMigrations: pulumi.Output<string[]>;
 
   constructor(name: string, args: SupabaseMigrationsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("roamcast:supabase:Migrations", name, {}, opts);
+    super("roamcast:migrations:SupabaseMigrations", name, {}, opts);
     const dbUrl = pulumi.secret(args.dbUrl);
     let previous: MigrationStep | undefined;
     this.steps = args.migrations.map((m) => {
