@@ -69,6 +69,7 @@ describe("migrations under the real Pulumi engine", () => {
   let engine: EngineStack;
   let current: readonly Migration[] = [];
   let allowDataLoss = new Set<string>();
+  let protect = false;
 
   const preview = async (list: readonly Migration[]) => {
     current = list;
@@ -86,19 +87,24 @@ describe("migrations under the real Pulumi engine", () => {
   const stateSteps = async () =>
     ((await engine.stack.exportStack()).deployment.resources ?? [])
       .filter((r: { type: string }) => r.type === "pulumi-nodejs:dynamic:Resource")
-      .map((r: { urn: string }) => r.urn.split("::").pop());
+      .map((r: { urn: string }) => r.urn.split("::").pop())
+      .sort();
   const step = (m: Migration) => `supabase-migration-${m.version}`;
 
   beforeAll(async () => {
     db = await startTestDatabase();
     sql = postgres(db.postgresUrl, { max: 2, onnotice: () => {} });
     engine = await engineStack("dev", async () => {
-      const migrations = new SupabaseMigrations("supabase-migrations", {
-        dbUrl: db.postgresUrl,
-        migrations: current,
-        allowDataLoss,
-        namePrefix: "supabase",
-      });
+      const migrations = new SupabaseMigrations(
+        "supabase-migrations",
+        {
+          dbUrl: db.postgresUrl,
+          migrations: current,
+          allowDataLoss,
+          namePrefix: "supabase",
+        },
+        { protect },
+      );
       return { applied: migrations.appliedMigrations };
     });
   }, 120_000);
@@ -160,6 +166,26 @@ describe("migrations under the real Pulumi engine", () => {
     expect(await ledger()).toEqual([first, second, third, notes].map(migrationId));
   });
 
+  it("a reworded down file: the preview shows an update; up keeps the new down SQL and runs nothing", async () => {
+    const before = [await ledger(), await schema(sql)];
+    const reworded = { ...third, down: `-- reworded\n${third.down}` };
+    expect((await preview([first, second, reworded, notes])).steps).toEqual([`update ${step(third)}`]);
+    expect((await up([first, second, reworded, notes])).steps).toEqual([`update ${step(third)}`]);
+    expect([await ledger(), await schema(sql)]).toEqual(before);
+    expect((await up([first, second, third, notes])).steps).toEqual([`update ${step(third)}`]);
+  });
+
+  it("a middle migration reverted while newer ones are applied: up fails naming what must go first", async () => {
+    const message = await failureOf(() => up([first, third, notes]));
+    expect(message).toContain(
+      `cannot revert ${migrationId(second)}: newer migrations are still applied and may depend on it: ${migrationId(notes)}, ${migrationId(third)}`,
+    );
+    expect(await ledger()).toEqual([first, second, third, notes].map(migrationId));
+    // The state still holds the middle one: its delete failed.
+    expect(await stateSteps()).toEqual([first, second, third, notes].map(step));
+    expect((await up([first, second, third, notes])).steps).toEqual([]);
+  });
+
   it("an applied migration edited or renamed: the preview fails naming it, and nothing changes", async () => {
     const before = [await ledger(), await schema(sql), await stateSteps()];
     const edited = await failureOf(() => preview([first, { ...second, up: `${second.up}\nselect 1;` }, third, notes]));
@@ -202,5 +228,15 @@ describe("migrations under the real Pulumi engine", () => {
     expect(String((refused[0] as PromiseRejectedResult).reason)).toMatch(/locked/);
     expect(await ledger()).toEqual([first, second, third, slow].map(migrationId));
     expect(await stateSteps()).toEqual([first, second, third, slow].map(step));
+  });
+
+  it("destroy of a protected stack is refused, and nothing is reverted", async () => {
+    protect = true;
+    const before = [await ledger(), await schema(sql)];
+    expect((await up(current)).summary.result).toBe("succeeded");
+    const message = await failureOf(() => engine.stack.destroy());
+    expect(message).toMatch(/protected/);
+    expect([await ledger(), await schema(sql)]).toEqual(before);
+    expect(await stateSteps()).toEqual(current.map(step));
   });
 });
