@@ -1,7 +1,8 @@
 // The Supabase side of the platform: migrations applied in order (one
 // resource each, so a preview names every migration it applies and, after a
 // revert removed one, every one it rolls back with its down SQL), the edge
-// functions' secrets, and the functions themselves.
+// functions' secrets (components/functionSecrets.ts, through the Management
+// API), and the functions themselves (the Supabase CLI).
 //
 // The migrations are dynamic resources the engine runs itself
 // (components/migrations.ts), named by version: a renamed or edited applied
@@ -15,6 +16,7 @@ import { type Migration, migrationId } from "../db/migrations";
 import { identityConflicts } from "../db/identity";
 import { identityRecord } from "../db/plan";
 import { EDGE_FUNCTIONS, functionSecrets } from "../plans/supabase";
+import { FunctionSecrets } from "./functionSecrets";
 import { SupabaseMigrations } from "./migrations";
 
 export interface SupabaseBackendArgs {
@@ -33,6 +35,8 @@ export interface SupabaseBackendArgs {
     readonly apiSecret: pulumi.Input<string>;
   };
   readonly tokenMaxSeconds: number;
+  /** The Management API's base URL (default https://api.supabase.com); a stand-in in tests. */
+  readonly managementApiUrl?: string;
   /**
    * Migrations (ids like 20261125100100_livekit_rooms, or versions) whose down
    * SQL may delete data. The allowance travels in the migration's own
@@ -43,7 +47,6 @@ export interface SupabaseBackendArgs {
 }
 
 // Run from the project root, where `pulumi up` runs the program.
-const TSX = "node_modules/.bin/tsx";
 const SUPABASE = "node_modules/.bin/supabase";
 
 export class SupabaseBackend extends pulumi.ComponentResource {
@@ -63,22 +66,17 @@ export class SupabaseBackend extends pulumi.ComponentResource {
 
     const migrations = this.migrationSteps(name, args, dbUrl);
 
-    const secretsJson = pulumi
-      .all([args.livekit.url, args.livekit.apiKey, args.livekit.apiSecret, args.legacyJwtSecret])
-      .apply(([livekitUrl, apiKey, apiSecret, legacyJwtSecret]) =>
-        JSON.stringify(
-          functionSecrets({ livekitUrl, apiKey, apiSecret, tokenMaxSeconds: args.tokenMaxSeconds, legacyJwtSecret }),
-        ),
-      );
-    const setSecrets = `${TSX} scripts/supabase-api.ts set-secrets --project-ref ${args.projectRef}`;
-    const secrets = new command.local.Command(
+    const secrets = new FunctionSecrets(
       `${name}-function-secrets`,
       {
-        environment: { SUPABASE_ACCESS_TOKEN: accessToken },
-        stdin: pulumi.secret(secretsJson),
-        create: setSecrets,
-        update: setSecrets,
-        delete: `${TSX} scripts/supabase-api.ts unset-secrets --project-ref ${args.projectRef}`,
+        projectRef: args.projectRef,
+        ...(args.managementApiUrl ? { apiUrl: args.managementApiUrl } : {}),
+        accessToken,
+        secrets: pulumi
+          .all([args.livekit.url, args.livekit.apiKey, args.livekit.apiSecret, args.legacyJwtSecret])
+          .apply(([livekitUrl, apiKey, apiSecret, legacyJwtSecret]) =>
+            functionSecrets({ livekitUrl, apiKey, apiSecret, tokenMaxSeconds: args.tokenMaxSeconds, legacyJwtSecret }),
+          ),
       },
       child,
     );

@@ -1,8 +1,7 @@
 // The SupabaseBackend component under Pulumi's mocks: its migration resources
-// (run by the real engine in test/engine/), the command an older stack's state
-// still holds for each migration, and the secrets command, run for real
-// against a local stand-in of Supabase's Management API.
-import { createServer, type IncomingMessage } from "node:http";
+// (run by the real engine in test/engine/, as are the functions' secrets), and
+// the command an older stack's state still holds for each migration, run for
+// real against PostgreSQL.
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,7 +9,6 @@ import { encodeMigration, migrationId, readMigrations } from "../../db/migration
 import { applyMigration, readLedger } from "../../db/migrator";
 import { identityRecord } from "../../db/plan";
 import { startTestDatabase, type TestDatabase } from "../../local/database";
-import { freePort } from "../../local/processes";
 import type { RecordedResource } from "../support/pulumiMocks";
 import { type Recording, recordBackend, root, runRecorded } from "../support/pulumiSteps";
 
@@ -75,49 +73,5 @@ describe("SupabaseBackend's commands, run for real", () => {
     );
     expect(await functionExists(sql, applyEventFn)).toBe(true);
     expect((await readLedger(sql)).map((r) => r.version)).toEqual(migrations.map((m) => m.version));
-  });
-
-  it("sets the functions' secrets through the Management API, token in the header, values only in the body", async () => {
-    const requests: { method: string; url: string; auth: string; body: string }[] = [];
-    const server = createServer((req: IncomingMessage, res) => {
-      let body = "";
-      req.on("data", (d) => (body += d));
-      req.on("end", () => {
-        requests.push({ method: req.method!, url: req.url!, auth: String(req.headers.authorization), body });
-        res
-          .writeHead(req.url?.includes("nosuch") ? 404 : 200, { "content-type": "application/json" })
-          .end(req.method === "GET" ? "[]" : "{}");
-      });
-    });
-    const port = await freePort();
-    await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
-    try {
-      const secrets = resources.find((r) => r.name === "supabase-function-secrets")!;
-      const env = { SUPABASE_API_URL: `http://127.0.0.1:${port}` };
-      const set = await runRecorded(secrets, "create", env);
-      expect(set.stderr).toBe("");
-      expect(set.stdout.trim()).toBe(
-        "set 4 secrets: LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET, LIVEKIT_TOKEN_MAX_SECONDS",
-      );
-      expect(set.stdout).not.toContain("s".repeat(48));
-      const unset = await runRecorded(secrets, "delete", env);
-      expect(unset.status).toBe(0);
-      expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual([
-        "POST /v1/projects/abcdefghijklmnopqrst/secrets",
-        // Lists the project's secrets to delete managed ones no longer set (none here).
-        "GET /v1/projects/abcdefghijklmnopqrst/secrets",
-        "DELETE /v1/projects/abcdefghijklmnopqrst/secrets",
-      ]);
-      expect(requests[0]!.auth).toBe("Bearer sbp_test_token_0123456789abcdefghij");
-      expect(JSON.parse(requests[0]!.body)).toContainEqual({ name: "LIVEKIT_API_SECRET", value: "s".repeat(48) });
-      expect(JSON.parse(requests[2]!.body)).toEqual([
-        "LIVEKIT_URL",
-        "LIVEKIT_API_KEY",
-        "LIVEKIT_API_SECRET",
-        "LIVEKIT_TOKEN_MAX_SECONDS",
-      ]);
-    } finally {
-      server.close();
-    }
   });
 });

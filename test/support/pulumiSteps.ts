@@ -78,7 +78,7 @@ export async function recordBackend(
   );
   // The functions depend on every migration: once they are registered, all migrations are.
   await run.settle([
-    "supabase-function-secrets",
+    "supabase-function-secrets-values",
     "supabase-function-livekit-token",
     "supabase-function-livekit-webhook",
   ]);

@@ -17,6 +17,7 @@ const FORMER_TOKENS: Record<string, string | null> = {
   "roamcast:host:LivekitHost": "roamcast:hetzner:Host",
   "roamcast:hostFiles:LivekitHostFiles": "roamcast:livekit:Config",
   "roamcast:migrations:SupabaseMigrations": null,
+  "roamcast:functionSecrets:FunctionSecrets": null,
   "roamcast:supabase:SupabaseBackend": "roamcast:supabase:Backend",
 };
 
@@ -51,7 +52,7 @@ describe("component type tokens", () => {
     };
     try {
       await import("../../index");
-      await run.settle(["livekit-server", "supabase-function-secrets"]);
+      await run.settle(["livekit-server", "supabase-function-secrets-values"]);
     } finally {
       (registry as any).registerResource = register;
     }

@@ -30,7 +30,7 @@ const EXPECTED = [
   "livekit-dns-turn.roamcast.app-AAAA",
   "supabase-function-livekit-token",
   "supabase-function-livekit-webhook",
-  "supabase-function-secrets",
+  "supabase-function-secrets-values",
   ...MIGRATIONS.map((m) => `supabase-migration-${m.version}`),
   "supabase-migration-identities",
 ];
@@ -208,18 +208,20 @@ describe("the Supabase backend of the dev stack", async () => {
   });
 
   it("sets the functions' secrets from the LiveKit stack, as a secret", async () => {
-    const recorded = run.one("command:local:Command", "supabase-function-secrets").inputs;
-    expect(isSecretInput(recorded.stdin)).toBe(true);
-    const secrets = JSON.parse(reveal(recorded.stdin)) as { name: string; value: string }[];
-    expect(secrets.map((s) => s.name)).toEqual([
-      "LIVEKIT_URL",
+    const recorded = run.one("pulumi-nodejs:dynamic:Resource", "supabase-function-secrets-values").inputs;
+    expect(isSecretInput(recorded.secrets)).toBe(true);
+    expect(isSecretInput(recorded.accessToken)).toBe(true);
+    const secrets = reveal(recorded.secrets) as Record<string, string>;
+    expect(Object.keys(secrets).sort()).toEqual([
       "LIVEKIT_API_KEY",
       "LIVEKIT_API_SECRET",
       "LIVEKIT_TOKEN_MAX_SECONDS",
+      "LIVEKIT_URL",
     ]);
-    expect(secrets.find((s) => s.name === "LIVEKIT_API_SECRET")!.value).toBe(await promiseOf(program.apiSecret));
-    expect(secrets.find((s) => s.name === "LIVEKIT_URL")!.value).toBe("wss://live.roamcast.app");
-    expect(secrets.find((s) => s.name === "LIVEKIT_TOKEN_MAX_SECONDS")!.value).toBe(String(3 * 3600 + 1800));
+    expect(secrets.LIVEKIT_API_SECRET).toBe(await promiseOf(program.apiSecret));
+    expect(secrets.LIVEKIT_URL).toBe("wss://live.roamcast.app");
+    expect(secrets.LIVEKIT_TOKEN_MAX_SECONDS).toBe(String(3 * 3600 + 1800));
+    expect([recorded.projectRef, recorded.apiUrl]).toEqual(["abcdefghijklmnopqrst", "https://api.supabase.com"]);
   });
 
   it("points LiveKit's webhook at the livekit-webhook function", async () => {
