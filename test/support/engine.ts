@@ -46,8 +46,6 @@ export async function engineStack(stackName: string, program: PulumiFn): Promise
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
-    // The file backend locks a stack during an update only with this set.
-    PULUMI_SELF_MANAGED_STATE_LOCKING: "1",
   };
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName, projectName: "roamcast", program },
