@@ -36,7 +36,10 @@ describe("function secrets under the real Pulumi engine", () => {
       });
     });
   }, 120_000);
-  afterAll(() => api?.close());
+  afterAll(() => {
+    api?.close();
+    engine?.remove();
+  });
 
   it("up sets them all in one call, token in the header, and deletes nothing", async () => {
     expect((await engine.stack.up()).summary.result).toBe("succeeded");

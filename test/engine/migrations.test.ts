@@ -111,6 +111,7 @@ describe("migrations under the real Pulumi engine", () => {
   afterAll(async () => {
     await sql?.end({ timeout: 2 });
     await db?.stop();
+    engine?.remove();
   });
 
   let beforeFourth: string;

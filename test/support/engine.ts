@@ -2,7 +2,7 @@
 // Node dynamic-provider host on PATH (the CLI's release ships it as a
 // three-line script; written here), a file backend in a temp folder and a
 // passphrase secrets provider. Programs run inline through the Automation API.
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LocalWorkspace, PulumiCommand, type PulumiFn, type Stack } from "@pulumi/pulumi/automation";
 import { goTool } from "../../local/processes";
@@ -28,19 +28,21 @@ export interface EngineStack {
   readonly stateDir: string;
   /** Every file of the backend's folder, concatenated: for grepping the state. */
   stateText(): string;
+  /** Removes the stack's temporary folders (the CLI link, its home, the backend, the project folder). */
+  remove(): void;
 }
 
 /** A stack on a fresh file backend running `program`, which may read variables the test changes between runs. */
 export async function engineStack(stackName: string, program: PulumiFn): Promise<EngineStack> {
   const root = pulumiRoot();
-  const stateDir = tempDir();
+  const [home, stateDir] = [tempDir(), tempDir()];
   // The project folder, as `pulumi up` runs from the repository root: the
   // dynamic provider's serialized code requires its packages from here.
   const workDir = tempDir();
   symlinkSync(join(__dirname, "..", "..", "node_modules"), join(workDir, "node_modules"));
   const envVars = {
     PATH: `${join(root, "bin")}:${process.env.PATH}`,
-    PULUMI_HOME: tempDir(),
+    PULUMI_HOME: home,
     PULUMI_BACKEND_URL: `file://${stateDir}`,
     PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
     PULUMI_SKIP_UPDATE_CHECK: "true",
@@ -56,7 +58,8 @@ export async function engineStack(stackName: string, program: PulumiFn): Promise
       projectSettings: { name: "roamcast", runtime: "nodejs", backend: { url: `file://${stateDir}` } },
     },
   );
-  return { stack, stateDir, stateText: () => readTree(stateDir) };
+  const remove = () => [root, home, stateDir, workDir].forEach((d) => rmSync(d, { recursive: true, force: true }));
+  return { stack, stateDir, stateText: () => readTree(stateDir), remove };
 }
 
 function readTree(dir: string): string {
