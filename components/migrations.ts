@@ -27,7 +27,7 @@ async function withDatabase<T>(url: string, run: (sql: import("postgres").Sql) =
 
 const asMigration = (p: Migration): Migration => ({ version: p.version, name: p.name, up: p.up, down: p.down });
 
-const migrationProvider: pulumi.dynamic.ResourceProvider = {
+export const migrationProvider: pulumi.dynamic.ResourceProvider = {
   async check(olds, news) {
     return { inputs: news, failures: checkMigration(olds, news) };
   },

@@ -8,7 +8,8 @@ import { join } from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SupabaseMigrations } from "../../components/migrations";
+import * as pulumi from "@pulumi/pulumi";
+import { migrationProvider, SupabaseMigrations } from "../../components/migrations";
 import { type Migration, migrationId, readMigrations } from "../../db/migrations";
 import { readLedger } from "../../db/migrator";
 import { startTestDatabase, type TestDatabase } from "../../local/database";
@@ -54,6 +55,9 @@ function supabaseMigrationList(url: string): string {
 
 /** The remote column of `supabase migration list`: the versions the CLI reads from its ledger. */
 const remoteVersions = (list: string) => [...list.matchAll(/^\s*(?:`\d{14}`)?\s*\|\s*`(\d{14})`/gm)].map((m) => m[1]);
+
+/** A dynamic resource with any provider (the class is abstract). */
+class Step extends pulumi.dynamic.Resource {}
 
 /** The migration steps an engine operation ran, in order, with their operation. */
 function stepsOf(events: EngineEvent[]): string[] {
@@ -239,5 +243,26 @@ describe("migrations under the real Pulumi engine", () => {
     expect(message).toMatch(/protected/);
     expect([await ledger(), await schema(sql)]).toEqual(before);
     expect(await stateSteps()).toEqual(current.map(step));
+  });
+
+  it("a changed provider (the serialized code differs) is no change: the preview after it is empty", async () => {
+    let provider = migrationProvider;
+    // Fresh each run: the SDK adds the serialized provider to the object it is given.
+    const inputs = () => ({ ...first, dbUrl: pulumi.secret(db.postgresUrl), allowDataLoss: false, outcome: undefined });
+    const other = await engineStack("provider-change", async () => {
+      new Step(provider, step(first), inputs(), { additionalSecretOutputs: ["dbUrl"] });
+    });
+    try {
+      const up = await other.stack.up();
+      expect(up.summary.resourceChanges).toEqual({ create: 2 });
+      // A helper added to the provider: its serialized text, kept in each resource's inputs, changes.
+      provider = { ...migrationProvider, read: async (id, props) => ({ id, props }) };
+      const events: EngineEvent[] = [];
+      await other.stack.preview({ onEvent: (e) => events.push(e) });
+      expect(stepsOf(events)).toEqual([]);
+      expect(await ledger()).toContain(migrationId(first));
+    } finally {
+      other.remove();
+    }
   });
 });
