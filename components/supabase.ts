@@ -1,19 +1,23 @@
 // The Supabase side of the platform: migrations applied in order (one
 // resource each, so a preview names every migration it applies and, after a
 // revert removed one, every one it rolls back with its down SQL), the edge
-// functions' secrets, and the functions themselves.
+// functions' secrets (components/functionSecrets.ts, through the Management
+// API), and the functions themselves (the Supabase CLI).
 //
-// A migration's identity is its version: its resource is named by the version
-// alone, so renaming the file changes the resource (refused by apply-one)
-// instead of creating a new one and deleting the old (whose down SQL would
-// drop the schema). MigrationIdentities keeps each applied migration's name
-// and statement hash in the state and refuses, at preview, a rename or edit.
+// The migrations are dynamic resources the engine runs itself
+// (components/migrations.ts), named by version: a renamed or edited applied
+// migration is refused at preview by their check, and again by
+// MigrationIdentities, which keeps each applied migration's name and statement
+// hash. Stacks from before kept each migration as a command resource; the
+// README's "Moving a stack to the migration resources" is the one-time step.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { encodeMigration, type Migration, migrationId } from "../db/migrations";
+import { type Migration, migrationId } from "../db/migrations";
 import { identityConflicts } from "../db/identity";
 import { identityRecord } from "../db/plan";
 import { EDGE_FUNCTIONS, functionSecrets } from "../plans/supabase";
+import { FunctionSecrets } from "./functionSecrets";
+import { SupabaseMigrations } from "./migrations";
 
 export interface SupabaseBackendArgs {
   readonly projectRef: string;
@@ -31,6 +35,8 @@ export interface SupabaseBackendArgs {
     readonly apiSecret: pulumi.Input<string>;
   };
   readonly tokenMaxSeconds: number;
+  /** The Management API's base URL (default https://api.supabase.com); a stand-in in tests. */
+  readonly managementApiUrl?: string;
   /**
    * Migrations (ids like 20261125100100_livekit_rooms, or versions) whose down
    * SQL may delete data. The allowance travels in the migration's own
@@ -41,7 +47,6 @@ export interface SupabaseBackendArgs {
 }
 
 // Run from the project root, where `pulumi up` runs the program.
-const TSX = "node_modules/.bin/tsx";
 const SUPABASE = "node_modules/.bin/supabase";
 
 export class SupabaseBackend extends pulumi.ComponentResource {
@@ -59,24 +64,19 @@ export class SupabaseBackend extends pulumi.ComponentResource {
     const dbUrl = pulumi.secret(args.dbUrl);
     const accessToken = pulumi.secret(args.accessToken);
 
-    const migrationCommands = this.migrationSteps(name, args, dbUrl);
+    const migrations = this.migrationSteps(name, args, dbUrl);
 
-    const secretsJson = pulumi
-      .all([args.livekit.url, args.livekit.apiKey, args.livekit.apiSecret, args.legacyJwtSecret])
-      .apply(([livekitUrl, apiKey, apiSecret, legacyJwtSecret]) =>
-        JSON.stringify(
-          functionSecrets({ livekitUrl, apiKey, apiSecret, tokenMaxSeconds: args.tokenMaxSeconds, legacyJwtSecret }),
-        ),
-      );
-    const setSecrets = `${TSX} scripts/supabase-api.ts set-secrets --project-ref ${args.projectRef}`;
-    const secrets = new command.local.Command(
+    const secrets = new FunctionSecrets(
       `${name}-function-secrets`,
       {
-        environment: { SUPABASE_ACCESS_TOKEN: accessToken },
-        stdin: pulumi.secret(secretsJson),
-        create: setSecrets,
-        update: setSecrets,
-        delete: `${TSX} scripts/supabase-api.ts unset-secrets --project-ref ${args.projectRef}`,
+        projectRef: args.projectRef,
+        ...(args.managementApiUrl ? { apiUrl: args.managementApiUrl } : {}),
+        accessToken,
+        secrets: pulumi
+          .all([args.livekit.url, args.livekit.apiKey, args.livekit.apiSecret, args.legacyJwtSecret])
+          .apply(([livekitUrl, apiKey, apiSecret, legacyJwtSecret]) =>
+            functionSecrets({ livekitUrl, apiKey, apiSecret, tokenMaxSeconds: args.tokenMaxSeconds, legacyJwtSecret }),
+          ),
       },
       child,
     );
@@ -105,54 +105,32 @@ export class SupabaseBackend extends pulumi.ComponentResource {
           delete: `${SUPABASE} functions delete ${fn.name} --project-ref ${args.projectRef} --workdir .`,
           triggers: [hash],
         },
-        { ...child, dependsOn: [secrets, ...migrationCommands] },
+        { ...child, dependsOn: [secrets, migrations] },
       );
     }
 
-    this.appliedMigrations = pulumi
-      .all(migrationCommands.map((c) => c.stdout))
-      .apply(() => args.migrations.map(migrationId));
+    this.appliedMigrations = migrations.appliedMigrations;
     this.registerOutputs({ appliedMigrations: this.appliedMigrations });
   }
 
-  /** One command per migration, in order, then the record of their identities. */
-  private migrationSteps(
-    name: string,
-    args: SupabaseBackendArgs,
-    dbUrl: pulumi.Output<string>,
-  ): command.local.Command[] {
-    const child = { parent: this };
-    const allowed = allowedDataLoss(args.migrations, args.allowDataLoss ?? []);
-    // Each migration depends on the one before: applied in order, rolled back in reverse.
-    let previous: command.local.Command | undefined;
-    const commands = args.migrations.map((m) => {
-      const applied = new command.local.Command(
-        `${name}-migration-${m.version}`,
-        {
-          // The down SQL (and any allowance to lose data) travels in the
-          // environment kept in the state, so a revert that deleted the file
-          // can still undo the migration.
-          environment: {
-            DATABASE_URL: dbUrl,
-            ROAMCAST_MIGRATION: encodeMigration(m),
-            ...(allowed.has(m.version) ? { ROAMCAST_ALLOW_DATA_LOSS: migrationId(m) } : {}),
-          },
-          create: `${TSX} scripts/migrate.ts apply-one`,
-          update: `${TSX} scripts/migrate.ts apply-one`,
-          delete: `${TSX} scripts/migrate.ts revert-one`,
-        },
-        // Stacks created before resources were named by version keep theirs.
-        { ...child, dependsOn: previous ? [previous] : [], aliases: [{ name: `${name}-migration-${migrationId(m)}` }] },
-      );
-      previous = applied;
-      return applied;
-    });
+  /** The migrations as dynamic resources, in order, then the record of their identities. */
+  private migrationSteps(name: string, args: SupabaseBackendArgs, dbUrl: pulumi.Output<string>): SupabaseMigrations {
+    const migrations = new SupabaseMigrations(
+      `${name}-migrations`,
+      {
+        dbUrl,
+        migrations: args.migrations,
+        allowDataLoss: allowedDataLoss(args.migrations, args.allowDataLoss ?? []),
+        namePrefix: name,
+      },
+      { parent: this },
+    );
     // Recorded only once every migration has run, so a migration that failed can still be fixed.
     new MigrationIdentities(`${name}-migration-identities`, identityRecord(args.migrations), {
-      ...child,
-      dependsOn: commands,
+      parent: this,
+      dependsOn: [migrations],
     });
-    return commands;
+    return migrations;
   }
 }
 

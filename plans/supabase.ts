@@ -65,6 +65,14 @@ export function functionSecrets(input: FunctionSecretsInput): { name: string; va
   return secrets;
 }
 
+/** The names this stack owns in the project: its LiveKit settings and the legacy JWT secret. */
+export const MANAGED_SECRET = /^(LIVEKIT_[A-Z0-9_]+|LEGACY_JWT_SECRET)$/;
+
+/** Managed secrets present in the project that the stack no longer sets. */
+export function staleSecretNames(present: readonly string[], wanted: readonly string[]): string[] {
+  return present.filter((name) => MANAGED_SECRET.test(name) && !wanted.includes(name)).sort();
+}
+
 /** Tokens live as long as the longest tour plus its overrun, at most. */
 export function tokenMaxSeconds(tourHours: number): number {
   return tourHours * 3600 + 30 * 60;

@@ -1,8 +1,9 @@
 // npm run migrate -- <status|up|apply-one|revert-one|revert <version> [--allow-data-loss]> [--db-url URL]
 // The stack's own migration path. `up` applies every pending migration in
 // order; `apply-one` / `revert-one` take one migration from the environment
-// (ROAMCAST_MIGRATION, base64 JSON) and are what `pulumi up` runs per
-// migration, so a revert that removed a file can still run its down SQL.
+// (ROAMCAST_MIGRATION, base64 JSON): what `pulumi up` ran per migration before
+// migrations became dynamic resources (components/migrations.ts), and still
+// runs for the command resources an older stack's state holds.
 // `revert-one` allows data loss only when ROAMCAST_ALLOW_DATA_LOSS names that
 // migration, and refuses while migrations/ holds its version under another
 // name or with other statements (a rename or an edit, not a revert).
@@ -95,14 +96,27 @@ async function main(cli: Cli<typeof SPEC.options>): Promise<number> {
   }
 }
 
-/** A delete that comes from a rename or an edit of the file, not from its removal, must not run the down SQL. */
+/**
+ * A delete that comes from a rename or an edit of the file, not from its
+ * removal, must not run the down SQL; nor may one whose file is still there:
+ * migrations are dynamic resources now, and an older stack's migration
+ * commands are deleted by the first `pulumi up` after the move unless they
+ * were dropped from the state first.
+ */
 function refuseIfStillInFolder(carried: Migration, dir: string): void {
   if (!existsSync(dir))
     throw new Error(
       `revert-one checks migrations/ before it reverts, and there is none at ${dir}: run it from the project root`,
     );
-  const conflict = folderConflict(carried, readMigrations(dir));
+  const folder = readMigrations(dir);
+  const conflict = folderConflict(carried, folder);
   if (conflict) throw new Error(conflict);
+  if (folder.some((m) => m.version === carried.version))
+    throw new Error(
+      `refusing to revert ${migrationId(carried)}: migrations/ still holds it. Deleting a migration command is now ` +
+        "only how `pulumi up` drops the command resources of a stack made before migrations became resources; " +
+        "remove them from the state first with `pulumi state delete` (README: Moving a stack to the migration resources)",
+    );
 }
 
 if (require.main === module) runCli(SPEC, main);

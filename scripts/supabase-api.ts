@@ -1,10 +1,14 @@
-// tsx scripts/supabase-api.ts <set-secrets|unset-secrets> --project-ref <ref>   (run by `pulumi up`)
+// tsx scripts/supabase-api.ts <set-secrets|unset-secrets --yes> --project-ref <ref>
+// (`pulumi up` runs the same calls through components/functionSecrets.ts; an
+// older stack's state holds a command running this script, whose delete ran
+// unset-secrets: that now needs --yes, so dropping it removes nothing.)
 // Sets or removes the edge functions' secrets through Supabase's Management
 // API. The secrets arrive on stdin as JSON ([{name, value}]), the access
 // token in SUPABASE_ACCESS_TOKEN: neither is ever on a command line or printed.
 // The API only upserts on POST, so set-secrets then deletes the secrets the
 // stack manages (MANAGED_SECRET) that it no longer sets — the legacy JWT
 // secret once it is unset — and never touches any other name.
+import { staleSecretNames } from "../plans/supabase";
 import { type Cli, InputError, runCli } from "./cli";
 
 const API = process.env.SUPABASE_API_URL ?? "https://api.supabase.com";
@@ -34,13 +38,8 @@ export function parseSecrets(text: string): { name: string; value: string }[] {
   });
 }
 
-/** The names this stack owns in the project: its LiveKit settings and the legacy JWT secret. */
-export const MANAGED_SECRET = /^(LIVEKIT_[A-Z0-9_]+|LEGACY_JWT_SECRET)$/;
-
-/** Managed secrets present in the project that the stack no longer sets. */
-export function staleSecretNames(present: readonly string[], wanted: readonly string[]): string[] {
-  return present.filter((name) => MANAGED_SECRET.test(name) && !wanted.includes(name)).sort();
-}
+// Shared with the FunctionSecrets resource (components/functionSecrets.ts).
+export { MANAGED_SECRET, staleSecretNames } from "../plans/supabase";
 
 async function call(method: "GET" | "POST" | "DELETE", path: string, token: string, body?: unknown): Promise<string> {
   const res = await fetch(`${API}${path}`, {
@@ -84,19 +83,19 @@ async function setSecrets(path: string, token: string, secrets: { name: string; 
 }
 
 const SPEC = {
-  usage: "usage: tsx scripts/supabase-api.ts <set-secrets|unset-secrets> --project-ref <ref>",
+  usage: "usage: tsx scripts/supabase-api.ts <set-secrets|unset-secrets --yes> --project-ref <ref>",
   help: `
 Sets or removes the edge functions' secrets through Supabase's Management API;
 \`pulumi up\` runs it. Neither the secrets nor the token is ever on a command line.
 
   set-secrets          set the secrets read from stdin: JSON [{"name": "...", "value": "..."}]
-  unset-secrets        remove the secrets named on stdin (same JSON; the values are ignored)
+  unset-secrets --yes  remove the secrets named on stdin (same JSON; the values are ignored)
   --project-ref <ref>  the Supabase project (20 letters)
   -h, --help           this text
 
 Environment: SUPABASE_ACCESS_TOKEN (required), SUPABASE_API_URL (default https://api.supabase.com).
 `,
-  options: { "project-ref": { type: "string" } },
+  options: { "project-ref": { type: "string" }, yes: { type: "boolean" } },
   positionals: 1,
 } as const;
 
@@ -109,6 +108,12 @@ async function main(cli: Cli<typeof SPEC.options>): Promise<number> {
   if (!token) throw new InputError("SUPABASE_ACCESS_TOKEN is not set: export a Supabase personal access token (sbp_…)");
   const secrets = parseSecrets(await readStdin());
   const path = `/v1/projects/${encodeURIComponent(ref)}/secrets`;
+  if (command === "unset-secrets" && cli.values.yes !== true)
+    throw new InputError(
+      "unset-secrets removes the functions' secrets from the project: pass --yes. If `pulumi up` ran this, it is " +
+        "dropping the function-secrets command of a stack made before the secrets became a resource: remove that " +
+        "command from the state first with `pulumi state delete` (README: Moving a stack to the migration resources)",
+    );
   if (command === "set-secrets") {
     await setSecrets(path, token, secrets);
   } else {

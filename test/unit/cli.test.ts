@@ -66,7 +66,7 @@ const CLIS: Readonly<Record<string, CliCase>> = {
     ],
   },
   "scripts/supabase-api.ts": {
-    usage: "usage: tsx scripts/supabase-api.ts <set-secrets|unset-secrets> --project-ref <ref>",
+    usage: "usage: tsx scripts/supabase-api.ts <set-secrets|unset-secrets --yes> --project-ref <ref>",
     bad: [
       { args: ["set-secrets", "--project-ref"], says: "--project-ref needs a value" },
       { args: ["rotate-secrets", "--project-ref", "abc"], says: 'unknown command "rotate-secrets"' },

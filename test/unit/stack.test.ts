@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { decodeMigration, readMigrations } from "../../db/migrations";
+import { readMigrations } from "../../db/migrations";
 import { HOST_FILE_LAYOUT } from "../../templates";
 
 const MIGRATIONS = readMigrations(join(__dirname, "..", "..", "migrations"));
@@ -30,7 +30,7 @@ const EXPECTED = [
   "livekit-dns-turn.roamcast.app-AAAA",
   "supabase-function-livekit-token",
   "supabase-function-livekit-webhook",
-  "supabase-function-secrets",
+  "supabase-function-secrets-values",
   ...MIGRATIONS.map((m) => `supabase-migration-${m.version}`),
   "supabase-migration-identities",
 ];
@@ -179,17 +179,18 @@ describe("the Supabase backend of the dev stack", async () => {
   const commands = () => run.byType("command:local:Command");
 
   it("applies each migration as its own step, in order, carrying its down SQL for a later revert", () => {
-    const migrations = commands().filter((c) => c.name.startsWith("supabase-migration-"));
+    const migrations = run
+      .byType("pulumi-nodejs:dynamic:Resource")
+      .filter((c) => c.name.startsWith("supabase-migration-2"));
     // Named by version alone: a migration's identity is its version.
     expect(migrations.map((c) => c.name)).toEqual(MIGRATIONS.map((m) => `supabase-migration-${m.version}`));
     for (const [i, c] of migrations.entries()) {
-      expect(isSecretInput(c.inputs.environment) || isSecretInput(c.inputs.environment.DATABASE_URL)).toBe(true);
-      const inputs = reveal(c.inputs);
-      expect(inputs.create).toBe("node_modules/.bin/tsx scripts/migrate.ts apply-one");
-      expect(inputs.delete).toBe("node_modules/.bin/tsx scripts/migrate.ts revert-one");
-      expect(inputs.environment.DATABASE_URL).toBe(validSecretConfig().supabaseDbUrl);
-      expect(decodeMigration(inputs.environment.ROAMCAST_MIGRATION)).toEqual(MIGRATIONS[i]);
+      expect(isSecretInput(c.inputs.dbUrl)).toBe(true);
+      const { version, name, up, down, dbUrl, allowDataLoss } = reveal(c.inputs);
+      expect({ version, name, up, down }).toEqual(MIGRATIONS[i]);
+      expect([dbUrl, allowDataLoss]).toEqual([validSecretConfig().supabaseDbUrl, false]);
     }
+    expect(commands().filter((c) => c.name.startsWith("supabase-migration-"))).toEqual([]);
   });
 
   it("deploys both functions, the webhook without the gateway's JWT check", () => {
@@ -207,18 +208,20 @@ describe("the Supabase backend of the dev stack", async () => {
   });
 
   it("sets the functions' secrets from the LiveKit stack, as a secret", async () => {
-    const recorded = run.one("command:local:Command", "supabase-function-secrets").inputs;
-    expect(isSecretInput(recorded.stdin)).toBe(true);
-    const secrets = JSON.parse(reveal(recorded.stdin)) as { name: string; value: string }[];
-    expect(secrets.map((s) => s.name)).toEqual([
-      "LIVEKIT_URL",
+    const recorded = run.one("pulumi-nodejs:dynamic:Resource", "supabase-function-secrets-values").inputs;
+    expect(isSecretInput(recorded.secrets)).toBe(true);
+    expect(isSecretInput(recorded.accessToken)).toBe(true);
+    const secrets = reveal(recorded.secrets) as Record<string, string>;
+    expect(Object.keys(secrets).sort()).toEqual([
       "LIVEKIT_API_KEY",
       "LIVEKIT_API_SECRET",
       "LIVEKIT_TOKEN_MAX_SECONDS",
+      "LIVEKIT_URL",
     ]);
-    expect(secrets.find((s) => s.name === "LIVEKIT_API_SECRET")!.value).toBe(await promiseOf(program.apiSecret));
-    expect(secrets.find((s) => s.name === "LIVEKIT_URL")!.value).toBe("wss://live.roamcast.app");
-    expect(secrets.find((s) => s.name === "LIVEKIT_TOKEN_MAX_SECONDS")!.value).toBe(String(3 * 3600 + 1800));
+    expect(secrets.LIVEKIT_API_SECRET).toBe(await promiseOf(program.apiSecret));
+    expect(secrets.LIVEKIT_URL).toBe("wss://live.roamcast.app");
+    expect(secrets.LIVEKIT_TOKEN_MAX_SECONDS).toBe(String(3 * 3600 + 1800));
+    expect([recorded.projectRef, recorded.apiUrl]).toEqual(["abcdefghijklmnopqrst", "https://api.supabase.com"]);
   });
 
   it("points LiveKit's webhook at the livekit-webhook function", async () => {
@@ -269,11 +272,9 @@ describe("a stack that allows one migration's revert to delete rows", async () =
 
   it("carries the allowance to that migration's step alone", () => {
     const allowances = run
-      .byType("command:local:Command")
-      .filter((r) => r.name.startsWith("supabase-migration-"))
-      .map((r) => [r.name, reveal(r.inputs.environment).ROAMCAST_ALLOW_DATA_LOSS]);
-    expect(allowances).toEqual(
-      MIGRATIONS.map((m, i) => [`supabase-migration-${m.version}`, i === 1 ? `${m.version}_${m.name}` : undefined]),
-    );
+      .byType("pulumi-nodejs:dynamic:Resource")
+      .filter((r) => r.name.startsWith("supabase-migration-2"))
+      .map((r) => [r.name, r.inputs.allowDataLoss]);
+    expect(allowances).toEqual(MIGRATIONS.map((m, i) => [`supabase-migration-${m.version}`, i === 1]));
   });
 });

@@ -1,33 +1,44 @@
-// The functions' secrets step, recorded under Pulumi's mocks and run for real
-// (scripts/supabase-api.ts through tsx) against a local stand-in of Supabase's
-// Management API: a secret the stack no longer wants is deleted from the
-// project, and only the names the stack manages are ever touched.
+// scripts/supabase-api.ts run for real (through tsx) against a local stand-in
+// of Supabase's Management API: a secret the stack no longer wants is deleted
+// from the project, only the names the stack manages are ever touched, and the
+// delete an older stack's state still holds removes nothing. (`pulumi up` sets
+// the secrets through components/functionSecrets.ts: test/engine/.)
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startManagementApi, type ManagementApiStandIn } from "../support/managementApi";
-import { type RecordedResource, reveal, withMocks } from "../support/pulumiMocks";
+import { functionSecrets } from "../../plans/supabase";
+import { type RecordedResource, reveal } from "../support/pulumiMocks";
 
 const root = join(__dirname, "..", "..");
 const REF = "abcdefghijklmnopqrst";
 const TOKEN = "sbp_test_token_0123456789abcdefghij";
 
-/** The secrets command the SupabaseBackend hands to Pulumi, for a stack with or without the legacy secret. */
-async function secretsCommand(legacyJwtSecret?: string): Promise<RecordedResource> {
-  const run = await withMocks("dev", {});
-  const { SupabaseBackend } = await import("../../components/supabase");
-  new SupabaseBackend("supabase", {
-    projectRef: REF,
-    dbUrl: "postgresql://unused",
-    accessToken: TOKEN,
-    legacyJwtSecret,
-    migrations: [],
-    functionHashes: { "livekit-token": "a".repeat(64), "livekit-webhook": "b".repeat(64) },
-    livekit: { url: "wss://live.test", apiKey: "APIkey", apiSecret: "s".repeat(48) },
+/**
+ * The secrets command as stacks made before the FunctionSecrets resource hold
+ * it in their state (and as an operator runs the script), with the secrets
+ * the stack plans.
+ */
+function secretsCommand(legacyJwtSecret?: string): RecordedResource {
+  const secrets = functionSecrets({
+    livekitUrl: "wss://live.test",
+    apiKey: "APIkey",
+    apiSecret: "s".repeat(48),
     tokenMaxSeconds: 12_600,
+    legacyJwtSecret,
   });
-  await run.settle(["supabase-function-secrets"]);
-  return run.one("command:local:Command", "supabase-function-secrets");
+  const script = `node_modules/.bin/tsx scripts/supabase-api.ts`;
+  return {
+    name: "supabase-function-secrets",
+    type: "command:local:Command",
+    inputs: {
+      environment: { SUPABASE_ACCESS_TOKEN: TOKEN },
+      stdin: JSON.stringify(secrets),
+      create: `${script} set-secrets --project-ref ${REF}`,
+      update: `${script} set-secrets --project-ref ${REF}`,
+      delete: `${script} unset-secrets --project-ref ${REF}`,
+    },
+  } as unknown as RecordedResource;
 }
 
 /** Runs a recorded command as the command provider does: sh -c, its environment, its stdin. */
@@ -53,8 +64,8 @@ describe("the functions' secrets in the Supabase project", () => {
 
   it("unsetting the legacy JWT secret deletes it from the project, and leaves secrets the stack does not manage", async () => {
     api = await startManagementApi(REF, { STRIPE_KEY: "sk_other", LIVEKIT_OLD_SETTING: "stale" });
-    const withLegacy = await secretsCommand("legacy-jwt-secret-0123456789abcdefghij");
-    const withoutLegacy = await secretsCommand(undefined);
+    const withLegacy = secretsCommand("legacy-jwt-secret-0123456789abcdefghij");
+    const withoutLegacy = secretsCommand(undefined);
 
     const set = await runRecorded(withLegacy, "create", api.url);
     expect(set.status, set.stderr).toBe(0);
@@ -82,7 +93,7 @@ describe("the functions' secrets in the Supabase project", () => {
 
   it("deletes nothing when every managed secret is still wanted", async () => {
     api = await startManagementApi(REF, { STRIPE_KEY: "sk_other" });
-    const command = await secretsCommand(undefined);
+    const command = secretsCommand(undefined);
     const set = await runRecorded(command, "create", api.url);
     expect(set.status, set.stderr).toBe(0);
     expect(api.requests.map((r) => r.method)).toEqual(["POST", "GET"]);
@@ -91,10 +102,20 @@ describe("the functions' secrets in the Supabase project", () => {
 
   it("a refused request fails the step with the API's answer, never a stack trace", async () => {
     api = await startManagementApi("another-project-ref0", {});
-    const set = await runRecorded(await secretsCommand(undefined), "create", api.url);
+    const set = await runRecorded(secretsCommand(undefined), "create", api.url);
     expect(set.status).toBe(1);
     expect(set.stderr.trim()).toBe(
       `Supabase Management API POST /v1/projects/${REF}/secrets answered 404: {"message":"Not Found"}`,
     );
+  });
+
+  it("the delete an older stack's state holds (unset-secrets without --yes) removes nothing, saying what to do", async () => {
+    api = await startManagementApi(REF, { LIVEKIT_URL: "wss://live.test", STRIPE_KEY: "sk_other" });
+    const unset = await runRecorded(secretsCommand(undefined), "delete", api.url);
+    expect(unset.status).toBe(2);
+    expect(unset.stderr).toContain("unset-secrets removes the functions' secrets from the project: pass --yes");
+    expect(unset.stderr).toContain("README: Moving a stack to the migration resources");
+    expect(api.requests).toEqual([]);
+    expect(api.secrets.size).toBe(2);
   });
 });
