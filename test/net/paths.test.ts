@@ -1,0 +1,94 @@
+// Listeners on real network paths reach the guide through the rendered
+// firewall, Caddy and LiveKit: each site's listener must hear the guide, and
+// the ICE path it used is read from its WebRTC stats.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeIcePath, type IcePath } from "../../tour/icePath";
+import { measureTour, type TourMeasurement } from "../../tour/measure";
+import { nowMs } from "../../tour/audio";
+import { type ProbePhones, startProbePhones } from "../../tour/probes";
+import { joinToken, type RunningLab, SERVER_IP, startRunningLab } from "./lab";
+
+const ROOM = "tour-net";
+const MEASURE_MS = 6_000;
+
+interface SiteResult {
+  readonly site: string;
+  readonly path: IcePath | null;
+  readonly joinMs: number;
+  readonly measurement: TourMeasurement;
+}
+
+describe("listeners on real network paths", () => {
+  let running: RunningLab;
+  let guide: ProbePhones;
+  const phones: ProbePhones[] = [];
+  const results = new Map<string, SiteResult>();
+
+  beforeAll(async () => {
+    running = await startRunningLab();
+    guide = startProbePhones({ netns: running.lab.ns("guide"), env: { SSL_CERT_FILE: running.ca.caFile } });
+    await guide.guide(running.url, await joinToken("guide", ROOM, true));
+  }, 90_000);
+
+  afterAll(async () => {
+    for (const p of [...phones, guide]) await p?.stop().catch(() => {});
+    await running?.stop();
+    if (results.size > 0) printTable([...results.values()]);
+  }, 60_000);
+
+  async function listenFrom(site: string): Promise<SiteResult> {
+    const ear = startProbePhones({ netns: running.lab.ns(site), env: { SSL_CERT_FILE: running.ca.caFile } });
+    phones.push(ear);
+    const joinMs = await ear.listen(site, running.url, await joinToken(`listener-${site}`, ROOM, false));
+    await ear.firstOnset(site, 20_000);
+    const from = nowMs();
+    await new Promise((r) => setTimeout(r, MEASURE_MS));
+    // Markers sent in the last second may still be on their way.
+    const window = { from, to: nowMs() - 1_000 };
+    const measurement = measureTour({ markers: guide.markers, ears: [ear.onsets(site)], window, joinMs: [joinMs] });
+    const result = { site, path: await ear.icePath(site), joinMs, measurement };
+    results.set(site, result);
+    await ear.stop();
+    return result;
+  }
+
+  it("mobile (NAT, UDP allowed): direct media over UDP to the server's media ports", async () => {
+    const { path, measurement } = await listenFrom("mobile");
+    expect(path).toMatchObject({ localProtocol: "udp", remoteType: "host", remoteAddress: SERVER_IP });
+    expect(path!.localType).not.toBe("relay");
+    expect(path!.remotePort).toBeGreaterThanOrEqual(50_000);
+    expect(path!.remotePort).toBeLessThanOrEqual(60_000);
+    expect(measurement.lossRatio).toBeLessThan(0.05);
+  }, 60_000);
+
+  it("office (UDP blocked): ICE over TCP 7881", async () => {
+    const { path, measurement } = await listenFrom("office");
+    expect(path).toMatchObject({ localProtocol: "tcp", remoteAddress: SERVER_IP, remotePort: 7881 });
+    expect(measurement.lossRatio).toBeLessThan(0.05);
+  }, 60_000);
+
+  // 3 % random loss each way (no delay or jitter: this kernel has no sch_netem).
+  it("lossy (3 % loss each way): still hears the guide over UDP", async () => {
+    const { path, measurement } = await listenFrom("lossy");
+    expect(path).toMatchObject({ localProtocol: "udp", remoteAddress: SERVER_IP });
+    expect(measurement.lossRatio).toBeLessThan(0.2);
+  }, 60_000);
+});
+
+function printTable(rows: readonly SiteResult[]): void {
+  const lines = rows.map((r) =>
+    [
+      r.site.padEnd(8),
+      describeIcePath(r.path ?? undefined).padEnd(52),
+      `${Math.round(r.joinMs)} ms`.padStart(8),
+      `${Math.round(r.measurement.latencyP50Ms)}/${Math.round(r.measurement.latencyP95Ms)} ms`.padStart(12),
+      `${(r.measurement.lossRatio * 100).toFixed(1)} %`.padStart(7),
+    ].join(" | "),
+  );
+  console.log(
+    [
+      "site     | ICE path (listener → server)                         |     join | p50/p95      |   loss",
+      ...lines,
+    ].join("\n"),
+  );
+}
