@@ -28,7 +28,11 @@ async function handle(command: ProbeCommand): Promise<void> {
       const t0 = performance.now();
       const room = new Room();
       rooms.push(room);
-      await room.connect(command.url, command.token, { autoSubscribe: true, dynacast: false });
+      await room.connect(command.url, command.token, {
+        autoSubscribe: true,
+        dynacast: false,
+        ...(command.rtcConfig ? { rtcConfig: command.rtcConfig } : {}),
+      });
       const joinMs = performance.now() - t0;
       listeners.set(command.id, room);
       listen(room, (at) => send({ kind: "onset", id: command.id, at }));

@@ -4,11 +4,12 @@
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import { setPriority } from "node:os";
 import { join } from "node:path";
+import type { RtcConfiguration } from "@livekit/rtc-node";
 import type { IcePath } from "./icePath";
 
 export type ProbeCommand =
   | { kind: "guide"; url: string; token: string; red?: boolean }
-  | { kind: "listen"; id: string; url: string; token: string }
+  | { kind: "listen"; id: string; url: string; token: string; rtcConfig?: RtcConfiguration }
   | { kind: "path"; id: string }
   | { kind: "stop" };
 
@@ -30,8 +31,11 @@ export interface ProbePhones {
   onsets(id: string): readonly number[];
   /** Joins the room as the guide and publishes the signal; resolves with the guide's identity. */
   guide(url: string, token: string, options?: { red?: boolean }): Promise<string>;
-  /** Joins as a listener that times the markers; resolves with its join time in ms. */
-  listen(id: string, url: string, token: string): Promise<number>;
+  /**
+   * Joins as a listener that times the markers; resolves with its join time in ms.
+   * `rtcConfig` replaces LiveKit's ICE servers (to force one path).
+   */
+  listen(id: string, url: string, token: string, rtcConfig?: RtcConfiguration): Promise<number>;
   /** Resolves once the probe has heard a marker. */
   firstOnset(id: string, timeoutMs: number): Promise<number>;
   /** The ICE path a listener's subscriber connection uses now (null while none is selected). */
@@ -153,12 +157,12 @@ export function startProbePhones(options: ProbeOptions = {}): ProbePhones {
       child.send({ kind: "guide", url, token, red: guideOptions.red } satisfies ProbeCommand);
       return reply;
     },
-    listen(id, url, token) {
+    listen(id, url, token, rtcConfig) {
       onsets.set(id, []);
       const reply = awaitMessage(`probe ${id}`, "listen", id, (m) =>
         m.kind === "listening" && m.id === id ? m.joinMs : undefined,
       );
-      child.send({ kind: "listen", id, url, token } satisfies ProbeCommand);
+      child.send({ kind: "listen", id, url, token, rtcConfig } satisfies ProbeCommand);
       return reply;
     },
     firstOnset(id, ms) {

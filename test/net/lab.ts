@@ -18,6 +18,7 @@ export const OPERATOR_IP = "203.0.113.250";
 export const SITES: readonly SiteSpec[] = [
   { name: "mobile", publicAddress: "203.0.113.11", lanIndex: 1, policy: "nat" },
   { name: "office", publicAddress: "203.0.113.12", lanIndex: 2, policy: "no-udp" },
+  { name: "hotel", publicAddress: "203.0.113.13", lanIndex: 3, policy: "tcp443-only" },
   { name: "lossy", publicAddress: "203.0.113.14", lanIndex: 4, policy: "nat", lossPercent: 3 },
 ];
 
