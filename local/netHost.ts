@@ -77,11 +77,14 @@ export interface LabHostOptions {
   readonly operatorCidrs: readonly string[];
   /** The firewall plan to apply; by default the stack's own (planFirewallRules) for operatorCidrs. */
   readonly firewall?: readonly FirewallRulePlan[];
+  /** A file's content instead of the render's (a test's broken variant with one field changed). */
+  readonly files?: Partial<Record<"livekit.yaml" | "caddy.yaml", string>>;
 }
 
 /** Applies the firewall plan, then starts Redis, livekit-server and Caddy in the server namespace. */
 export async function startLabHost(options: LabHostOptions): Promise<LabHost> {
   const { lab, server, model, ca } = options;
+  const file = (name: "livekit.yaml" | "caddy.yaml") => options.files?.[name] ?? renderedFile(model, name);
   const dir = tempDir();
   const write = (name: string, content: string) => {
     writeFileSync(join(dir, name), content, { mode: 0o600 });
@@ -104,10 +107,7 @@ export async function startLabHost(options: LabHostOptions): Promise<LabHost> {
     processes.push(redis);
     await waitFor("redis", async () => (redis.output().includes("Ready to accept connections") ? true : undefined));
     processes.push(
-      lab.spawn(server, goTool("livekit-server"), [
-        "--config",
-        write("livekit.yaml", renderedFile(model, "livekit.yaml")),
-      ]),
+      lab.spawn(server, goTool("livekit-server"), ["--config", write("livekit.yaml", file("livekit.yaml"))]),
     );
     await waitFor(
       "livekit-server on 127.0.0.1:7880",
@@ -115,7 +115,7 @@ export async function startLabHost(options: LabHostOptions): Promise<LabHost> {
       30_000,
       300,
     );
-    const caddy = labCaddyConfig(renderedFile(model, "caddy.yaml"), ca, join(dir, "caddy-data"));
+    const caddy = labCaddyConfig(file("caddy.yaml"), ca, join(dir, "caddy-data"));
     processes.push(lab.spawn(server, goTool("caddy"), ["run", "--config", write("caddy.json", JSON.stringify(caddy))]));
     await waitFor(
       `Caddy on https://${model.livekitHost}`,

@@ -4,7 +4,10 @@
 // inside the namespaces; the host names resolve to the server in every one.
 import { AccessToken } from "livekit-server-sdk";
 import { createLab, type NetLab, type SiteSpec } from "../../local/netLab";
-import { type LabHost, makeTestCa, startLabHost, type TestCa } from "../../local/netHost";
+import { ContinualGatheringPolicy, IceServer, IceTransportType, type RtcConfiguration } from "@livekit/rtc-node";
+import { type LabHost, type LabHostOptions, makeTestCa, startLabHost, type TestCa } from "../../local/netHost";
+import { type Running, systemTool } from "../../local/processes";
+import { turnCredentials } from "../support/turnCredentials";
 import type { FirewallRulePlan } from "../../plans/firewall";
 import type { HostModel } from "../../templates";
 import { TEST_SECRETS, testModel } from "../support/fixtures";
@@ -42,7 +45,12 @@ export interface RunningLab {
 }
 
 export async function startRunningLab(
-  options: { model?: HostModel; firewall?: readonly FirewallRulePlan[]; sites?: readonly SiteSpec[] } = {},
+  options: {
+    model?: HostModel;
+    firewall?: readonly FirewallRulePlan[];
+    sites?: readonly SiteSpec[];
+    files?: LabHostOptions["files"];
+  } = {},
 ): Promise<RunningLab> {
   const model = options.model ?? labModel();
   const lab = createLab({
@@ -60,6 +68,7 @@ export async function startRunningLab(
       ca,
       operatorCidrs: [`${OPERATOR_IP}/32`],
       firewall: options.firewall,
+      files: options.files,
     });
     return {
       lab,
@@ -82,4 +91,31 @@ export async function joinToken(identity: string, room: string, publish: boolean
   const token = new AccessToken(TEST_SECRETS.apiKey, TEST_SECRETS.apiSecret, { identity, ttl: "10m" });
   token.addGrant({ roomJoin: true, room, canPublish: publish, canSubscribe: !publish });
   return token.toJwt();
+}
+
+const TURN_WRAPPER_PORT = 3478;
+
+/**
+ * rtc-node's libwebrtc trusts only its compiled-in roots for turns: (never
+ * the test CA), so a listener reaches TURN/TLS on 443 through a TLS wrapper in
+ * its own namespace that verifies the test CA and sends the TURN name as SNI:
+ * Caddy's SNI route, its proxy to <public IPv4>:5349 and LiveKit's relay are
+ * the production path; only the TLS client is socat instead of libwebrtc. The
+ * listener's own ICE servers replace LiveKit's, relay only.
+ */
+export function startTurnWrapper(running: RunningLab, site: string): { rtcConfig: RtcConfiguration; wrapper: Running } {
+  const client = running.lab.siteClientAddress(site);
+  const turnHost = running.model.turnHost;
+  const wrapper = running.lab.spawn(site, systemTool("socat", "socat"), [
+    `TCP-LISTEN:${TURN_WRAPPER_PORT},bind=${client},reuseaddr,fork`,
+    `OPENSSL:${turnHost}:443,cafile=${running.ca.caFile},verify=1,snihost=${turnHost}`,
+  ]);
+  const expiry = Math.floor(Date.now() / 1000) + 600;
+  const credentials = turnCredentials(TEST_SECRETS.apiKey, TEST_SECRETS.apiSecret, `PA_${site}Probe`, expiry);
+  const rtcConfig = {
+    iceTransportType: IceTransportType.TRANSPORT_RELAY,
+    continualGatheringPolicy: ContinualGatheringPolicy.GATHER_ONCE,
+    iceServers: [new IceServer({ urls: [`turn:${client}:${TURN_WRAPPER_PORT}?transport=tcp`], ...credentials })],
+  };
+  return { rtcConfig, wrapper };
 }

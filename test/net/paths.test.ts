@@ -1,19 +1,16 @@
 // Listeners on real network paths reach the guide through the rendered
 // firewall, Caddy and LiveKit: each site's listener must hear the guide, and
 // the ICE path it used is read from its WebRTC stats.
-import { ContinualGatheringPolicy, IceServer, IceTransportType, type RtcConfiguration } from "@livekit/rtc-node";
+import type { RtcConfiguration } from "@livekit/rtc-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Running, systemTool } from "../../local/processes";
-import { TEST_SECRETS } from "../support/fixtures";
-import { turnCredentials } from "../support/turnCredentials";
+import type { Running } from "../../local/processes";
 import { describeIcePath, type IcePath } from "../../tour/icePath";
 import { measureTour, type TourMeasurement } from "../../tour/measure";
 import { nowMs } from "../../tour/audio";
 import { type ProbePhones, startProbePhones } from "../../tour/probes";
-import { joinToken, type RunningLab, SERVER_IP, startRunningLab } from "./lab";
+import { joinToken, type RunningLab, SERVER_IP, startRunningLab, startTurnWrapper } from "./lab";
 
 const ROOM = "tour-net";
-const TURN_WRAPPER_PORT = 3478;
 const MEASURE_MS = 6_000;
 
 interface SiteResult {
@@ -74,25 +71,11 @@ describe("listeners on real network paths", () => {
     expect(measurement.lossRatio).toBeLessThan(0.05);
   }, 60_000);
 
-  // rtc-node's libwebrtc trusts only its compiled-in roots for turns: (not the
-  // test CA), so the listener reaches TURN/TLS on 443 through a TLS wrapper in
-  // its own namespace that verifies the test CA and sends the TURN name as SNI:
-  // Caddy's SNI route, its proxy to <public IPv4>:5349 and LiveKit's relay are
-  // the production path; only the TLS client is socat instead of libwebrtc.
+  // TURN/TLS through a TLS wrapper in the listener's namespace: see startTurnWrapper.
   it("hotel (only TCP 443 leaves): relayed by LiveKit's TURN through Caddy's SNI route on 443", async () => {
-    const client = running.lab.siteClientAddress("hotel");
-    const wrapper = running.lab.spawn("hotel", systemTool("socat", "socat"), [
-      `TCP-LISTEN:${TURN_WRAPPER_PORT},bind=${client},reuseaddr,fork`,
-      `OPENSSL:${running.model.turnHost}:443,cafile=${running.ca.caFile},verify=1,snihost=${running.model.turnHost}`,
-    ]);
+    const { rtcConfig, wrapper } = startTurnWrapper(running, "hotel");
     wrappers.push(wrapper);
-    const expiry = Math.floor(Date.now() / 1000) + 600;
-    const credentials = turnCredentials(TEST_SECRETS.apiKey, TEST_SECRETS.apiSecret, "PA_hotelProbe", expiry);
-    const { path, measurement } = await listenFrom("hotel", {
-      iceTransportType: IceTransportType.TRANSPORT_RELAY,
-      continualGatheringPolicy: ContinualGatheringPolicy.GATHER_ONCE,
-      iceServers: [new IceServer({ urls: [`turn:${client}:${TURN_WRAPPER_PORT}?transport=tcp`], ...credentials })],
-    });
+    const { path, measurement } = await listenFrom("hotel", rtcConfig);
     expect(path).toMatchObject({ localType: "relay", relayProtocol: "tcp" });
     expect(measurement.lossRatio).toBeLessThan(0.05);
   }, 60_000);
