@@ -158,6 +158,9 @@ export function createLab(spec: LabSpec): NetLab {
     destroyLab(spec.prefix);
     throw error;
   }
+  // A worker that exits without its afterAll (a timeout, the runner's SIGTERM)
+  // still removes the lab; destroying twice is harmless.
+  process.once("exit", () => destroyLab(spec.prefix));
   return labHandle(spec, ns);
 }
 

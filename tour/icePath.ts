@@ -65,3 +65,31 @@ export function describeIcePath(path: IcePath | undefined): string {
   const relay = path.relayProtocol ? `(${path.relayProtocol})` : "";
   return `${path.localType}${relay}/${path.localProtocol} → ${path.remoteType}/${path.remoteProtocol} ${path.remoteAddress}:${path.remotePort}`;
 }
+
+/** What a listener received, summed over its inbound audio streams, from its WebRTC stats. */
+export interface ReceivedAudio {
+  readonly packetsReceived: number;
+  /** RTP packets lost on the network (before RED or concealment). */
+  readonly packetsLost: number;
+  /** Payload bytes plus RTP headers: what the listener's downlink carried for audio. */
+  readonly bytesReceived: number;
+  /** Samples the decoder had to invent (loss that RED could not repair). */
+  readonly concealedSamples: number;
+  readonly totalSamplesReceived: number;
+}
+
+export function receivedAudio(connections: readonly Stats[]): ReceivedAudio {
+  const total = { packetsReceived: 0, packetsLost: 0, bytesReceived: 0, concealedSamples: 0, totalSamplesReceived: 0 };
+  for (const stats of connections) {
+    for (const s of stats) {
+      if (s.stats.case !== "inboundRtp" || s.stats.value.stream?.kind !== "audio") continue;
+      const { received, inbound } = s.stats.value;
+      total.packetsReceived += Number(received?.packetsReceived ?? 0);
+      total.packetsLost += Number(received?.packetsLost ?? 0);
+      total.bytesReceived += Number(inbound?.bytesReceived ?? 0) + Number(inbound?.headerBytesReceived ?? 0);
+      total.concealedSamples += Number(inbound?.concealedSamples ?? 0);
+      total.totalSamplesReceived += Number(inbound?.totalSamplesReceived ?? 0);
+    }
+  }
+  return total;
+}

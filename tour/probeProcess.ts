@@ -5,7 +5,7 @@
 // starved the guide and late-stamped the onsets).
 import { Room } from "@livekit/rtc-node";
 import { type GuideSignal, listen, publishGuideSignal } from "./audio";
-import { receivingIcePath } from "./icePath";
+import { receivedAudio, receivingIcePath } from "./icePath";
 import type { ProbeCommand, ProbeMessage } from "./probes";
 import { disposeClients, leaveRooms } from "./rooms";
 
@@ -44,10 +44,12 @@ async function handle(command: ProbeCommand): Promise<void> {
       if (!room) throw new Error(`no listener ${command.id}`);
       const stats = await room.getRtcStats();
       // LiveKit 1.13 may carry a listener's media on the publisher connection (single peer connection).
+      const connections = [stats.subscriberStats, stats.publisherStats];
       send({
         kind: "path",
         id: command.id,
-        path: receivingIcePath([stats.subscriberStats, stats.publisherStats]) ?? null,
+        path: receivingIcePath(connections) ?? null,
+        audio: receivedAudio(connections),
       });
       return;
     }

@@ -5,7 +5,7 @@ import { type ChildProcess, fork, spawn } from "node:child_process";
 import { setPriority } from "node:os";
 import { join } from "node:path";
 import type { RtcConfiguration } from "@livekit/rtc-node";
-import type { IcePath } from "./icePath";
+import type { IcePath, ReceivedAudio } from "./icePath";
 
 export type ProbeCommand =
   | { kind: "guide"; url: string; token: string; red?: boolean }
@@ -18,7 +18,7 @@ export type ProbeMessage =
   | { kind: "listening"; id: string; joinMs: number }
   | { kind: "marker"; at: number }
   | { kind: "onset"; id: string; at: number }
-  | { kind: "path"; id: string; path: IcePath | null }
+  | { kind: "path"; id: string; path: IcePath | null; audio: ReceivedAudio }
   | { kind: "failed"; command: ProbeCommand["kind"]; id?: string; message: string }
   | { kind: "stopped" };
 
@@ -38,8 +38,8 @@ export interface ProbePhones {
   listen(id: string, url: string, token: string, rtcConfig?: RtcConfiguration): Promise<number>;
   /** Resolves once the probe has heard a marker. */
   firstOnset(id: string, timeoutMs: number): Promise<number>;
-  /** The ICE path a listener's subscriber connection uses now (null while none is selected). */
-  icePath(id: string): Promise<IcePath | null>;
+  /** The ICE path a listener's media arrives on now (null while none is selected), and what it received so far. */
+  icePath(id: string): Promise<{ path: IcePath | null; audio: ReceivedAudio }>;
   stop(): Promise<void>;
 }
 
@@ -178,10 +178,10 @@ export function startProbePhones(options: ProbeOptions = {}): ProbePhones {
     },
     icePath(id) {
       const reply = awaitMessage(`probe ${id}'s ICE path`, "path", id, (m) =>
-        m.kind === "path" && m.id === id ? { path: m.path } : undefined,
+        m.kind === "path" && m.id === id ? { path: m.path, audio: m.audio } : undefined,
       );
       child.send({ kind: "path", id } satisfies ProbeCommand);
-      return reply.then((r) => r.path);
+      return reply;
     },
     stop() {
       stopping ??= (async () => {

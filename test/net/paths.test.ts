@@ -5,6 +5,7 @@ import type { RtcConfiguration } from "@livekit/rtc-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Running } from "../../local/processes";
 import { describeIcePath, type IcePath } from "../../tour/icePath";
+import { type AudioWindow, audioWindow, formatRow, TABLE_HEADER } from "./report";
 import { measureTour, type TourMeasurement } from "../../tour/measure";
 import { nowMs } from "../../tour/audio";
 import { type ProbePhones, startProbePhones } from "../../tour/probes";
@@ -16,6 +17,8 @@ const MEASURE_MS = 6_000;
 interface SiteResult {
   readonly site: string;
   readonly path: IcePath | null;
+  /** Over the measured window. */
+  readonly audio: AudioWindow;
   readonly joinMs: number;
   readonly measurement: TourMeasurement;
 }
@@ -45,12 +48,15 @@ describe("listeners on real network paths", () => {
     phones.push(ear);
     const joinMs = await ear.listen(site, running.url, await joinToken(`listener-${site}`, ROOM, false), rtcConfig);
     await ear.firstOnset(site, 20_000);
+    const before = await ear.icePath(site);
     const from = nowMs();
     await new Promise((r) => setTimeout(r, MEASURE_MS));
+    const after = await ear.icePath(site);
     // Markers sent in the last second may still be on their way.
     const window = { from, to: nowMs() - 1_000 };
     const measurement = measureTour({ markers: guide.markers, ears: [ear.onsets(site)], window, joinMs: [joinMs] });
-    const result = { site, path: await ear.icePath(site), joinMs, measurement };
+    const audio = audioWindow(before.audio, after.audio, nowMs() - from);
+    const result = { site, path: after.path, audio, joinMs, measurement };
     results.set(site, result);
     await ear.stop();
     return result;
@@ -89,19 +95,10 @@ describe("listeners on real network paths", () => {
 });
 
 function printTable(rows: readonly SiteResult[]): void {
-  const lines = rows.map((r) =>
-    [
-      r.site.padEnd(8),
-      describeIcePath(r.path ?? undefined).padEnd(52),
-      `${Math.round(r.joinMs)} ms`.padStart(8),
-      `${Math.round(r.measurement.latencyP50Ms)}/${Math.round(r.measurement.latencyP95Ms)} ms`.padStart(12),
-      `${(r.measurement.lossRatio * 100).toFixed(1)} %`.padStart(7),
-    ].join(" | "),
-  );
   console.log(
     [
-      "site     | ICE path (listener → server)                         |     join | p50/p95      |   loss",
-      ...lines,
+      TABLE_HEADER,
+      ...rows.map((r) => formatRow(r.site, describeIcePath(r.path ?? undefined), r.joinMs, r.measurement, r.audio)),
     ].join("\n"),
   );
 }
