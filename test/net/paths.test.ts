@@ -9,9 +9,10 @@ import { type AudioWindow, audioWindow, formatRow, TABLE_HEADER } from "./report
 import { measureTour, type TourMeasurement } from "../../tour/measure";
 import { nowMs } from "../../tour/audio";
 import { type ProbePhones, startProbePhones } from "../../tour/probes";
-import { joinToken, type RunningLab, SERVER_IP, startRunningLab, startTurnWrapper } from "./lab";
+import { type RunningLab, SERVER_IP, SITES, startRunningLab, startTurnWrapper } from "./lab";
+import { startTokenFunction, type TokenFunction } from "./tokens";
 
-const ROOM = "tour-net";
+const SITE_NAMES = SITES.map((s) => s.name);
 const MEASURE_MS = 6_000;
 
 interface SiteResult {
@@ -26,27 +27,34 @@ interface SiteResult {
 describe("listeners on real network paths", () => {
   let running: RunningLab;
   let guide: ProbePhones;
+  let tokens: TokenFunction;
   const phones: ProbePhones[] = [];
   const results = new Map<string, SiteResult>();
   const wrappers: Running[] = [];
 
   beforeAll(async () => {
     running = await startRunningLab();
+    tokens = await startTokenFunction(running.url, SITE_NAMES.length);
+    const grant = await tokens.requestToken(tokens.guide);
+    expect(grant).toMatchObject({ role: "guide", url: running.url });
     guide = startProbePhones({ netns: running.lab.ns("guide"), env: { SSL_CERT_FILE: running.ca.caFile } });
-    await guide.guide(running.url, await joinToken("guide", ROOM, true));
-  }, 90_000);
+    await guide.guide(grant.url, grant.token);
+  }, 120_000);
 
   afterAll(async () => {
     for (const p of [...phones, guide]) await p?.stop().catch(() => {});
     for (const w of wrappers) await w.stop();
     await running?.stop();
+    await tokens?.stop();
     if (results.size > 0) printTable([...results.values()]);
   }, 60_000);
 
   async function listenFrom(site: string, rtcConfig?: RtcConfiguration): Promise<SiteResult> {
     const ear = startProbePhones({ netns: running.lab.ns(site), env: { SSL_CERT_FILE: running.ca.caFile } });
     phones.push(ear);
-    const joinMs = await ear.listen(site, running.url, await joinToken(`listener-${site}`, ROOM, false), rtcConfig);
+    const grant = await tokens.requestToken(tokens.listeners[SITE_NAMES.indexOf(site)]!);
+    expect(grant.role).toBe("listener");
+    const joinMs = await ear.listen(site, grant.url, grant.token, rtcConfig);
     await ear.firstOnset(site, 20_000);
     const before = await ear.icePath(site);
     const from = nowMs();
