@@ -49,15 +49,18 @@ function brokenLab(options: Parameters<typeof startRunningLab>[0]) {
     /** "heard", or why not: the join failed, or no marker arrived in time. */
     async listen(site: string, rtcConfig?: RtcConfiguration): Promise<string> {
       const ear = phonesIn(site);
+      let outcome: string;
       try {
         await ear.listen(site, state.running!.url, await joinToken(`listener-${site}`, ROOM, false), rtcConfig);
+        outcome = await ear.firstOnset(site, JOIN_TIMEOUT_MS).then(
+          () => "heard",
+          (error: unknown) => `not heard: ${String(error)}`,
+        );
       } catch (error) {
-        return `join failed: ${String(error)}`;
+        outcome = `join failed: ${String(error)}`;
       }
-      return ear.firstOnset(site, JOIN_TIMEOUT_MS).then(
-        () => "heard",
-        (error: unknown) => `not heard: ${String(error)}`,
-      );
+      console.log(`${site}: ${outcome}`);
+      return outcome;
     },
     hotelRtcConfig() {
       const { rtcConfig, wrapper } = startTurnWrapper(state.running!, "hotel");
