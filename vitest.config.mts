@@ -52,6 +52,16 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        test: {
+          name: "net",
+          include: ["test/net/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // Every file builds the same lab (one set of namespace names): one at a time.
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

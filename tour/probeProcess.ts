@@ -5,11 +5,13 @@
 // starved the guide and late-stamped the onsets).
 import { Room } from "@livekit/rtc-node";
 import { type GuideSignal, listen, publishGuideSignal } from "./audio";
+import { receivedAudio, receivingIcePath } from "./icePath";
 import type { ProbeCommand, ProbeMessage } from "./probes";
 import { disposeClients, leaveRooms } from "./rooms";
 
 const send = (message: ProbeMessage) => process.send?.(message);
 const rooms: Room[] = [];
+const listeners = new Map<string, Room>();
 let signal: GuideSignal | undefined;
 
 async function handle(command: ProbeCommand): Promise<void> {
@@ -26,10 +28,29 @@ async function handle(command: ProbeCommand): Promise<void> {
       const t0 = performance.now();
       const room = new Room();
       rooms.push(room);
-      await room.connect(command.url, command.token, { autoSubscribe: true, dynacast: false });
+      await room.connect(command.url, command.token, {
+        autoSubscribe: true,
+        dynacast: false,
+        ...(command.rtcConfig ? { rtcConfig: command.rtcConfig } : {}),
+      });
       const joinMs = performance.now() - t0;
+      listeners.set(command.id, room);
       listen(room, (at) => send({ kind: "onset", id: command.id, at }));
       send({ kind: "listening", id: command.id, joinMs });
+      return;
+    }
+    case "path": {
+      const room = listeners.get(command.id);
+      if (!room) throw new Error(`no listener ${command.id}`);
+      const stats = await room.getRtcStats();
+      // LiveKit 1.13 may carry a listener's media on the publisher connection (single peer connection).
+      const connections = [stats.subscriberStats, stats.publisherStats];
+      send({
+        kind: "path",
+        id: command.id,
+        path: receivingIcePath(connections) ?? null,
+        audio: receivedAudio(connections),
+      });
       return;
     }
     case "stop": {
@@ -49,7 +70,7 @@ if (!process.send) {
 }
 process.on("message", (command: ProbeCommand) => {
   handle(command).catch((error: unknown) => {
-    const id = command.kind === "listen" ? command.id : undefined;
+    const id = command.kind === "listen" || command.kind === "path" ? command.id : undefined;
     send({
       kind: "failed",
       command: command.kind,

@@ -1,13 +1,16 @@
 // Runs the guide and the probe listeners in a child process (probeProcess.ts)
 // and gives the caller their markers and onsets on the shared nowMs() clock.
 // Tokens go over the IPC channel, never argv.
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, fork, spawn } from "node:child_process";
 import { setPriority } from "node:os";
 import { join } from "node:path";
+import type { RtcConfiguration } from "@livekit/rtc-node";
+import type { IcePath, ReceivedAudio } from "./icePath";
 
 export type ProbeCommand =
   | { kind: "guide"; url: string; token: string; red?: boolean }
-  | { kind: "listen"; id: string; url: string; token: string }
+  | { kind: "listen"; id: string; url: string; token: string; rtcConfig?: RtcConfiguration }
+  | { kind: "path"; id: string }
   | { kind: "stop" };
 
 export type ProbeMessage =
@@ -15,6 +18,7 @@ export type ProbeMessage =
   | { kind: "listening"; id: string; joinMs: number }
   | { kind: "marker"; at: number }
   | { kind: "onset"; id: string; at: number }
+  | { kind: "path"; id: string; path: IcePath | null; audio: ReceivedAudio }
   | { kind: "failed"; command: ProbeCommand["kind"]; id?: string; message: string }
   | { kind: "stopped" };
 
@@ -27,21 +31,38 @@ export interface ProbePhones {
   onsets(id: string): readonly number[];
   /** Joins the room as the guide and publishes the signal; resolves with the guide's identity. */
   guide(url: string, token: string, options?: { red?: boolean }): Promise<string>;
-  /** Joins as a listener that times the markers; resolves with its join time in ms. */
-  listen(id: string, url: string, token: string): Promise<number>;
+  /**
+   * Joins as a listener that times the markers; resolves with its join time in ms.
+   * `rtcConfig` replaces LiveKit's ICE servers (to force one path).
+   */
+  listen(id: string, url: string, token: string, rtcConfig?: RtcConfiguration): Promise<number>;
   /** Resolves once the probe has heard a marker. */
   firstOnset(id: string, timeoutMs: number): Promise<number>;
+  /** The ICE path a listener's media arrives on now (null while none is selected), and what it received so far. */
+  icePath(id: string): Promise<{ path: IcePath | null; audio: ReceivedAudio }>;
   stop(): Promise<void>;
 }
 
+export interface ProbeOptions {
+  readonly timeoutMs?: number;
+  /** A network namespace (`ip netns`) to run the phones in: a listener on another network. */
+  readonly netns?: string;
+  /** Extra environment, e.g. SSL_CERT_FILE for a test CA. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
 /** The probe process, started ahead of the caller's other work in the scheduler. */
-function forkProbeProcess(): ChildProcess {
-  const child = fork(join(__dirname, "probeProcess.ts"), [], {
+function forkProbeProcess(options: ProbeOptions): ChildProcess {
+  const script = join(__dirname, "probeProcess.ts");
+  const spawnOptions = {
     cwd: join(__dirname, ".."),
-    execArgv: ["--import", "tsx"],
-    env: { ...process.env, NODE_ENV: "production" },
-    stdio: ["ignore", "ignore", "inherit", "ipc"],
-  });
+    env: { ...process.env, ...options.env, NODE_ENV: "production" },
+    stdio: ["ignore", "ignore", "inherit", "ipc"] as ("ignore" | "inherit" | "ipc")[],
+  };
+  // `ip netns exec` enters the namespace and execs node, which keeps the IPC channel's descriptor.
+  const child = options.netns
+    ? spawn("ip", ["netns", "exec", options.netns, process.execPath, "--import", "tsx", script], spawnOptions)
+    : fork(script, [], { ...spawnOptions, execArgv: ["--import", "tsx"] });
   // Each phone has a CPU of its own; here the measuring ones share two cores
   // with a crowd of test clients. Ahead of that crowd in the scheduler, their
   // timestamps are the platform's latency, not the harness's queueing. Raising
@@ -121,8 +142,8 @@ function openChannel(child: ChildProcess, timeoutMs: number): ProbeChannel {
   return { markers, onsets, exited, exitCode: () => exitCode, awaitMessage };
 }
 
-export function startProbePhones(options: { timeoutMs?: number } = {}): ProbePhones {
-  const child = forkProbeProcess();
+export function startProbePhones(options: ProbeOptions = {}): ProbePhones {
+  const child = forkProbeProcess(options);
   const { markers, onsets, exited, exitCode, awaitMessage } = openChannel(child, options.timeoutMs ?? 30_000);
   let stopping: Promise<void> | undefined;
   return {
@@ -136,12 +157,12 @@ export function startProbePhones(options: { timeoutMs?: number } = {}): ProbePho
       child.send({ kind: "guide", url, token, red: guideOptions.red } satisfies ProbeCommand);
       return reply;
     },
-    listen(id, url, token) {
+    listen(id, url, token, rtcConfig) {
       onsets.set(id, []);
       const reply = awaitMessage(`probe ${id}`, "listen", id, (m) =>
         m.kind === "listening" && m.id === id ? m.joinMs : undefined,
       );
-      child.send({ kind: "listen", id, url, token } satisfies ProbeCommand);
+      child.send({ kind: "listen", id, url, token, rtcConfig } satisfies ProbeCommand);
       return reply;
     },
     firstOnset(id, ms) {
@@ -154,6 +175,13 @@ export function startProbePhones(options: { timeoutMs?: number } = {}): ProbePho
         (m) => (m.kind === "onset" && m.id === id ? m.at : undefined),
         ms,
       );
+    },
+    icePath(id) {
+      const reply = awaitMessage(`probe ${id}'s ICE path`, "path", id, (m) =>
+        m.kind === "path" && m.id === id ? { path: m.path, audio: m.audio } : undefined,
+      );
+      child.send({ kind: "path", id } satisfies ProbeCommand);
+      return reply;
     },
     stop() {
       stopping ??= (async () => {
