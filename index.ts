@@ -16,7 +16,6 @@ import { SupabaseBackend } from "./components/supabase";
 import {
   EDGE_FUNCTIONS,
   functionSourceDirs,
-  functionSourceHash,
   type SourceFile,
   supabaseUrl as supabaseUrlOf,
   tokenMaxSeconds,
@@ -92,9 +91,7 @@ const supabase = new SupabaseBackend("supabase", {
   accessToken: secrets.supabaseAccessToken,
   legacyJwtSecret: secrets.supabaseLegacyJwtSecret,
   migrations: readMigrations(`${__dirname}/migrations`),
-  functionHashes: Object.fromEntries(
-    EDGE_FUNCTIONS.map((fn) => [fn.name, functionSourceHash(readFunctionSources(fn.name))]),
-  ),
+  functionSources: Object.fromEntries(EDGE_FUNCTIONS.map((fn) => [fn.name, readFunctionSources(fn.name)])),
   livekit: { url: livekitWss, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret },
   tokenMaxSeconds: tokenMaxSeconds(settings.tourHours),
   allowDataLoss: settings.allowDataLossMigrations,

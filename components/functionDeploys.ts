@@ -47,6 +47,8 @@ const deployProvider: pulumi.dynamic.ResourceProvider = {
     return { inputs: news, failures };
   },
   async diff(_id, olds, news) {
+    // The state of the command resource this one is aliased to: take it over by an update (a deploy).
+    if (olds.slug === undefined) return { changes: true, replaces: [] };
     const differs = (k: string) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]);
     const changed = ["projectRef", "slug", "sourceHash", "verifyJwt", "apiUrl", "accessToken"].filter(differs);
     return { changes: changed.length > 0, replaces: changed.filter((k) => k === "projectRef" || k === "slug") };
@@ -117,13 +119,23 @@ export interface FunctionDeploysArgs {
   readonly namePrefix: string;
 }
 
-/** Every function of plans/supabase.ts EDGE_FUNCTIONS, one resource each. */
+/**
+ * One resource per function of plans/supabase.ts EDGE_FUNCTIONS that has
+ * sources. Each is aliased to the command resource of the same name that
+ * deployed it before, directly under this component's parent, so a stack from
+ * before moves by an update (the first diff sees the command's state and
+ * answers "update") and the old command's delete (`supabase functions
+ * delete`) never runs.
+ */
 export class FunctionDeploys extends pulumi.ComponentResource {
   readonly resources: FunctionDeployResource[];
 
   constructor(name: string, args: FunctionDeploysArgs, opts?: pulumi.ComponentResourceOptions) {
     super("roamcast:functionDeploys:FunctionDeploys", name, {}, opts);
     const accessToken = pulumi.secret(args.accessToken);
+    const formerCommand = opts?.parent
+      ? { type: "command:local:Command", parent: opts.parent }
+      : { type: "command:local:Command", noParent: true };
     this.resources = EDGE_FUNCTIONS.flatMap((fn) => {
       const files = args.sources[fn.name];
       if (!files) return [];
@@ -138,7 +150,8 @@ export class FunctionDeploys extends pulumi.ComponentResource {
           sourceHash: functionSourceHash(files),
           files: Object.fromEntries(files.map((f) => [f.path, Buffer.from(f.content).toString("base64")])),
         },
-        { parent: this },
+        // A component's dependsOn does not reach its children: pass it on.
+        { parent: this, aliases: [formerCommand], dependsOn: opts?.dependsOn },
       );
     });
     this.registerOutputs({});

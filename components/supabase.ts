@@ -1,8 +1,8 @@
 // The Supabase side of the platform: migrations applied in order (one
 // resource each, so a preview names every migration it applies and, after a
 // revert removed one, every one it rolls back with its down SQL), the edge
-// functions' secrets (components/functionSecrets.ts, through the Management
-// API), and the functions themselves (the Supabase CLI).
+// functions' secrets (components/functionSecrets.ts) and the functions
+// themselves (components/functionDeploys.ts), both through the Management API.
 //
 // The migrations are dynamic resources the engine runs itself
 // (components/migrations.ts), named by version: a renamed or edited applied
@@ -10,12 +10,12 @@
 // MigrationIdentities, which keeps each applied migration's name and statement
 // hash. Stacks from before kept each migration as a command resource; the
 // README's "Moving a stack to the migration resources" is the one-time step.
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { type Migration, migrationId } from "../db/migrations";
 import { identityConflicts } from "../db/identity";
 import { identityRecord } from "../db/plan";
-import { EDGE_FUNCTIONS, functionSecrets } from "../plans/supabase";
+import { EDGE_FUNCTIONS, type SourceFile, functionSecrets } from "../plans/supabase";
+import { FunctionDeploys } from "./functionDeploys";
 import { FunctionSecrets } from "./functionSecrets";
 import { SupabaseMigrations } from "./migrations";
 
@@ -27,8 +27,8 @@ export interface SupabaseBackendArgs {
   readonly accessToken: pulumi.Input<string>;
   readonly legacyJwtSecret?: pulumi.Input<string>;
   readonly migrations: readonly Migration[];
-  /** Content hash per edge function; a change redeploys it. */
-  readonly functionHashes: Readonly<Record<string, string>>;
+  /** Each edge function's files by path relative to functions/; a change redeploys it. */
+  readonly functionSources: Readonly<Record<string, readonly SourceFile[]>>;
   readonly livekit: {
     readonly url: pulumi.Input<string>;
     readonly apiKey: pulumi.Input<string>;
@@ -45,9 +45,6 @@ export interface SupabaseBackendArgs {
    */
   readonly allowDataLoss?: readonly string[];
 }
-
-// Run from the project root, where `pulumi up` runs the program.
-const SUPABASE = "node_modules/.bin/supabase";
 
 export class SupabaseBackend extends pulumi.ComponentResource {
   readonly appliedMigrations: pulumi.Output<string[]>;
@@ -81,33 +78,20 @@ export class SupabaseBackend extends pulumi.ComponentResource {
       child,
     );
 
-    for (const fn of EDGE_FUNCTIONS) {
-      const hash = args.functionHashes[fn.name];
-      if (!hash) throw new Error(`SupabaseBackend: no source hash for edge function ${fn.name}`);
-      const deploy = [
-        SUPABASE,
-        "functions",
-        "deploy",
-        fn.name,
-        "--project-ref",
-        args.projectRef,
-        "--use-api",
-        "--workdir",
-        ".",
-        ...(fn.verifyJwt ? [] : ["--no-verify-jwt"]),
-      ].join(" ");
-      new command.local.Command(
-        `${name}-function-${fn.name}`,
-        {
-          environment: { SUPABASE_ACCESS_TOKEN: accessToken },
-          create: deploy,
-          update: deploy,
-          delete: `${SUPABASE} functions delete ${fn.name} --project-ref ${args.projectRef} --workdir .`,
-          triggers: [hash],
-        },
-        { ...child, dependsOn: [secrets, migrations] },
-      );
-    }
+    for (const fn of EDGE_FUNCTIONS)
+      if (!args.functionSources[fn.name]?.length)
+        throw new Error(`SupabaseBackend: no source files for edge function ${fn.name} (functions/${fn.name}/)`);
+    new FunctionDeploys(
+      `${name}-functions`,
+      {
+        projectRef: args.projectRef,
+        ...(args.managementApiUrl ? { apiUrl: args.managementApiUrl } : {}),
+        accessToken,
+        sources: args.functionSources,
+        namePrefix: name,
+      },
+      { ...child, dependsOn: [secrets, migrations] },
+    );
 
     this.appliedMigrations = migrations.appliedMigrations;
     this.registerOutputs({ appliedMigrations: this.appliedMigrations });

@@ -5,6 +5,7 @@
 import { appendFileSync, cpSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
 import { FunctionDeploys } from "../../components/functionDeploys";
 import { tempDir } from "../../local/temp";
 import { EDGE_FUNCTIONS, type SourceFile, functionSourceDirs } from "../../plans/supabase";
@@ -33,19 +34,16 @@ describe("function deploys under the real Pulumi engine", () => {
   let projectRef = REF;
   const sources = () => Object.fromEntries(names.map((n) => [n, readSources(root, n)]));
   const texts = (files: SourceFile[]) => Object.fromEntries(files.map((f) => [f.path, f.content.toString()]));
-  const calls = () => api.requests.splice(0).map((r) => `${r.method} ${r.url}`);
+  const calls = (): string[] => api.requests.splice(0).map((r) => `${r.method} ${r.url}`);
 
   beforeAll(async () => {
     cpSync(join(__dirname, "..", "..", "functions"), root, { recursive: true });
     api = await startManagementApi(REF);
     engine = await engineStack("dev", async () => {
-      new FunctionDeploys("supabase-functions", {
-        projectRef,
-        apiUrl: api.url,
-        accessToken: TOKEN,
-        sources: sources(),
-        namePrefix: "supabase",
-      });
+      // Under a component like SupabaseBackend, as in the program.
+      const parent = new pulumi.ComponentResource("roamcast:supabase:SupabaseBackend", "supabase");
+      const args = { projectRef, apiUrl: api.url, accessToken: TOKEN, sources: sources(), namePrefix: "supabase" };
+      new FunctionDeploys("supabase-functions", args, { parent });
     });
   }, 120_000);
   afterAll(() => {
@@ -76,7 +74,7 @@ describe("function deploys under the real Pulumi engine", () => {
 
   it("a preview with nothing changed is empty and calls nothing", async () => {
     const preview = await engine.stack.preview();
-    expect(preview.changeSummary).toEqual({ same: 4 });
+    expect(preview.changeSummary).toEqual({ same: 5 });
     expect(calls()).toEqual([]);
   });
 
@@ -89,7 +87,7 @@ describe("function deploys under the real Pulumi engine", () => {
   it("a changed source file: the preview shows one update; up uploads that function alone", async () => {
     appendFileSync(join(root, "livekit-token", "handler.ts"), "\n// changed by the engine test\n");
     const preview = await engine.stack.preview();
-    expect(preview.changeSummary).toEqual({ same: 3, update: 1 });
+    expect(preview.changeSummary).toEqual({ same: 4, update: 1 });
     expect(calls()).toEqual([]);
     await engine.stack.up();
     expect(calls()).toEqual([`POST /v1/projects/${REF}/functions/deploy?slug=livekit-token`]);
@@ -99,7 +97,7 @@ describe("function deploys under the real Pulumi engine", () => {
   it("a function removed from the program: the preview shows one delete; up deletes it in the project", async () => {
     names = ["livekit-token"];
     const preview = await engine.stack.preview();
-    expect(preview.changeSummary).toEqual({ same: 3, delete: 1 });
+    expect(preview.changeSummary).toEqual({ same: 4, delete: 1 });
     expect(calls()).toEqual([]);
     await engine.stack.up();
     expect(calls()).toEqual([`DELETE /v1/projects/${REF}/functions/livekit-webhook`]);
@@ -117,5 +115,73 @@ describe("function deploys under the real Pulumi engine", () => {
     const message = await failureOf(() => engine.stack.preview());
     expect(message).toContain("projectRef must be the Supabase project's 20-letter ref");
     expect(calls()).toEqual([]);
+  });
+});
+
+// A stack from before deployed each function with a command resource of the
+// same name, whose delete runs `supabase functions delete`. The command
+// provider cannot load here: an up that called it (to delete the old
+// resource) would fail, so a successful up shows it never ran.
+describe("moving a stack from the command resources", () => {
+  let api: ManagementApiStandIn;
+  let engine: EngineStack;
+  let moved = false;
+  const root = join(__dirname, "..", "..", "functions");
+  const PROVIDER = "urn:pulumi:move::roamcast::pulumi:providers:command::default_1_0_1";
+  const PARENT = "urn:pulumi:move::roamcast::roamcast:supabase:SupabaseBackend::supabase";
+
+  beforeAll(async () => {
+    api = await startManagementApi(REF);
+    engine = await engineStack("move", async () => {
+      const parent = new pulumi.ComponentResource("roamcast:supabase:SupabaseBackend", "supabase");
+      if (!moved) return;
+      const sources = Object.fromEntries(EDGE_FUNCTIONS.map((fn) => [fn.name, readSources(root, fn.name)]));
+      const args = { projectRef: REF, apiUrl: api.url, accessToken: TOKEN, sources, namePrefix: "supabase" };
+      new FunctionDeploys("supabase-functions", args, { parent });
+    });
+    await engine.stack.up();
+    const exported = await engine.stack.exportStack();
+    exported.deployment.resources.push(
+      { urn: PROVIDER, custom: true, id: "04da6b54-80e4-46f7-96ec-b56ff0331ba9", type: "pulumi:providers:command" },
+      ...EDGE_FUNCTIONS.map((fn) => legacyCommand(fn.name)),
+    );
+    await engine.stack.importStack(exported);
+  }, 120_000);
+  afterAll(() => {
+    api?.close();
+    engine?.remove();
+  });
+
+  function legacyCommand(name: string) {
+    const deploy = `node_modules/.bin/supabase functions deploy ${name} --project-ref ${REF} --use-api --workdir .`;
+    const inputs = {
+      create: deploy,
+      update: deploy,
+      delete: `node_modules/.bin/supabase functions delete ${name} --project-ref ${REF} --workdir .`,
+      triggers: ["0".repeat(64)],
+    };
+    return {
+      urn: `urn:pulumi:move::roamcast::roamcast:supabase:SupabaseBackend$command:local:Command::supabase-function-${name}`,
+      custom: true,
+      id: `supabase-function-${name}-1a2b3c4d`,
+      type: "command:local:Command",
+      parent: PARENT,
+      provider: `${PROVIDER}::04da6b54-80e4-46f7-96ec-b56ff0331ba9`,
+      inputs,
+      outputs: { ...inputs, stdout: "", stderr: "" },
+    };
+  }
+
+  it("the first up updates each command resource into a deploy resource and deletes no function", async () => {
+    moved = true;
+    expect((await engine.stack.preview()).changeSummary).toEqual({ same: 2, create: 1, update: 2 });
+    const up = await engine.stack.up();
+    expect(up.summary.result).toBe("succeeded");
+    expect(api.requests.map((r) => r.method)).toEqual(["POST", "POST"]);
+    expect([...api.functions.keys()].sort()).toEqual(EDGE_FUNCTIONS.map((fn) => fn.name).sort());
+    const state = JSON.stringify((await engine.stack.exportStack()).deployment.resources);
+    expect(state).not.toContain("command:local:Command");
+    expect(state).not.toContain("functions delete");
+    expect((await engine.stack.preview()).changeSummary).toEqual({ same: 5 });
   });
 });

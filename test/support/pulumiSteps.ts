@@ -61,7 +61,10 @@ export async function recordBackend(
       dbUrl,
       accessToken: "sbp_test_token_0123456789abcdefghij",
       migrations: list,
-      functionHashes: { "livekit-token": "a".repeat(64), "livekit-webhook": "b".repeat(64) },
+      functionSources: {
+        "livekit-token": [{ path: "livekit-token/index.ts", content: "// token" }],
+        "livekit-webhook": [{ path: "livekit-webhook/index.ts", content: "// webhook" }],
+      },
       livekit: { url: "wss://live.test", apiKey: "APIkey", apiSecret: "s".repeat(48) },
       tokenMaxSeconds: 12_600,
       ...(allowDataLoss ? { allowDataLoss } : {}),

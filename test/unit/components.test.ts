@@ -18,6 +18,7 @@ const FORMER_TOKENS: Record<string, string | null> = {
   "roamcast:hostFiles:LivekitHostFiles": "roamcast:livekit:Config",
   "roamcast:migrations:SupabaseMigrations": null,
   "roamcast:functionSecrets:FunctionSecrets": null,
+  "roamcast:functionDeploys:FunctionDeploys": null,
   "roamcast:supabase:SupabaseBackend": "roamcast:supabase:Backend",
 };
 

@@ -194,17 +194,24 @@ describe("the Supabase backend of the dev stack", async () => {
   });
 
   it("deploys both functions, the webhook without the gateway's JWT check", () => {
-    const token = reveal(run.one("command:local:Command", "supabase-function-livekit-token").inputs);
-    const webhook = reveal(run.one("command:local:Command", "supabase-function-livekit-webhook").inputs);
-    expect(token.create).toBe(
-      "node_modules/.bin/supabase functions deploy livekit-token --project-ref abcdefghijklmnopqrst --use-api --workdir .",
-    );
-    expect(webhook.create).toBe(
-      "node_modules/.bin/supabase functions deploy livekit-webhook --project-ref abcdefghijklmnopqrst --use-api --workdir . --no-verify-jwt",
-    );
-    expect(token.triggers[0]).toMatch(/^[0-9a-f]{64}$/);
-    expect(token.triggers[0]).not.toBe(webhook.triggers[0]);
-    expect(token.environment.SUPABASE_ACCESS_TOKEN).toBe(validSecretConfig().supabaseAccessToken);
+    const deploy = (name: string) => run.one("pulumi-nodejs:dynamic:Resource", `supabase-function-${name}`).inputs;
+    const [token, webhook] = [deploy("livekit-token"), deploy("livekit-webhook")];
+    expect(isSecretInput(token.accessToken)).toBe(true);
+    expect(reveal(token.accessToken)).toBe(validSecretConfig().supabaseAccessToken);
+    expect([token.slug, token.verifyJwt, webhook.slug, webhook.verifyJwt]).toEqual([
+      "livekit-token",
+      true,
+      "livekit-webhook",
+      false,
+    ]);
+    expect([token.projectRef, token.apiUrl]).toEqual(["abcdefghijklmnopqrst", "https://api.supabase.com"]);
+    // Each uploads its own folder and the shared code; the hash covers exactly those files.
+    expect(Object.keys(token.files)).toContain("livekit-token/index.ts");
+    expect(Object.keys(token.files)).toContain("_shared/http.ts");
+    expect(Object.keys(token.files).some((p) => p.startsWith("livekit-webhook/"))).toBe(false);
+    expect(token.sourceHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(token.sourceHash).not.toBe(webhook.sourceHash);
+    expect(commands().filter((c) => c.name.startsWith("supabase-function-"))).toEqual([]);
   });
 
   it("sets the functions' secrets from the LiveKit stack, as a secret", async () => {

@@ -17,7 +17,10 @@ describe("the SupabaseBackend's allowDataLoss entries", () => {
       dbUrl: "postgresql://postgres:test@127.0.0.1:5432/postgres",
       accessToken: "sbp_test_token_0123456789abcdefghij",
       migrations: [tours],
-      functionHashes: { "livekit-token": "a".repeat(64), "livekit-webhook": "b".repeat(64) },
+      functionSources: {
+        "livekit-token": [{ path: "livekit-token/index.ts", content: "// token" }],
+        "livekit-webhook": [{ path: "livekit-webhook/index.ts", content: "// webhook" }],
+      },
       livekit: { url: "wss://live.test", apiKey: "APIkey", apiSecret: "s".repeat(48) },
       tokenMaxSeconds: 12_600,
       allowDataLoss,
