@@ -8,8 +8,9 @@
 //
 // The multipart shape follows the Supabase CLI's `functions deploy --use-api`
 // (a `metadata` JSON part, one `file` part per file named by its path
-// relative to functions/); the CLI's Go source could not be read here, so the
-// field names are those of the API's documented FunctionDeployBody.
+// relative to functions/). The CLI's Go source could not be read here (its
+// npm package ships only a downloader), so these field names are an
+// assumption, checked only against the engine test's stand-in.
 import * as pulumi from "@pulumi/pulumi";
 import { EDGE_FUNCTIONS, type SourceFile, functionSourceHash } from "../plans/supabase";
 
