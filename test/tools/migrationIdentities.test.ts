@@ -2,29 +2,16 @@
 // the real Pulumi engine (the CLI from scripts/build-tools.sh, the Automation
 // API with an inline program, the Node dynamic-provider host): an `up`
 // records the identities, then each preview compares migrations/ with them.
-import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Migration, readMigrations } from "../../db/migrations";
 import { identityRecord } from "../../db/plan";
-import { goTool } from "../../local/processes";
+import { pulumiRoot } from "../support/engine";
 import { tempDir } from "../../local/temp";
 
 const migrations = readMigrations(join(__dirname, "..", "..", "migrations"));
 const [tours, rooms, joinRoom, webhookEvents] = migrations as [Migration, Migration, Migration, Migration];
-
-/** A Pulumi installation: the CLI, and the dynamic-provider host on PATH (the CLI's release ships one). */
-function pulumiRoot(): string {
-  const root = tempDir();
-  mkdirSync(join(root, "bin"));
-  symlinkSync(goTool("pulumi"), join(root, "bin", "pulumi"));
-  const host = require.resolve("@pulumi/pulumi/cmd/dynamic-provider");
-  const shim = join(root, "bin", "pulumi-resource-pulumi-nodejs");
-  writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${host}" "$@"\n`);
-  chmodSync(shim, 0o755);
-  return root;
-}
 
 describe("MigrationIdentities under the real Pulumi engine", () => {
   let stack: Stack;
