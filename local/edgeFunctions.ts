@@ -133,3 +133,26 @@ export async function startFunction(
   ]);
   return { ...proc, url };
 }
+
+/** The LiveKit server a token function signs for. */
+export interface LivekitTarget {
+  readonly url: string;
+  readonly apiKey: string;
+  readonly apiSecret: string;
+}
+
+/** livekit-token as the app reaches it: the project's keys, the database, and the LiveKit server it signs for. */
+export function startTokenFunctionFor(
+  keys: ProjectKeys,
+  dbUrl: string,
+  livekit: LivekitTarget,
+): Promise<RunningFunction> {
+  return startFunction("livekit-token", {
+    SUPABASE_URL: keys.supabaseUrl,
+    SUPABASE_JWKS: keys.jwksJson,
+    SUPABASE_DB_URL: dbUrl,
+    LIVEKIT_URL: livekit.url,
+    LIVEKIT_API_KEY: livekit.apiKey,
+    LIVEKIT_API_SECRET: livekit.apiSecret,
+  });
+}

@@ -7,7 +7,13 @@ import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { type HostModel } from "../templates";
 import { startMigratedDatabase, type TestDatabase } from "./database";
-import { makeProjectKeys, type ProjectKeys, type RunningFunction, startFunction } from "./edgeFunctions";
+import {
+  makeProjectKeys,
+  type ProjectKeys,
+  type RunningFunction,
+  startFunction,
+  startTokenFunctionFor,
+} from "./edgeFunctions";
 import { localHostModel } from "./model";
 import { localLivekitConfig, type LocalPorts, pickLocalPorts, startLivekit, startRedis } from "./livekit";
 import type { Running } from "./processes";
@@ -69,14 +75,7 @@ export async function startLocalPlatform(options: PlatformOptions = {}): Promise
     const livekitUrl = `ws://127.0.0.1:${ports.livekit}`;
 
     const keys = await makeProjectKeys();
-    const token = await startFunction("livekit-token", {
-      SUPABASE_URL: keys.supabaseUrl,
-      SUPABASE_JWKS: keys.jwksJson,
-      SUPABASE_DB_URL: db.postgresUrl,
-      LIVEKIT_URL: livekitUrl,
-      LIVEKIT_API_KEY: secrets.apiKey,
-      LIVEKIT_API_SECRET: secrets.apiSecret,
-    });
+    const token = await startTokenFunctionFor(keys, db.postgresUrl, { url: livekitUrl, ...secrets });
     stops.push(() => token.stop());
     const admin = db.admin();
 

@@ -4,7 +4,7 @@
 // given the rendered API key and the lab's wss:// URL, so the token it signs
 // is what the lab's LiveKit checks.
 import { startMigratedDatabase } from "../../local/database";
-import { makeProjectKeys, startFunction } from "../../local/edgeFunctions";
+import { makeProjectKeys, startTokenFunctionFor } from "../../local/edgeFunctions";
 import { createTour } from "../../local/roles";
 import { TEST_SECRETS } from "../support/fixtures";
 
@@ -27,14 +27,7 @@ export async function startTokenFunction(livekitUrl: string, listeners: number):
   try {
     const tour = await createTour(db.admin(), { listeners });
     const keys = await makeProjectKeys();
-    const fn = await startFunction("livekit-token", {
-      SUPABASE_URL: keys.supabaseUrl,
-      SUPABASE_JWKS: keys.jwksJson,
-      SUPABASE_DB_URL: db.postgresUrl,
-      LIVEKIT_URL: livekitUrl,
-      LIVEKIT_API_KEY: TEST_SECRETS.apiKey,
-      LIVEKIT_API_SECRET: TEST_SECRETS.apiSecret,
-    });
+    const fn = await startTokenFunctionFor(keys, db.postgresUrl, { url: livekitUrl, ...TEST_SECRETS });
     return {
       guide: tour.guide,
       listeners: tour.listeners,

@@ -3,14 +3,12 @@
 // from the project, only the names the stack manages are ever touched, and the
 // delete an older stack's state still holds removes nothing. (`pulumi up` sets
 // the secrets through components/functionSecrets.ts: test/engine/.)
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startManagementApi, type ManagementApiStandIn } from "../support/managementApi";
 import { functionSecrets } from "../../plans/supabase";
-import { type RecordedResource, reveal } from "../support/pulumiMocks";
+import type { RecordedResource } from "../support/pulumiMocks";
+import { runRecorded } from "../support/pulumiSteps";
 
-const root = join(__dirname, "..", "..");
 const REF = "abcdefghijklmnopqrst";
 const TOKEN = "sbp_test_token_0123456789abcdefghij";
 
@@ -41,23 +39,6 @@ function secretsCommand(legacyJwtSecret?: string): RecordedResource {
   } as unknown as RecordedResource;
 }
 
-/** Runs a recorded command as the command provider does: sh -c, its environment, its stdin. */
-async function runRecorded(resource: RecordedResource, which: "create" | "update" | "delete", apiUrl: string) {
-  const inputs = reveal(resource.inputs);
-  const child = spawn("sh", ["-c", inputs[which]], {
-    cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...inputs.environment, SUPABASE_API_URL: apiUrl },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
-  child.stdin.end(inputs.stdin ?? "");
-  const status = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-  return { status, stdout, stderr };
-}
-
 describe("the functions' secrets in the Supabase project", () => {
   let api: ManagementApiStandIn | undefined;
   afterEach(() => api?.close());
@@ -67,14 +48,14 @@ describe("the functions' secrets in the Supabase project", () => {
     const withLegacy = secretsCommand("legacy-jwt-secret-0123456789abcdefghij");
     const withoutLegacy = secretsCommand(undefined);
 
-    const set = await runRecorded(withLegacy, "create", api.url);
+    const set = await runRecorded(withLegacy, "create", { SUPABASE_API_URL: api.url });
     expect(set.status, set.stderr).toBe(0);
     expect(api.secrets.get("LEGACY_JWT_SECRET")).toBe("legacy-jwt-secret-0123456789abcdefghij");
     // A LiveKit setting an older version of the stack set is stale too.
     expect(set.stdout).toContain("removed 1 secrets the stack no longer sets: LIVEKIT_OLD_SETTING");
 
     // `pulumi up` after the secret was removed from the stack's config: the step's update.
-    const update = await runRecorded(withoutLegacy, "update", api.url);
+    const update = await runRecorded(withoutLegacy, "update", { SUPABASE_API_URL: api.url });
     expect(update.status, update.stderr).toBe(0);
     expect(update.stdout).toContain("removed 1 secrets the stack no longer sets: LEGACY_JWT_SECRET");
     expect([...api.secrets.keys()].sort()).toEqual([
@@ -94,7 +75,7 @@ describe("the functions' secrets in the Supabase project", () => {
   it("deletes nothing when every managed secret is still wanted", async () => {
     api = await startManagementApi(REF, { STRIPE_KEY: "sk_other" });
     const command = secretsCommand(undefined);
-    const set = await runRecorded(command, "create", api.url);
+    const set = await runRecorded(command, "create", { SUPABASE_API_URL: api.url });
     expect(set.status, set.stderr).toBe(0);
     expect(api.requests.map((r) => r.method)).toEqual(["POST", "GET"]);
     expect(api.secrets.size).toBe(5);
@@ -102,7 +83,7 @@ describe("the functions' secrets in the Supabase project", () => {
 
   it("a refused request fails the step with the API's answer, never a stack trace", async () => {
     api = await startManagementApi("another-project-ref0", {});
-    const set = await runRecorded(secretsCommand(undefined), "create", api.url);
+    const set = await runRecorded(secretsCommand(undefined), "create", { SUPABASE_API_URL: api.url });
     expect(set.status).toBe(1);
     expect(set.stderr.trim()).toBe(
       `Supabase Management API POST /v1/projects/${REF}/secrets answered 404: {"message":"Not Found"}`,
@@ -111,7 +92,7 @@ describe("the functions' secrets in the Supabase project", () => {
 
   it("the delete an older stack's state holds (unset-secrets without --yes) removes nothing, saying what to do", async () => {
     api = await startManagementApi(REF, { LIVEKIT_URL: "wss://live.test", STRIPE_KEY: "sk_other" });
-    const unset = await runRecorded(secretsCommand(undefined), "delete", api.url);
+    const unset = await runRecorded(secretsCommand(undefined), "delete", { SUPABASE_API_URL: api.url });
     expect(unset.status).toBe(2);
     expect(unset.stderr).toContain("unset-secrets removes the functions' secrets from the project: pass --yes");
     expect(unset.stderr).toContain("README: Moving a stack to the migration resources");
