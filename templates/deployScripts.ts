@@ -7,6 +7,7 @@ import { SERVICE_NAMES } from "./compose";
 import type { HostFile } from "./files";
 import { INSTALL_DIR, PORTS } from "./model";
 import { UNIT_NAME } from "./systemd";
+import { tourGuardScript, type TourGuardOptions } from "./tourGuard";
 
 export const STAGING_DIR = `${INSTALL_DIR}/.staged`;
 export const PREVIOUS_DIR = `${INSTALL_DIR}/.previous`;
@@ -29,6 +30,8 @@ export interface ApplyOptions {
   readonly healthUrl?: string;
   readonly stagingDir?: string;
   readonly previousDir?: string;
+  /** What to do when LiveKit rooms have people in them (templates/tourGuard.ts); refuse when absent. */
+  readonly tourGuard?: TourGuardOptions;
 }
 
 /** Reads the file's content on stdin and stages it with its final owner and mode. */
@@ -77,6 +80,9 @@ export function applyScript(files: readonly IntendedFile[], options: ApplyOption
     "}",
     ...each((f, staged, live) => `intended ${quote(f.name)} ${staged} ${live} ${f.sha256}`),
     'if [ "$missing" -ne 0 ]; then echo "nothing was changed on the host" >&2; exit 1; fi',
+    // Every file is here as intended, nothing is touched yet: ask who is on air.
+    tourGuardScript(options.tourGuard ?? { mode: "refuse", waitSeconds: 0 }),
+    "guard_active_tours || exit 1",
     ...each((f, staged, live, backup) =>
       [
         `if [ -f ${live} ]; then cp -p ${live} ${backup}; else rm -f ${backup}; fi`,

@@ -32,3 +32,14 @@ export function tokenTtlSeconds(accessUntil: Date, now: Date, maxSeconds: number
   const untilAccessEnds = Math.floor((accessUntil.getTime() - now.getTime()) / 1000);
   return Math.max(60, Math.min(untilAccessEnds, maxSeconds));
 }
+
+/**
+ * The room's metadata: its tour's scheduled end, as JSON. The host's
+ * active-tour guard (templates/tourGuard.ts, key tour_ends_at) reads it from
+ * ListRooms to say when an occupied room's tour is due to end; the host cannot
+ * see the database. Every participant can read room metadata: a tour's end is
+ * no secret to the people on it.
+ */
+export function tourRoomMetadata(endsAt: Date): string {
+  return JSON.stringify({ tour_ends_at: endsAt.toISOString() });
+}

@@ -1,11 +1,11 @@
 // POST {"tour_id": "<uuid>"} with the user's bearer JWT → a LiveKit token for
 // the tour's room, as guide (publish microphone, administer the room) or
 // listener (subscribe only). Every refusal is a JSON error with a stable code.
-import { AccessToken } from "livekit-server-sdk";
+import { AccessToken, RoomConfiguration } from "livekit-server-sdk";
 import { asRole, type Sql } from "../_shared/database.ts";
 import { errorResponse, HttpError, json, logLine, preflight, readBody, requirePost } from "../_shared/http.ts";
 import { bearerToken, type UserClaims } from "../_shared/supabaseJwt.ts";
-import { grantsFor, type TourRole, tokenTtlSeconds } from "./grants.ts";
+import { grantsFor, type TourRole, tokenTtlSeconds, tourRoomMetadata } from "./grants.ts";
 
 export const MAX_BODY_BYTES = 4096;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -58,6 +58,8 @@ export function createTokenHandler(deps: TokenHandlerDeps): (req: Request) => Pr
       const ttl = tokenTtlSeconds(joined.access_until, now(), deps.maxTokenSeconds);
       const token = new AccessToken(deps.livekit.apiKey, deps.livekit.apiSecret, { identity: claims.sub, ttl });
       token.addGrant(grantsFor(joined.participant_role, joined.room_name));
+      // LiveKit sets the room's metadata from this on each join (the room's tour end, for the host's guard).
+      token.roomConfig = new RoomConfiguration({ metadata: tourRoomMetadata(joined.ends_at) });
       const jwt = await token.toJwt();
       const expiresAt = new Date(now().getTime() + ttl * 1000).toISOString();
       logLine({
@@ -98,15 +100,18 @@ interface Joined {
   room_name: string;
   participant_role: TourRole;
   access_until: Date;
+  ends_at: Date;
 }
 
 async function joinTourRoom(sql: Sql, claims: UserClaims, tourId: string): Promise<Joined> {
   try {
     return await asRole(sql, "authenticated", claims, async (tx) => {
       const [row] = await tx<
-        Joined[]
+        Omit<Joined, "ends_at">[]
       >`select room_name, participant_role, access_until from private.join_tour_room(${tourId})`;
-      return row!;
+      // Readable as the user: the tours policy lets a tour's guide and participants read it.
+      const [tour] = await tx<{ ends_at: Date }[]>`select ends_at from public.tours where id = ${tourId}`;
+      return { ...row!, ends_at: tour!.ends_at };
     });
   } catch (error) {
     const refusal = REFUSALS[(error as { code?: string }).code ?? ""];

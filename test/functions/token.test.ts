@@ -105,6 +105,14 @@ describe("livekit-token", () => {
     expect(Math.abs(new Date(res.body.expires_at).getTime() / 1000 - claims.exp!)).toBeLessThanOrEqual(2);
   });
 
+  it("carries the tour's scheduled end into the room's metadata, for the host's active-tour guard", async () => {
+    const res = await ask(tour.listeners[0]!, tour.tourId);
+    const claims = await new TokenVerifier(LIVEKIT.apiKey, LIVEKIT.apiSecret).verify(res.body.token);
+    const [row] = await admin`select ends_at from public.tours where id = ${tour.tourId}`;
+    const metadata = JSON.parse((claims.roomConfig as { metadata?: string } | undefined)?.metadata ?? "{}");
+    expect(metadata).toEqual({ tour_ends_at: row!.ends_at.toISOString() });
+  });
+
   it("accepts the legacy HS256 secret where a project still uses it", async () => {
     const res = await call({
       token: await keys.signLegacy({ sub: tour.guide }),
