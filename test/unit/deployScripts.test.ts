@@ -15,6 +15,7 @@ import { SERVICE_NAMES } from "../../templates/compose";
 import { applyScript, sshReachableScript, stageFileScript } from "../../templates/deployScripts";
 import { freePort, systemTool } from "../../local/processes";
 import { tempDir } from "../../local/temp";
+import { type FakeRoomService, startFakeRoomService } from "../support/fakeRoomService";
 
 const STUBS: Record<string, string> = {
   "cloud-init": "exit 0",
@@ -54,13 +55,18 @@ function fakeHost(): FakeHost {
 
 let healthServer: Server;
 let healthUrl: string;
+let roomService: FakeRoomService;
 beforeAll(async () => {
   const port = await freePort();
   healthServer = createServer((_, res) => res.end("OK"));
   await new Promise<void>((r) => healthServer.listen(port, "127.0.0.1", r));
   healthUrl = `http://127.0.0.1:${port}/`;
+  roomService = await startFakeRoomService();
 });
-afterAll(() => healthServer?.close());
+afterAll(async () => {
+  healthServer?.close();
+  await roomService?.close();
+});
 
 async function runOnHost(host: FakeHost, script: string, stdin = "") {
   const child = spawn("bash", ["--norc", "--noprofile", "-c", script], {
@@ -84,6 +90,12 @@ function deployment(host: FakeHost, contents: Record<string, string>) {
     healthUrl,
     stagingDir: host.staging,
     previousDir: host.previous,
+    tourGuard: {
+      mode: "refuse",
+      waitSeconds: 0,
+      livekitUrl: roomService.url,
+      livekitConfigPath: roomService.configPath,
+    },
   });
   return {
     stage: async (names: readonly string[]) => {
@@ -162,6 +174,35 @@ describe("the deploy scripts on a stand-in host", { timeout: 60_000 }, () => {
     expect(result.status, result.stderr).toBe(0);
     expect(live(host, "caddy.yaml")).toBe(GOOD["caddy.yaml"]);
     expect(readdirSync(host.staging)).toEqual([]);
+  });
+
+  it("asks LiveKit who is on air before touching anything: an occupied room leaves every file as it was", async () => {
+    const host = fakeHost();
+    const first = deployment(host, GOOD);
+    await first.stage(ALL);
+    expect((await first.apply()).status).toBe(0);
+    roomService.calls.length = 0;
+    roomService.rooms.set("tour-on-air", 3);
+    try {
+      const changed = deployment(host, { ...GOOD, "caddy.yaml": "caddy.yaml v2\n" });
+      await changed.stage(["caddy.yaml"]);
+      const result = await changed.apply();
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain("tour-on-air: 3 participants, end unknown");
+      expect(roomService.calls).toEqual(["ListRooms", "ListParticipants"]);
+      expect(live(host, "caddy.yaml")).toBe(GOOD["caddy.yaml"]);
+      expect(readdirSync(host.previous)).not.toContain("caddy.yaml");
+      expect(readdirSync(host.staging)).toEqual(["caddy.yaml"]);
+      expect(restarts(host)).toBe(1);
+
+      roomService.rooms.set("tour-on-air", 0);
+      const afterTour = await changed.apply();
+      expect(afterTour.status, afterTour.stderr).toBe(0);
+      expect(live(host, "caddy.yaml")).toBe("caddy.yaml v2\n");
+      expect(restarts(host)).toBe(2);
+    } finally {
+      roomService.rooms.clear();
+    }
   });
 
   it("refuses, before restarting anything, when a file is neither staged nor live as intended, naming it", async () => {
