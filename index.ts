@@ -23,6 +23,7 @@ import {
 } from "./plans/supabase";
 import { loadStackConfig } from "./config";
 import { deployCidrList } from "./config/operatorRanges";
+import { activeToursMode } from "./config/activeTours";
 
 const { settings, secrets } = loadStackConfig();
 
@@ -78,6 +79,8 @@ new LivekitDeployment(
     contents: livekit.contents,
     authorizedKeys: host.authorizedKeys,
     serverId: host.serverId,
+    activeTours: activeToursMode(settings),
+    activeTourWaitMinutes: settings.activeTourWaitMinutes,
   },
   // After every host resource, the firewall's deploy rule for this runner included.
   { dependsOn: [host] },

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { HOST_FILE_LAYOUT, type HostFileName } from "../templates";
 import { applyScript, authorizedKeysScript, sshReachableScript, stageFileScript } from "../templates/deployScripts";
+import type { ActiveTourMode } from "../templates/tourGuard";
 
 export interface LivekitDeploymentArgs {
   readonly host: pulumi.Input<string>;
@@ -15,6 +16,9 @@ export interface LivekitDeploymentArgs {
   readonly authorizedKeys: pulumi.Input<string>;
   /** Anything whose replacement means a fresh host (the server id). */
   readonly serverId: pulumi.Input<string>;
+  /** When rooms have people in them at apply time: refuse, wait up to activeTourWaitMinutes, or force. */
+  readonly activeTours: ActiveTourMode;
+  readonly activeTourWaitMinutes: number;
 }
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
@@ -49,8 +53,12 @@ export class LivekitDeployment extends pulumi.ComponentResource {
     // The apply step knows each file's intended hash: it installs only those
     // contents, keeps them staged until the stack is healthy on them, and
     // fails rather than restart on anything else.
+    const tourGuard = { mode: args.activeTours, waitSeconds: args.activeTourWaitMinutes * 60 };
     const apply = this.fileHashes.apply((hashes) =>
-      applyScript(HOST_FILE_LAYOUT.map((f, i) => ({ name: f.name, path: f.path, sha256: hashes[i]! }))),
+      applyScript(
+        HOST_FILE_LAYOUT.map((f, i) => ({ name: f.name, path: f.path, sha256: hashes[i]! })),
+        { tourGuard },
+      ),
     );
     new command.remote.Command(
       `${name}-apply`,

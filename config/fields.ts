@@ -160,6 +160,20 @@ export const CONFIG_FIELDS = {
     description:
       "Most tours expected at once; pulumi preview warns when one server cannot carry them (figures from bench/results).",
   },
+  activeTours: {
+    type: "string",
+    default: "",
+    example: "wait",
+    description:
+      "When a change would restart LiveKit while rooms have people in them: refuse (the up fails, nothing restarts), wait (up to activeTourWaitMinutes for them to empty, then refuse) or force (restart; they drop). Empty: refuse on a production stack, wait otherwise.",
+  },
+  activeTourWaitMinutes: {
+    type: "integer",
+    default: 30,
+    min: 1,
+    max: 180,
+    description: "How long activeTours wait waits for occupied rooms to empty before it refuses the change.",
+  },
   supabaseProjectRef: {
     type: "string",
     example: "abcdefghijklmnopqrst",

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { activeToursMode } from "../../config/activeTours";
 import { isPinnedImage, isSshPublicKey, isValidCidr } from "../../config/rules";
 import { ConfigError, parseStackConfig } from "../../config/schema";
 import { readStackSettings } from "../../config/stackFile";
@@ -62,6 +63,16 @@ describe("stack config", () => {
     ]);
   });
 
+  it("chooses what happens to live tours: refuse on a production stack, wait elsewhere, unless the stack says", () => {
+    const dev = parseStackConfig("dev", validRawConfig());
+    expect([activeToursMode(dev), dev.activeTourWaitMinutes]).toEqual(["wait", 30]);
+    expect(activeToursMode(parseStackConfig("prod", validRawConfig({ production: true })))).toBe("refuse");
+    expect(activeToursMode(parseStackConfig("staging", validRawConfig({ production: "true" })))).toBe("refuse");
+    const forced = parseStackConfig("prod", validRawConfig({ production: true, activeTours: "force" }));
+    expect(activeToursMode(forced)).toBe("force");
+    expect(parseStackConfig("dev", validRawConfig({ activeTourWaitMinutes: "90" })).activeTourWaitMinutes).toBe(90);
+  });
+
   it("the error message lists each problem on its own line", () => {
     expect(() => parseStackConfig("dev", validRawConfig({ location: "mars1", serverType: "huge" }))).toThrow(
       "Invalid stack configuration (2 problems):\n" +
@@ -108,8 +119,14 @@ describe("stack config", () => {
     [{ tourHours: 2.5 }, "roamcast:tourHours must be a whole number from 1 to 12, got 2.5"],
     [{ redundantAudio: "maybe" }, 'roamcast:redundantAudio must be true or false, got "maybe"'],
     [
+      { activeTours: "skip" },
+      'roamcast:activeTours "skip" is not one of refuse, wait, force; set it with: pulumi config set roamcast:activeTours wait (or remove it for the stack\'s default: refuse in production, wait elsewhere)',
+    ],
+    [{ activeTourWaitMinutes: "0" }, 'roamcast:activeTourWaitMinutes must be a whole number from 1 to 180, got "0"'],
+    [{ activeTourWaitMinutes: 600 }, "roamcast:activeTourWaitMinutes must be a whole number from 1 to 180, got 600"],
+    [
       { listenrsPerTour: 30 },
-      "roamcast:listenrsPerTour is not a known setting; remove it or check its spelling (known: zoneName, livekitHost, turnHost, acmeEmail, sshPublicKeys, operatorCidrs, deployCidrs, production, retire, serverType, location, image, livekitImage, caddyImage, redisImage, listenersPerTour, tourHours, redundantAudio, peakConcurrentTours, supabaseProjectRef, allowDataLossMigrations, supabaseDbUrl, supabaseAccessToken, supabaseLegacyJwtSecret)",
+      "roamcast:listenrsPerTour is not a known setting; remove it or check its spelling (known: zoneName, livekitHost, turnHost, acmeEmail, sshPublicKeys, operatorCidrs, deployCidrs, production, retire, serverType, location, image, livekitImage, caddyImage, redisImage, listenersPerTour, tourHours, redundantAudio, peakConcurrentTours, activeTours, activeTourWaitMinutes, supabaseProjectRef, allowDataLossMigrations, supabaseDbUrl, supabaseAccessToken, supabaseLegacyJwtSecret)",
     ],
     [
       { supabaseProjectRef: "my-project" },
