@@ -14,9 +14,10 @@
 //
 // Each room's tour end comes from the room's metadata, which the token
 // function sets through the token's roomConfig (functions/livekit-token/grants.ts,
-// tourRoomMetadata): LiveKit applies a token's roomConfig.metadata whenever it
-// creates or reuses the room for a join (livekit-server v1.13.5,
-// pkg/service/utils.go SetRoomConfiguration → roomallocator.go CreateRoom).
+// tourRoomMetadata): LiveKit applies a token's roomConfig.metadata when a join
+// creates the room (livekit-server v1.13.5, pkg/service/utils.go
+// SetRoomConfiguration → roommanager.go getOrCreateRoom → roomallocator.go
+// CreateRoom); joins of a room already open leave it as it was.
 //
 // New rooms cannot be refused while `wait` waits: livekit-server reads
 // room.auto_create once at start-up (config.Room.AutoCreate in
