@@ -147,6 +147,8 @@ describe("the dev stack", async () => {
       expect(apply.create, f.name).toContain(createHash("sha256").update(content).digest("hex"));
     }
     expect(apply.triggers[1]).toHaveLength(HOST_FILE_LAYOUT.length);
+    // Off production, a change waits (30 minutes by default) for live tours to end.
+    expect(apply.create).toContain("python3 - 'wait' '1800' ");
   });
 
   it("checks that 22/tcp answers before any SSH step, and bounds every SSH dial to about two minutes", () => {
@@ -250,6 +252,12 @@ describe("the prod stack", async () => {
       rebuildProtection: true,
     });
     for (const ip of run.byType("hcloud:index/primaryIp:PrimaryIp")) expect(ip.inputs.deleteProtection).toBe(true);
+  });
+
+  it("refuses to restart LiveKit under live tours unless the stack says otherwise", () => {
+    const apply = reveal(run.one("command:remote:Command", "livekit-deploy-apply").inputs);
+    expect(apply.create).toContain("python3 - 'refuse' ");
+    expect(apply.create.indexOf("guard_active_tours || exit 1")).toBeLessThan(apply.create.indexOf("cp -p"));
   });
 });
 
