@@ -68,8 +68,15 @@ export function tourGuardScript(options: TourGuardOptions): string {
     options.livekitUrl ?? `http://127.0.0.1:${PORTS.livekitHttp}`,
     options.livekitConfigPath ?? `${INSTALL_DIR}/livekit.yaml`,
   ];
+  const noPython =
+    "active-tour guard: python3 is missing on the host, so nobody can tell who is on air; apt-get install python3-minimal";
   return [
     "guard_active_tours() {",
+    "  if ! command -v python3 >/dev/null 2>&1; then",
+    mode === "force"
+      ? `    echo ${quote(`${noPython}. activeTours is force: going ahead`)} >&2; return 0`
+      : `    echo ${quote(`${noPython}, or set roamcast:activeTours force for one run. Nothing on the host was changed.`)} >&2; return 2`,
+    "  fi",
     `  python3 - ${args.map(quote).join(" ")} <<'ROAMCAST_TOUR_GUARD'`,
     GUARD_PY,
     "ROAMCAST_TOUR_GUARD",

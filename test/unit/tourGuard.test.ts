@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => service?.close());
 
-function guard(options: Partial<TourGuardOptions>) {
+function guard(options: Partial<TourGuardOptions>, env: Record<string, string> = { PATH: process.env.PATH! }) {
   const script = `${tourGuardScript({
     mode: "refuse",
     waitSeconds: 0,
@@ -27,7 +27,7 @@ function guard(options: Partial<TourGuardOptions>) {
     livekitConfigPath: service.configPath,
     ...options,
   })}\nguard_active_tours`;
-  const child = spawn("bash", ["--norc", "--noprofile", "-c", script], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("/bin/bash", ["--norc", "--noprofile", "-c", script], { env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
@@ -58,6 +58,15 @@ describe("the active-tour guard's shell fragment", { timeout: 30_000 }, () => {
     const down = await guard({ livekitUrl: `http://127.0.0.1:${await freePort()}` });
     expect(down).toMatchObject({ status: 0 });
     expect(down.output).toContain("does not accept connections");
+  });
+
+  it("says so, and changes nothing, on a host without python3", async () => {
+    const noPython = { PATH: join(tempDir(), "empty") };
+    const refused = await guard({}, noPython);
+    expect(refused.status).toBe(2);
+    expect(refused.output).toContain("python3 is missing on the host");
+    expect(refused.output).toContain("Nothing on the host was changed.");
+    expect((await guard({ mode: "force" }, noPython)).status).toBe(0);
   });
 
   it("reads a config path with a quote and spaces in it", async () => {
