@@ -63,7 +63,10 @@ async function listenerJoins(room: string, tourEndsAt?: Date): Promise<Room> {
   token.addGrant(grantsFor("listener", room));
   if (tourEndsAt) token.roomConfig = new RoomConfiguration({ metadata: tourRoomMetadata(tourEndsAt) });
   const client = new Room();
-  await client.connect(`ws://127.0.0.1:${ports.livekit}`, await token.toJwt(), { autoSubscribe: false, dynacast: false });
+  await client.connect(`ws://127.0.0.1:${ports.livekit}`, await token.toJwt(), {
+    autoSubscribe: false,
+    dynacast: false,
+  });
   joined.push(client);
   return client;
 }
@@ -113,7 +116,10 @@ function standInHost(guard: Partial<TourGuardOptions>) {
     writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
     chmodSync(join(bin, name), 0o755);
   }
-  const files = (["redis.conf", "caddy.yaml"] as const).map((name) => ({ name, path: join(root, "opt/livekit", name) }));
+  const files = (["redis.conf", "caddy.yaml"] as const).map((name) => ({
+    name,
+    path: join(root, "opt/livekit", name),
+  }));
   const staging = join(root, "opt/livekit/.staged");
   mkdirSync(staging, { recursive: true });
   for (const f of files) {
