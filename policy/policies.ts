@@ -30,11 +30,18 @@ export const PROTECTED_ON_PRODUCTION = [TYPES.server, TYPES.primaryIp] as const;
  * @pulumi/policy unwraps secrets before a policy sees them (server.js,
  * deserializeProperties(…, false)), so a policy cannot tell a secret output
  * from a plaintext one: any other output that looks secret is refused, and
- * test/unit/policy.test.ts proves these are secret in the real program.
+ * test/unit/policyProgram.test.ts proves these are secret in the real program.
  */
 export const SECRET_OUTPUTS: readonly string[] = ["apiKey", "apiSecret"];
 
-export function roamcastPolicies(readStackFile: StackFileReader): (ResourceValidationPolicy | StackValidationPolicy)[] {
+export type RoamcastPolicy = ResourceValidationPolicy | StackValidationPolicy;
+
+export function roamcastPolicies(readStackFile: StackFileReader): RoamcastPolicy[] {
+  return [...hostPolicies(readStackFile), ...deliveryPolicies(), ...stackPolicies(readStackFile)];
+}
+
+/** The Hetzner server and its firewall, on each resource's inputs. */
+function hostPolicies(readStackFile: StackFileReader): ResourceValidationPolicy[] {
   return [
     {
       name: "firewall-planned-ports-only",
@@ -50,16 +57,6 @@ export function roamcastPolicies(readStackFile: StackFileReader): (ResourceValid
         );
         const rules = (args.props.rules ?? []) as FirewallRuleInput[];
         for (const problem of firewallProblems(rules, publicPorts(), context)) reportViolation(problem);
-      },
-    },
-    {
-      name: "dns-never-proxied",
-      description: "Cloudflare DNS records are DNS only: LiveKit's WebRTC and TURN cannot pass Cloudflare's proxy.",
-      enforcementLevel: "mandatory",
-      validateResource: (args, reportViolation) => {
-        if (!(TYPES.dnsRecords as readonly string[]).includes(args.type)) return;
-        if (args.props.proxied === true)
-          reportViolation(`DNS record ${args.props.name} is proxied; set proxied: false (DNS only)`);
       },
     },
     {
@@ -82,6 +79,22 @@ export function roamcastPolicies(readStackFile: StackFileReader): (ResourceValid
           reportViolation(problem);
       },
     },
+  ];
+}
+
+/** What reaches the Internet and the host: DNS records, the deployed images. */
+function deliveryPolicies(): ResourceValidationPolicy[] {
+  return [
+    {
+      name: "dns-never-proxied",
+      description: "Cloudflare DNS records are DNS only: LiveKit's WebRTC and TURN cannot pass Cloudflare's proxy.",
+      enforcementLevel: "mandatory",
+      validateResource: (args, reportViolation) => {
+        if (!(TYPES.dnsRecords as readonly string[]).includes(args.type)) return;
+        if (args.props.proxied === true)
+          reportViolation(`DNS record ${args.props.name} is proxied; set proxied: false (DNS only)`);
+      },
+    },
     {
       name: "images-pinned",
       description: "Every container image the deploy pushes has an exact tag or a digest.",
@@ -94,6 +107,12 @@ export function roamcastPolicies(readStackFile: StackFileReader): (ResourceValid
         }
       },
     },
+  ];
+}
+
+/** The whole stack, on every resource's outputs and options after the run. */
+function stackPolicies(readStackFile: StackFileReader): StackValidationPolicy[] {
+  return [
     {
       name: "no-plaintext-secret-outputs",
       description: "Stack outputs that look secret are the ones the program marks secret.",
@@ -126,7 +145,7 @@ export function roamcastPolicies(readStackFile: StackFileReader): (ResourceValid
   ];
 }
 
-/** Secret values other resources produced: passwords, generated strings and private keys. */
+/** Secret values other resources produced: generated passwords and private keys. */
 function knownSecretValues(resources: readonly PolicyResource[]): Set<string> {
   const values = new Set<string>();
   for (const r of resources) {
