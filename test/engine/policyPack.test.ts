@@ -13,8 +13,8 @@
 // their resources cannot be previewed: test/unit/policy*.test.ts covers those
 // policies. Here a stack output and a component registered under the
 // firewall's type token stand in.
-import { chmodSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../../local/temp";
@@ -52,7 +52,10 @@ describe("the policy pack under the engine", () => {
     engine = await engineStack("policytest", program);
     PACK = packLauncher();
   });
-  afterAll(() => engine?.remove());
+  afterAll(() => {
+    engine?.remove();
+    if (PACK) rmSync(dirname(PACK), { recursive: true, force: true });
+  });
 
   it("loads the pack and passes a compliant program", async () => {
     scenario = "compliant";
