@@ -63,6 +63,11 @@ export const FOLDER_RULES: readonly FolderRule[] = [
     never: ["components", "config"],
     why: "renderers and planners are pure and take their own small types",
   },
+  {
+    from: ["policy"],
+    never: ["components", "scripts", "local"],
+    why: "policies judge what the engine hands them, with the pure tables of plans/, templates/ and config/",
+  },
 ];
 
 /** Packages a pure folder may not import: the disk, processes, the Pulumi runtime. */

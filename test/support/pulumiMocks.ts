@@ -41,7 +41,8 @@ export function promiseOf<T>(output: { apply<U>(f: (t: T) => U): unknown }): Pro
   );
 }
 
-function outputsFor(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+/** The outputs the mocks give a resource: its inputs, plus what its provider would compute. */
+export function mockOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
   switch (type) {
     case "hcloud:index/primaryIp:PrimaryIp":
       return { ...inputs, ipAddress: inputs.type === "ipv4" ? MOCK_IPV4 : MOCK_IPV6 };
@@ -87,7 +88,7 @@ export async function withMocks(stack: string, config: Record<string, string>): 
         resources.push({ type: args.type, name: args.name, inputs: args.inputs });
         return {
           id: args.type.startsWith("hcloud:") ? String(1000 + resources.length) : `${args.name}-id`,
-          state: outputsFor(args.type, args.name, args.inputs),
+          state: mockOutputs(args.type, args.name, args.inputs),
         };
       },
       call(args) {

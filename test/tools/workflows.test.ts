@@ -82,6 +82,39 @@ describe("GitHub Actions workflows", () => {
     }
   });
 
+  it("previews and ups run the policy pack; the closing up does not, so a violation never keeps SSH open", () => {
+    const preview = parse(readFileSync(join(dir, "preview.yml"), "utf8"));
+    const deploy = parse(readFileSync(join(dir, "deploy.yml"), "utf8"));
+    for (const stack of ["dev", "prod"]) {
+      expect(pulumiSteps(preview.jobs[`preview-${stack}`])[0]!.with.policyPacks).toBe("policy");
+      const [up, close] = pulumiSteps(deploy.jobs[stack]);
+      expect(up!.with.policyPacks).toBe("policy");
+      expect(close!.with.policyPacks).toBeUndefined();
+    }
+  });
+
+  it("backs each stack's state up before its up, with the CLI installed first, and keeps it as an artifact", () => {
+    const deploy = parse(readFileSync(join(dir, "deploy.yml"), "utf8"));
+    for (const stack of ["dev", "prod"]) {
+      const steps: any[] = deploy.jobs[stack].steps;
+      const up = steps.indexOf(pulumiSteps(deploy.jobs[stack])[0]);
+      const backup = steps.findIndex((s) => s.run === `npm run up -- --stack ${stack} --backup-only`);
+      expect(backup).toBeGreaterThan(0);
+      expect(steps[backup - 1]).toMatchObject({ uses: "pulumi/actions@v6", with: { "pulumi-version": "3.276.0" } });
+      expect(steps[backup + 1]).toMatchObject({
+        uses: "actions/upload-artifact@v4",
+        with: { name: `state-backup-${stack}`, path: `backups/${stack}/` },
+      });
+      expect(up).toBe(backup + 2);
+      // The backup reads the state only: no passphrase, no cloud token.
+      expect(Object.keys(steps[backup].env).sort()).toEqual([
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "PULUMI_BACKEND_URL",
+      ]);
+    }
+  });
+
   it("smoke-tests each stack right after its up and the deploy rule's removal, so prod waits for a passing dev", () => {
     const deploy = parse(readFileSync(join(dir, "deploy.yml"), "utf8"));
     for (const stack of ["dev", "prod"]) {
@@ -98,8 +131,9 @@ describe("GitHub Actions workflows", () => {
   });
 });
 
+/** The steps that run a Pulumi command (pulumi/actions with no command only installs the CLI). */
 function pulumiSteps(job: any): any[] {
-  return job.steps.filter((s: any) => String(s.uses).startsWith("pulumi/actions@"));
+  return job.steps.filter((s: any) => String(s.uses).startsWith("pulumi/actions@") && s.with?.command);
 }
 
 /** The firewall's URN; test/unit/stack.test.ts checks that the program creates exactly this one. */

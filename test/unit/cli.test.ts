@@ -65,6 +65,14 @@ const CLIS: Readonly<Record<string, CliCase>> = {
       { args: ["--stack", "dev", "--verbose"], says: "unknown option --verbose" },
     ],
   },
+  "scripts/up.ts": {
+    usage: "usage: npm run up -- --stack <name> [--keep N] [--backup-only] [-- <pulumi up options>]",
+    bad: [
+      { args: ["--keep", "3"], says: "--stack is required" },
+      { args: ["--stack", "dev", "--keep", "0"], says: '--keep must be a whole number at least 1, not "0"' },
+      { args: ["--stack", "dev", "--yes"], says: "unknown option --yes" },
+    ],
+  },
   "scripts/supabase-api.ts": {
     usage: "usage: tsx scripts/supabase-api.ts <set-secrets|unset-secrets --yes> --project-ref <ref>",
     bad: [

@@ -26,6 +26,7 @@ describe("the project's layout", () => {
       "bench",
       "test",
       "functions",
+      "policy",
     ])
       expect(folders).toContain(folder);
     expect(graph.get("index.ts")?.files).toContain("components/host.ts");
@@ -64,6 +65,12 @@ describe("the layout checker", () => {
     );
     expect(problems).toHaveLength(3);
     expect(problems.join("\n")).toMatch(/plans\/a.ts imports node:fs: plans\/ is pure/);
+  });
+
+  it("names a policy that imports a component", () => {
+    expect(layoutViolations(graphOf({ "policy/a.ts": ["components/host.ts"], "components/host.ts": [] }))).toEqual([
+      "policy/a.ts imports components/host.ts: policy/ never imports components/ (policies judge what the engine hands them, with the pure tables of plans/, templates/ and config/)",
+    ]);
   });
 
   it("names code outside test/ that imports test/", () => {

@@ -1,0 +1,83 @@
+// The pack passes the real program: index.ts runs under Pulumi's mocks for a
+// dev and a prod stack, and every policy sees what the engine would hand it.
+import { describe, expect, it } from "vitest";
+import { validRawConfig, validSecretConfig } from "../support/fixtures";
+import { mockOutputs, reveal, stackConfig, withMocks } from "../support/pulumiMocks";
+import { resourceViolations, stackFiles, stackViolations } from "../support/policyArgs";
+import { roamcastPolicies, SECRET_OUTPUTS } from "../../policy/policies";
+
+const OPERATORS = ["85.214.0.7/32", "2a01:4f8:c0c::/48"];
+const SETTLED = ["livekit-server", "livekit-firewall", "livekit-deploy-apply", "livekit-dns-live.roamcast.app-A"];
+
+async function runProgram(stack: string, overrides: Record<string, unknown>) {
+  const config = validRawConfig({ operatorCidrs: OPERATORS, ...overrides });
+  const run = await withMocks(stack, stackConfig({ ...config, ...validSecretConfig() }));
+  // Every resource's protect option, as the engine records it.
+  const protect = new Map<string, boolean>();
+  let program: Record<string, unknown> = {};
+  // In a root stack, as `pulumi up` runs the program: stack transformations need one.
+  await run.pulumi.runtime.runInPulumiStack(async () => {
+    run.pulumi.runtime.registerStackTransformation((args) => {
+      protect.set(args.name, args.opts.protect === true);
+      return undefined;
+    });
+    program = { ...(await import("../../index")) };
+    await run.settle(SETTLED);
+    return undefined;
+  });
+  const files = stackFiles({ [stack]: config });
+  return { run, program, protect, files };
+}
+
+for (const [stack, overrides] of [
+  ["dev", {}],
+  ["prod", { production: true, location: "fsn1" }],
+] as const) {
+  describe(`the ${stack} program`, async () => {
+    const { run, program, protect, files } = await runProgram(stack, overrides);
+
+    it("breaks no resource policy", async () => {
+      const policies = roamcastPolicies(files).filter((p) => "validateResource" in p);
+      expect(policies.length).toBe(5);
+      const checked = new Set<string>();
+      for (const r of run.resources)
+        for (const policy of policies) {
+          const found = await resourceViolations(files, policy.name, { stack, ...r, props: reveal(r.inputs) });
+          expect(found, `${policy.name} on ${r.name}`).toEqual([]);
+          checked.add(r.type);
+        }
+      expect([...checked]).toEqual(
+        expect.arrayContaining([
+          "hcloud:index/firewall:Firewall",
+          "hcloud:index/server:Server",
+          "cloudflare:index/dnsRecord:DnsRecord",
+          "command:remote:Command",
+        ]),
+      );
+    });
+
+    it("breaks no stack policy, and the outputs the pack lets through are secret", async () => {
+      const exports = program as Record<string, any>;
+      const outputs: Record<string, unknown> = {};
+      for (const [name, value] of Object.entries(exports))
+        outputs[name] = run.pulumi.Output.isInstance(value) ? await new Promise((r) => value.apply(r)) : value;
+      const resources = [
+        ...run.resources.map((r) => ({
+          stack,
+          type: r.type,
+          name: r.name,
+          props: reveal(mockOutputs(r.type, r.name, r.inputs)),
+          protect: protect.get(r.name),
+        })),
+        { stack, type: "pulumi:pulumi:Stack", name: `roamcast-${stack}`, props: outputs },
+      ];
+      for (const policy of ["no-plaintext-secret-outputs", "production-resources-protected"])
+        expect(await stackViolations(files, policy, resources), policy).toEqual([]);
+      for (const name of SECRET_OUTPUTS) expect(await run.pulumi.isSecret(exports[name]), name).toBe(true);
+      if (stack === "prod")
+        expect([...protect].filter(([, on]) => on).map(([name]) => name)).toEqual(
+          expect.arrayContaining(["livekit-server", "livekit-ip-ipv4", "livekit-ip-ipv6"]),
+        );
+    });
+  });
+}
