@@ -103,8 +103,12 @@ describe("prometheus.yml and the alert rules under promtool", () => {
     expect(result.stderr).toMatch(/rat/);
   });
 
-  it("every alert has a case that fires it and one that must not", () => {
+  it("every alert has a case that fires it and one that must not, on the same metrics", () => {
     expect(Object.keys(ALERT_CASES).sort()).toEqual(rules.map((r) => r.alert).sort());
+    // A quiet case without the firing case's series would be quiet for want of data.
+    const metrics = (s: AlertCase["quiet"]) => new Set(s.input.map((i) => i.series.split("{")[0]));
+    for (const [alert, c] of Object.entries(ALERT_CASES))
+      for (const name of metrics(c.fires)) expect(metrics(c.quiet).has(name), `${alert}: ${name}`).toBe(true);
   });
 
   it("promtool test rules: each alert fires on its series, with its labels and annotations, and stays quiet on the others", () => {
