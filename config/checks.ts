@@ -2,6 +2,7 @@
 // inside the zone, prod's protection, a server type in its location ...).
 // A key that failed to parse holds "" or [] here, and its rules skip it.
 import { activeToursProblems } from "./activeTours";
+import { alertEmailProblems } from "./alerting";
 import { CONFIG_FIELDS, fullKey, type StackSettings } from "./fields";
 import { serverProblems } from "./hetzner";
 import { isAtLeast, isPinned, LIVEKIT_MINIMUM, parseImageRef, versionOfTag } from "./images";
@@ -27,6 +28,7 @@ export function settingsProblems(s: StackSettings): string[] {
       : []),
     ...imageProblems(s),
     ...activeToursProblems(s),
+    ...alertEmailProblems(s),
     ...s.allowDataLossMigrations
       .filter((entry) => !MIGRATION_REF.test(entry))
       .map(
@@ -112,7 +114,18 @@ function protectionProblems({ stack, production, retire }: StackSettings): strin
 }
 
 function imageProblems(s: StackSettings): string[] {
-  return (["livekitImage", "caddyImage", "redisImage"] as const).flatMap((k) => {
+  return (
+    [
+      "livekitImage",
+      "caddyImage",
+      "redisImage",
+      "prometheusImage",
+      "alertmanagerImage",
+      "nodeExporterImage",
+      "redisExporterImage",
+      "blackboxExporterImage",
+    ] as const
+  ).flatMap((k) => {
     const image = s[k];
     if (!image) return [];
     const example = CONFIG_FIELDS[k].default;

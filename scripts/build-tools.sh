@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Go programs that the tool and e2e tests run for real:
-# livekit-server, Caddy with layer4 + a YAML adapter, actionlint and the Pulumi
-# CLI ("all", what CI needs); "bench" adds tools/loadgen, the benchmark's
+# livekit-server, Caddy with layer4 + a YAML adapter, actionlint, the Pulumi
+# CLI, and promtool and amtool, which check the rendered monitoring files
+# ("all", what CI needs); "bench" adds tools/loadgen, the benchmark's
 # listener crowd.
 # Binaries go to a cache outside the clone (CI clones afresh every run, Go's own
 # module and build caches survive on the machine), one file per tool and version,
@@ -15,6 +16,9 @@ mkdir -p "$cache"
 LIVEKIT_VERSION=v1.13.5
 ACTIONLINT_VERSION=v1.7.12
 PULUMI_VERSION=v3.276.0 # keep equal to tools/pulumi/go.mod's pulumi/pkg/v3
+# Prometheus's Go module v0.316.0 is Prometheus v3.16.0, the prom/prometheus tag the host runs.
+PROMETHEUS_VERSION=v0.316.0
+ALERTMANAGER_VERSION=v0.35.0
 
 build_module() { # name version package
   local out="$cache/$1-$2"
@@ -65,10 +69,14 @@ case "$want" in
   loadgen|bench) build_recipe loadgen ;;&
   actionlint|all) build_module actionlint "$ACTIONLINT_VERSION" github.com/rhysd/actionlint/cmd/actionlint ;;&
   pulumi|all) build_pulumi ;;&
+  promtool|all) build_module promtool "$PROMETHEUS_VERSION" github.com/prometheus/prometheus/cmd/promtool ;;&
+  amtool|all) build_module amtool "$ALERTMANAGER_VERSION" github.com/prometheus/alertmanager/cmd/amtool ;;&
   bench) build_module livekit-server "$LIVEKIT_VERSION" github.com/livekit/livekit-server/cmd/server ;;&
-  livekit|caddy|actionlint|pulumi|loadgen|all|bench) ;;
-  *) echo "usage: $0 [all|livekit|caddy|actionlint|pulumi|loadgen|bench]" >&2; exit 2 ;;
+  livekit|caddy|actionlint|pulumi|promtool|amtool|loadgen|all|bench) ;;
+  *) echo "usage: $0 [all|livekit|caddy|actionlint|pulumi|promtool|amtool|loadgen|bench]" >&2; exit 2 ;;
 esac
 ln -sfn "$cache/livekit-server-$LIVEKIT_VERSION" "$cache/livekit-server" 2>/dev/null || true
 ln -sfn "$cache/actionlint-$ACTIONLINT_VERSION" "$cache/actionlint" 2>/dev/null || true
 ln -sfn "$cache/pulumi-$PULUMI_VERSION" "$cache/pulumi" 2>/dev/null || true
+ln -sfn "$cache/promtool-$PROMETHEUS_VERSION" "$cache/promtool" 2>/dev/null || true
+ln -sfn "$cache/amtool-$ALERTMANAGER_VERSION" "$cache/amtool" 2>/dev/null || true
