@@ -50,7 +50,9 @@ export class LivekitDeployment extends pulumi.ComponentResource {
     // contents, keeps them staged until the stack is healthy on them, and
     // fails rather than restart on anything else.
     const apply = this.fileHashes.apply((hashes) =>
-      applyScript(HOST_FILE_LAYOUT.map((f, i) => ({ name: f.name, path: f.path, sha256: hashes[i]! }))),
+      applyScript(
+        HOST_FILE_LAYOUT.map((f, i) => ({ name: f.name, path: f.path, services: f.services, sha256: hashes[i]! })),
+      ),
     );
     new command.remote.Command(
       `${name}-apply`,

@@ -5,6 +5,21 @@ import { toYaml } from "./yaml";
 /** uid/gid of the redis user in the official redis images; redis.conf is readable by it alone. */
 export const REDIS_UID = 999;
 
+/**
+ * How long Docker lets LiveKit drain before SIGKILL. livekit-server v1.13.5
+ * on SIGTERM (cmd/server/main.go, pkg/service/server.go Stop) marks its node
+ * SHUTTING_DOWN, so no new room is placed on it (joins to a room it already
+ * hosts still succeed), then waits, checking every 5 s and with no limit of
+ * its own, until no participant is left; only a second signal stops it at
+ * once (rooms closed, each participant told DISCONNECT / SERVER_SHUTDOWN).
+ * Docker sends one SIGTERM, then SIGKILL after this period: an empty server
+ * (the guard's case) exits at once; a tour still on air keeps its audio for
+ * this long, in case it ends, and is then cut (clients see the connection
+ * drop and rejoin). Longer only delays the change; the outage itself starts
+ * at the kill (README, bench/restarts.ts).
+ */
+export const LIVEKIT_STOP_GRACE_SECONDS = 30;
+
 export const SERVICE_NAMES = ["caddy", "livekit", "redis"] as const;
 
 export function composeConfig(model: HostModel): Record<string, unknown> {
@@ -26,9 +41,7 @@ export function composeConfig(model: HostModel): Record<string, unknown> {
         volumes: ["./livekit.yaml:/etc/livekit.yaml:ro"],
         depends_on: { redis: { condition: "service_healthy" } },
         ulimits: { nofile: { soft: 500000, hard: 500000 } },
-        // LiveKit drains rooms on SIGTERM; clients reconnect on their own, so
-        // a config change waits this long rather than for the whole tour.
-        stop_grace_period: "30s",
+        stop_grace_period: `${LIVEKIT_STOP_GRACE_SECONDS}s`,
       },
       redis: {
         image: model.images.redis,

@@ -19,22 +19,53 @@ export interface HostFileLayout {
   readonly gid: number;
   /** Holds a key or password: readable by its owner only, kept secret in Pulumi. */
   readonly secret: boolean;
+  /**
+   * The compose services that read the file: a change restarts those alone.
+   * Two markers stand for whole-stack files (templates/restarts.ts):
+   * CHANGED_DEFINITIONS for the compose file (the services whose definition
+   * changed, as compose's own config hash tells) and WHOLE_STACK for the unit.
+   */
+  readonly services: readonly string[];
 }
 
 export interface HostFile extends HostFileLayout {
   readonly content: string;
 }
 
+/** Every service restarts: the systemd unit runs the whole stack. */
+export const WHOLE_STACK = "*";
+/** The services whose compose definition changed restart, as `docker compose up -d` would recreate them. */
+export const CHANGED_DEFINITIONS = "*changed-definitions";
+
 const secretFile = { mode: "0600", secret: true } as const;
 const publicFile = { mode: "0644", secret: false } as const;
 const root = { uid: 0, gid: 0 } as const;
 
 export const HOST_FILE_LAYOUT: readonly HostFileLayout[] = [
-  { name: "livekit.yaml", path: `${INSTALL_DIR}/livekit.yaml`, ...secretFile, ...root },
-  { name: "caddy.yaml", path: `${INSTALL_DIR}/caddy.yaml`, ...publicFile, ...root },
-  { name: "redis.conf", path: `${INSTALL_DIR}/redis.conf`, ...secretFile, uid: REDIS_UID, gid: REDIS_UID },
-  { name: "docker-compose.yaml", path: `${INSTALL_DIR}/docker-compose.yaml`, ...publicFile, ...root },
-  { name: "livekit-docker.service", path: `/etc/systemd/system/${UNIT_NAME}`, ...publicFile, ...root },
+  { name: "livekit.yaml", path: `${INSTALL_DIR}/livekit.yaml`, ...secretFile, ...root, services: ["livekit"] },
+  { name: "caddy.yaml", path: `${INSTALL_DIR}/caddy.yaml`, ...publicFile, ...root, services: ["caddy"] },
+  {
+    name: "redis.conf",
+    path: `${INSTALL_DIR}/redis.conf`,
+    ...secretFile,
+    uid: REDIS_UID,
+    gid: REDIS_UID,
+    services: ["redis"],
+  },
+  {
+    name: "docker-compose.yaml",
+    path: `${INSTALL_DIR}/docker-compose.yaml`,
+    ...publicFile,
+    ...root,
+    services: [CHANGED_DEFINITIONS],
+  },
+  {
+    name: "livekit-docker.service",
+    path: `/etc/systemd/system/${UNIT_NAME}`,
+    ...publicFile,
+    ...root,
+    services: [WHOLE_STACK],
+  },
 ];
 
 const RENDERERS: Record<HostFileName, (model: HostModel) => string> = {
