@@ -14,9 +14,9 @@ export const REDIS_UID = 999;
  * once (rooms closed, each participant told DISCONNECT / SERVER_SHUTDOWN).
  * Docker sends one SIGTERM, then SIGKILL after this period: an empty server
  * (the guard's case) exits at once; a tour still on air keeps its audio for
- * this long, in case it ends, and is then cut (clients see the connection
- * drop and rejoin). Longer only delays the change; the outage itself starts
- * at the kill (README, bench/restarts.ts).
+ * this long, in case it ends, and is then cut (the clients' SDK reconnects
+ * them to the new server). Longer only delays the change: the outage starts
+ * at the kill (measured: README, bench/restarts.ts).
  */
 export const LIVEKIT_STOP_GRACE_SECONDS = 30;
 
