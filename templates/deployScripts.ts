@@ -81,11 +81,12 @@ export function applyScript(files: readonly IntendedFile[], options: ApplyOption
     'if [ "$missing" -ne 0 ]; then echo "nothing was changed on the host" >&2; exit 1; fi',
     // Before anything changes: which services the change restarts, and their new images.
     ...planRestartsScript(each((f, staged, live) => ({ ...f, staged, live }))),
-    'if [ -z "$services_to_restart" ]; then',
+    'if [ "$files_changed" -eq 0 ]; then',
     ...each((_, staged) => `  rm -f ${staged}`),
     "  echo 'every file on the host is already the intended one: nothing restarted'",
     "  exit 0",
     "fi",
+    // The active-tour guard belongs here: services_to_restart is known and nothing has changed yet.
     ...pullImagesScript(),
     ...each((f, staged, live, backup) =>
       [

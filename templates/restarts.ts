@@ -30,6 +30,7 @@ export interface ChangingFile extends Pick<HostFile, "name" | "services"> {
 function helpers(): string[] {
   return [
     "services_to_restart=''",
+    "files_changed=0",
     "whole_stack=0",
     'restart_service() { case " $services_to_restart " in *" $1 "*) ;; *) services_to_restart="${services_to_restart:+$services_to_restart }$1" ;; esac; }',
     // "service hash" lines, sorted; a file compose cannot read fails the plan.
@@ -40,6 +41,8 @@ function helpers(): string[] {
     '  if ! new_hashes=$(definition_hashes "$2"); then',
     '    echo "docker compose cannot read the intended compose file; nothing was changed on the host" >&2; exit 1',
     "  fi",
+    // Some compose releases print nothing for --hash '*' (docker/compose#11145): restart all rather than nothing.
+    '  if [ -z "$new_hashes" ]; then whole_stack=1; return 0; fi',
     '  for service in $(printf "%s\\n" "$new_hashes" | cut -d " " -f 1); do',
     '    line=$(printf "%s\\n" "$new_hashes" | grep -m 1 "^$service ")',
     '    printf "%s\\n" "$old_hashes" | grep -qxF "$line" || restart_service "$service"',
@@ -49,8 +52,11 @@ function helpers(): string[] {
 }
 
 /**
- * Sets `services_to_restart` and `intended_compose` (the compose file the
- * change runs on: its staged copy, or the live one) without changing anything.
+ * Sets `services_to_restart`, `files_changed` (1 when any live file differs
+ * from the intended one; a change read by no service, such as a comment in
+ * the compose file, is installed without a restart) and `intended_compose`
+ * (the compose file the change runs on: its staged copy, or the live one)
+ * without changing anything.
  */
 export function planRestartsScript(files: readonly ChangingFile[]): string[] {
   const compose = files.find((f) => f.services.includes(CHANGED_DEFINITIONS));
@@ -65,7 +71,7 @@ export function planRestartsScript(files: readonly ChangingFile[]): string[] {
           ? `changed_definitions ${f.live} "$intended_compose"`
           : `restart_service ${quote(service)}`,
     );
-    return `if [ "$(digest ${f.live})" != ${f.sha256} ]; then ${reasons.join("; ")}; fi`;
+    return `if [ "$(digest ${f.live})" != ${f.sha256} ]; then files_changed=1; ${reasons.join("; ")}; fi`;
   });
   return [
     ...helpers(),

@@ -102,6 +102,26 @@ describe("restarting only the containers whose files changed", { timeout: 120_00
     for (const [name, content] of Object.entries(changed)) expect(live(host, name as HostFileName)).toBe(content);
   });
 
+  it("a compose file whose services compose cannot list restarts the whole stack rather than nothing", async () => {
+    const host = await runningHost();
+    const result = await change(host, { "docker-compose.yaml": "# no service compose could hash\n" });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.actions).toEqual(["pull"]);
+    expect(result.restarts).toBe(1);
+  });
+
+  it("a compose change no service's definition sees is installed, restarting nothing", async () => {
+    const host = await runningHost();
+    const commented = `# pinned images\n${GOOD["docker-compose.yaml"]}`;
+    const result = await change(host, { "docker-compose.yaml": commented });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain("services to restart: none");
+    expect(result.actions).toEqual([]);
+    expect(result.restarts).toBe(0);
+    expect(live(host, "docker-compose.yaml")).toBe(commented);
+    expect(readdirSync(host.staging)).toEqual([]);
+  });
+
   it("a change of the unit pulls every image and restarts the whole stack once", async () => {
     const host = await runningHost();
     const result = await change(host, { "livekit-docker.service": "[Service]\nType=oneshot\nTimeoutStopSec=91s\n" });
