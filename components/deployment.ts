@@ -56,7 +56,7 @@ export class LivekitDeployment extends pulumi.ComponentResource {
     const tourGuard = { mode: args.activeTours, waitSeconds: args.activeTourWaitMinutes * 60 };
     const apply = this.fileHashes.apply((hashes) =>
       applyScript(
-        HOST_FILE_LAYOUT.map((f, i) => ({ name: f.name, path: f.path, sha256: hashes[i]! })),
+        HOST_FILE_LAYOUT.map((f, i) => ({ name: f.name, path: f.path, services: f.services, sha256: hashes[i]! })),
         { tourGuard },
       ),
     );

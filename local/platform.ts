@@ -29,6 +29,7 @@ export interface LocalPlatform {
   readonly db: TestDatabase;
   readonly admin: postgres.Sql;
   readonly livekit: Running;
+  readonly redis: Running;
   readonly token: RunningFunction;
   readonly webhook: RunningFunction;
   /** Asks the token function for a LiveKit token, as the app does. */
@@ -89,6 +90,7 @@ export async function startLocalPlatform(options: PlatformOptions = {}): Promise
       db,
       admin,
       livekit,
+      redis,
       token,
       webhook,
       async requestToken(userId, tourId) {

@@ -17,10 +17,19 @@ export function goTool(
   return path;
 }
 
-/** A program from Debian's packages, or a clear error naming the package. */
+const systemTools = new Map<string, string>();
+
+/**
+ * A program from Debian's packages, or a clear error naming the package.
+ * Looked up once per process: the lookup blocks the event loop, which must
+ * not stall clients being timed while a server restarts (bench/restarts.ts).
+ */
 export function systemTool(name: string, debianPackage: string): string {
+  const known = systemTools.get(name);
+  if (known) return known;
   const found = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" });
   if (found.status !== 0) throw new Error(`${name} is missing: apt-get install ${debianPackage}`);
+  systemTools.set(name, found.stdout.trim());
   return found.stdout.trim();
 }
 

@@ -10,6 +10,21 @@ export const REDIS_UID = 999;
 /** uid/gid of "nobody", the user the prom/* images run as; alertmanager.yml is readable by it alone. */
 export const NOBODY_UID = 65534;
 
+/**
+ * How long Docker lets LiveKit drain before SIGKILL. livekit-server v1.13.5
+ * on SIGTERM (cmd/server/main.go, pkg/service/server.go Stop) marks its node
+ * SHUTTING_DOWN, so no new room is placed on it (joins to a room it already
+ * hosts still succeed), then waits, checking every 5 s and with no limit of
+ * its own, until no participant is left; only a second signal stops it at
+ * once (rooms closed, each participant told DISCONNECT / SERVER_SHUTDOWN).
+ * Docker sends one SIGTERM, then SIGKILL after this period: an empty server
+ * (the guard's case) exits at once; a tour still on air keeps its audio for
+ * this long, in case it ends, and is then cut (the clients' SDK reconnects
+ * them to the new server). Longer only delays the change: the outage starts
+ * at the kill (measured: README, bench/restarts.ts).
+ */
+export const LIVEKIT_STOP_GRACE_SECONDS = 30;
+
 /** The Redis password for the exporter, as an env file compose reads: never on a command line. */
 export const REDIS_EXPORTER_ENV = "redis-exporter.env";
 
@@ -108,9 +123,7 @@ export function composeConfig(model: HostModel): Record<string, unknown> {
         volumes: ["./livekit.yaml:/etc/livekit.yaml:ro"],
         depends_on: { redis: { condition: "service_healthy" } },
         ulimits: { nofile: { soft: 500000, hard: 500000 } },
-        // LiveKit drains rooms on SIGTERM; clients reconnect on their own, so
-        // a config change waits this long rather than for the whole tour.
-        stop_grace_period: "30s",
+        stop_grace_period: `${LIVEKIT_STOP_GRACE_SECONDS}s`,
       },
       redis: {
         image: model.images.redis,

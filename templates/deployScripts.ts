@@ -6,8 +6,9 @@
 import { SERVICE_NAMES } from "./compose";
 import type { HostFile } from "./files";
 import { INSTALL_DIR, PORTS } from "./model";
+import { composeWith, planRestartsScript, pullImagesScript, restartServicesScript } from "./restarts";
 import { UNIT_NAME } from "./systemd";
-import { tourGuardScript, type TourGuardOptions } from "./tourGuard";
+import { guardWhenToursNotice, tourGuardScript, type TourGuardOptions } from "./tourGuard";
 
 export const STAGING_DIR = `${INSTALL_DIR}/.staged`;
 export const PREVIOUS_DIR = `${INSTALL_DIR}/.previous`;
@@ -20,7 +21,7 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const WAIT_FOR_FIRST_BOOT = "cloud-init status --wait >/dev/null 2>&1 || test -f /var/lib/cloud/instance/boot-finished";
 
 /** A file as this deployment intends it: where it goes and the sha256 of its content. */
-export interface IntendedFile extends Pick<HostFile, "name" | "path"> {
+export interface IntendedFile extends Pick<HostFile, "name" | "path" | "services"> {
   readonly sha256: string;
 }
 
@@ -52,8 +53,9 @@ export function stageFileScript(
 }
 
 /**
- * Installs the intended files, restarts the stack, and puts the previous files
- * back if it is not healthy in time. Each file must be on the host as intended
+ * Installs the intended files, restarts the services that read a changed one
+ * (templates/restarts.ts) after pulling their images, and puts the previous
+ * files back, restarting the same services, if it is not healthy in time. Each file must be on the host as intended
  * (staged, or already live) before anything is touched; staged copies are
  * removed only once the stack is healthy, so after a failed health check the
  * next run applies the same intended files again rather than restarting on
@@ -63,7 +65,7 @@ export function applyScript(files: readonly IntendedFile[], options: ApplyOption
   const stagingDir = options.stagingDir ?? STAGING_DIR;
   const previousDir = options.previousDir ?? PREVIOUS_DIR;
   const healthUrl = options.healthUrl ?? `http://127.0.0.1:${PORTS.livekitHttp}/`;
-  const each = (line: (f: IntendedFile, staged: string, live: string, backup: string) => string) =>
+  const each = <T>(line: (f: IntendedFile, staged: string, live: string, backup: string) => T) =>
     files.map((f) => line(f, quote(`${stagingDir}/${f.name}`), quote(f.path), quote(`${previousDir}/${f.name}`)));
   return [
     "set -eu",
@@ -80,9 +82,17 @@ export function applyScript(files: readonly IntendedFile[], options: ApplyOption
     "}",
     ...each((f, staged, live) => `intended ${quote(f.name)} ${staged} ${live} ${f.sha256}`),
     'if [ "$missing" -ne 0 ]; then echo "nothing was changed on the host" >&2; exit 1; fi',
-    // Every file is here as intended, nothing is touched yet: ask who is on air.
+    // Before anything changes: which services the change restarts, and their new images.
+    ...planRestartsScript(each((f, staged, live) => ({ ...f, staged, live }))),
+    'if [ "$files_changed" -eq 0 ]; then',
+    ...each((_, staged) => `  rm -f ${staged}`),
+    "  echo 'every file on the host is already the intended one: nothing restarted'",
+    "  exit 0",
+    "fi",
+    // services_to_restart is known and nothing has changed yet: ask who is on air, if a tour would notice.
     tourGuardScript(options.tourGuard ?? { mode: "refuse", waitSeconds: 0 }),
-    "guard_active_tours || exit 1",
+    guardWhenToursNotice(),
+    ...pullImagesScript(),
     ...each((f, staged, live, backup) =>
       [
         `if [ -f ${live} ]; then cp -p ${live} ${backup}; else rm -f ${backup}; fi`,
@@ -91,9 +101,7 @@ export function applyScript(files: readonly IntendedFile[], options: ApplyOption
       ].join("\n"),
     ),
     ...healthCheck(healthUrl, options.healthSeconds ?? 120),
-    "systemctl daemon-reload",
-    `systemctl enable ${UNIT_NAME} >/dev/null`,
-    `systemctl restart ${UNIT_NAME}`,
+    ...restartServicesScript(),
     "if healthy; then",
     ...each(
       (f, _, live) =>
@@ -104,10 +112,14 @@ export function applyScript(files: readonly IntendedFile[], options: ApplyOption
     "  exit 0",
     "fi",
     "echo 'livekit stack unhealthy after the change; restoring the previous files' >&2",
-    `journalctl -u ${UNIT_NAME} -n 40 --no-pager >&2 || true`,
+    'if [ "$services_to_restart" = all ]; then',
+    `  journalctl -u ${UNIT_NAME} -n 40 --no-pager >&2 || true`,
+    "else",
+    `  ${composeWith(`${INSTALL_DIR}/docker-compose.yaml`)} logs --no-color --tail 40 $services_to_restart >&2 || true`,
+    "fi",
     ...each((_, __, live, backup) => `if [ -f ${backup} ]; then cp -p ${backup} ${live}; fi`),
-    "systemctl daemon-reload",
-    `systemctl restart ${UNIT_NAME}`,
+    // The same services again: the previous files differ from the new ones in exactly those.
+    ...restartServicesScript(),
     "echo 'the intended files stay staged: the next pulumi up applies them again (fix or revert the change)' >&2",
     "exit 1",
   ].join("\n");

@@ -32,24 +32,61 @@ export interface HostFileLayout {
   readonly gid: number;
   /** Holds a key or password: readable by its owner only, kept secret in Pulumi. */
   readonly secret: boolean;
+  /**
+   * The compose services that read the file: a change restarts those alone.
+   * Two markers stand for whole-stack files (templates/restarts.ts):
+   * CHANGED_DEFINITIONS for the compose file (the services whose definition
+   * changed, as compose's own config hash tells) and WHOLE_STACK for the unit.
+   */
+  readonly services: readonly string[];
 }
 
 export interface HostFile extends HostFileLayout {
   readonly content: string;
 }
 
+/** Every service restarts: the systemd unit runs the whole stack. */
+export const WHOLE_STACK = "*";
+/** The services whose compose definition changed restart, as `docker compose up -d` would recreate them. */
+export const CHANGED_DEFINITIONS = "*changed-definitions";
+
 const secretFile = { mode: "0600", secret: true } as const;
 const publicFile = { mode: "0644", secret: false } as const;
 const root = { uid: 0, gid: 0 } as const;
 
 export const HOST_FILE_LAYOUT: readonly HostFileLayout[] = [
-  { name: "livekit.yaml", path: `${INSTALL_DIR}/livekit.yaml`, ...secretFile, ...root },
-  { name: "caddy.yaml", path: `${INSTALL_DIR}/caddy.yaml`, ...publicFile, ...root },
-  { name: "redis.conf", path: `${INSTALL_DIR}/redis.conf`, ...secretFile, uid: REDIS_UID, gid: REDIS_UID },
-  { name: "docker-compose.yaml", path: `${INSTALL_DIR}/docker-compose.yaml`, ...publicFile, ...root },
-  { name: "livekit-docker.service", path: `/etc/systemd/system/${UNIT_NAME}`, ...publicFile, ...root },
-  { name: "prometheus.yml", path: `${INSTALL_DIR}/prometheus.yml`, ...publicFile, ...root },
-  { name: ALERT_RULES_FILE, path: `${INSTALL_DIR}/${ALERT_RULES_FILE}`, ...publicFile, ...root },
+  { name: "livekit.yaml", path: `${INSTALL_DIR}/livekit.yaml`, ...secretFile, ...root, services: ["livekit"] },
+  { name: "caddy.yaml", path: `${INSTALL_DIR}/caddy.yaml`, ...publicFile, ...root, services: ["caddy"] },
+  {
+    name: "redis.conf",
+    path: `${INSTALL_DIR}/redis.conf`,
+    ...secretFile,
+    uid: REDIS_UID,
+    gid: REDIS_UID,
+    services: ["redis"],
+  },
+  {
+    name: "docker-compose.yaml",
+    path: `${INSTALL_DIR}/docker-compose.yaml`,
+    ...publicFile,
+    ...root,
+    services: [CHANGED_DEFINITIONS],
+  },
+  {
+    name: "livekit-docker.service",
+    path: `/etc/systemd/system/${UNIT_NAME}`,
+    ...publicFile,
+    ...root,
+    services: [WHOLE_STACK],
+  },
+  { name: "prometheus.yml", path: `${INSTALL_DIR}/prometheus.yml`, ...publicFile, ...root, services: ["prometheus"] },
+  {
+    name: ALERT_RULES_FILE,
+    path: `${INSTALL_DIR}/${ALERT_RULES_FILE}`,
+    ...publicFile,
+    ...root,
+    services: ["prometheus"],
+  },
   // The receiver's secret (SMTP password or webhook URL): Alertmanager runs as nobody.
   {
     name: "alertmanager.yml",
@@ -57,10 +94,24 @@ export const HOST_FILE_LAYOUT: readonly HostFileLayout[] = [
     ...secretFile,
     uid: NOBODY_UID,
     gid: NOBODY_UID,
+    services: ["alertmanager"],
   },
-  { name: "blackbox.yml", path: `${INSTALL_DIR}/blackbox.yml`, ...publicFile, ...root },
-  // Read by docker compose itself (as root), which hands it to the exporter's environment.
-  { name: REDIS_EXPORTER_ENV, path: `${INSTALL_DIR}/${REDIS_EXPORTER_ENV}`, ...secretFile, ...root },
+  {
+    name: "blackbox.yml",
+    path: `${INSTALL_DIR}/blackbox.yml`,
+    ...publicFile,
+    ...root,
+    services: ["blackbox-exporter"],
+  },
+  // Read by docker compose itself (as root) when it creates the exporter's
+  // container, which gets it as its environment: recreated, not restarted.
+  {
+    name: REDIS_EXPORTER_ENV,
+    path: `${INSTALL_DIR}/${REDIS_EXPORTER_ENV}`,
+    ...secretFile,
+    ...root,
+    services: ["redis-exporter"],
+  },
 ];
 
 const RENDERERS: Record<HostFileName, (model: HostModel) => string> = {

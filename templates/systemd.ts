@@ -1,4 +1,5 @@
 // livekit-docker.service: runs the compose stack from the install folder.
+import { LIVEKIT_STOP_GRACE_SECONDS } from "./compose";
 import { INSTALL_DIR } from "./model";
 import { directives, type Directive } from "./yaml";
 
@@ -15,16 +16,23 @@ function unitSections(): Record<string, Directive[]> {
       ["Wants", "network-online.target"],
     ],
     Service: [
-      ["Type", "simple"],
+      // The unit brings the whole stack up and down; the containers run under
+      // Docker (restart: unless-stopped), so a single service can be recreated
+      // by `docker compose up -d <service>` without this unit stopping the rest.
+      // A foreground `compose up` with `compose down` before it would stop
+      // every container on each start instead.
+      ["Type", "oneshot"],
+      ["RemainAfterExit", "yes"],
       ["WorkingDirectory", INSTALL_DIR],
-      // Clear containers left by a crash before starting afresh.
-      ["ExecStartPre", `${COMPOSE} down`],
-      ["ExecStart", `${COMPOSE} up --remove-orphans`],
+      // --wait: started means running (Redis healthy), so a failed start shows here.
+      ["ExecStart", `${COMPOSE} up -d --wait --remove-orphans`],
       ["ExecStop", `${COMPOSE} down`],
-      ["Restart", "on-failure"],
-      ["RestartSec", "5s"],
-      // compose's own stop_grace_period (30 s) plus time to tear down.
-      ["TimeoutStopSec", "90s"],
+      // First boot pulls every image before starting.
+      ["TimeoutStartSec", "300s"],
+      // `down` stops LiveKit (its stop_grace_period, templates/compose.ts)
+      // before Redis (10 s, compose's default), Caddy alongside: the unit
+      // allows both in turn and removing the containers.
+      ["TimeoutStopSec", `${LIVEKIT_STOP_GRACE_SECONDS + 10 + 50}s`],
       ["LimitNOFILE", "500000"],
     ],
     Install: [["WantedBy", "multi-user.target"]],

@@ -243,3 +243,23 @@ except (RuntimeError, OSError, ValueError) as error:
         sys.exit(0)
     say("nothing on the host was changed. Check that LiveKit runs (systemctl status ${UNIT_NAME}), or set roamcast:activeTours force for one run.")
     sys.exit(2)`;
+
+/**
+ * The services whose restart a listener notices (bench/restarts.ts, README's
+ * outage table): LiveKit carries the media and Caddy the signalling (~2 s of
+ * lost audio while the SDK rebuilds the session). A Redis restart cost under
+ * 0.1 s with no reconnect and the monitoring services none, so those changes
+ * go ahead during a tour without asking.
+ */
+export const TOUR_CARRYING_SERVICES = ["livekit", "caddy"] as const;
+
+/** Runs `guard_active_tours` when `services_to_restart` (templates/restarts.ts) names the whole stack or a tour-carrying service. */
+export function guardWhenToursNotice(): string {
+  const patterns = ["all", ...TOUR_CARRYING_SERVICES].map((s) => `*" ${s} "*`).join("|");
+  return [
+    `case " $services_to_restart " in`,
+    `  ${patterns}) guard_active_tours || exit 1 ;;`,
+    `  *) echo "no restart a listener would notice (\${services_to_restart:-none}): live tours not asked about" ;;`,
+    "esac",
+  ].join("\n");
+}

@@ -17,6 +17,7 @@ import { grantsFor, tourRoomMetadata } from "../../functions/livekit-token/grant
 import { freePort, type Running } from "../../local/processes";
 import { localLivekitConfig, type LocalPorts, pickLocalPorts, startLivekit, startRedis } from "../../local/livekit";
 import { tempDir, writeTemp } from "../../local/temp";
+import { HOST_FILE_LAYOUT } from "../../templates";
 import { SERVICE_NAMES } from "../../templates/compose";
 import { applyScript } from "../../templates/deployScripts";
 import { tourGuardScript, type TourGuardOptions } from "../../templates/tourGuard";
@@ -110,7 +111,7 @@ function standInHost(guard: Partial<TourGuardOptions>) {
     "cloud-init": "exit 0",
     journalctl: "exit 0",
     systemctl: 'echo "$*" >> "$FAKE_HOST/systemctl.log"',
-    docker: `printf '%s\\n' ${SERVICE_NAMES.join(" ")}`,
+    docker: `echo "$*" >> "$FAKE_HOST/docker.log"; printf '%s\\n' ${SERVICE_NAMES.join(" ")}`,
   };
   for (const [name, body] of Object.entries(stubs)) {
     writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
@@ -119,6 +120,7 @@ function standInHost(guard: Partial<TourGuardOptions>) {
   const files = (["redis.conf", "caddy.yaml"] as const).map((name) => ({
     name,
     path: join(root, "opt/livekit", name),
+    services: HOST_FILE_LAYOUT.find((f) => f.name === name)!.services,
   }));
   const staging = join(root, "opt/livekit/.staged");
   mkdirSync(staging, { recursive: true });
@@ -140,7 +142,12 @@ function standInHost(guard: Partial<TourGuardOptions>) {
     apply: () => bash(script, { PATH: `${bin}:${process.env.PATH}`, FAKE_HOST: root }),
     live: () => files.map((f) => readFileSync(f.path, "utf8")),
     staged: () => files.map((f) => existsSync(join(staging, f.name))),
-    restarted: () => existsSync(join(root, "systemctl.log")) && readFileSync(join(root, "systemctl.log"), "utf8"),
+    /** The calls that restarted something: systemd's whole-stack restart, or compose recreating containers. */
+    restarted: () =>
+      ["systemctl.log", "docker.log"]
+        .filter((log) => existsSync(join(root, log)))
+        .flatMap((log) => readFileSync(join(root, log), "utf8").split("\n"))
+        .filter((line) => line.startsWith("restart") || / up /.test(line)),
     root: dirname(staging),
   };
 }
@@ -169,7 +176,7 @@ describe("the active-tour guard against a real livekit-server", { timeout: 90_00
     expect(result.stderr).toContain("pulumi config set roamcast:activeTours wait");
     expect(host.live()).toEqual(["redis.conf old\n", "caddy.yaml old\n"]);
     expect(host.staged()).toEqual([true, true]);
-    expect(host.restarted()).toBe(false);
+    expect(host.restarted()).toEqual([]);
     expect(result.stderr).not.toContain(TEST_SECRETS.apiSecret);
   });
 
@@ -186,7 +193,7 @@ describe("the active-tour guard against a real livekit-server", { timeout: 90_00
     expect(result.ms).toBeGreaterThan(3_000);
     expect(result.ms).toBeLessThan(30_000);
     expect(host.live()).toEqual(["redis.conf new\n", "caddy.yaml new\n"]);
-    expect(host.restarted()).toContain("restart");
+    expect(host.restarted().join("\n")).toMatch(/--force-recreate .*caddy/);
   });
 
   it("wait: refuses when the rooms are still occupied when the wait runs out", async () => {

@@ -87,6 +87,13 @@ const CLIS: Readonly<Record<string, CliCase>> = {
       { args: ["--livekit-cpu", "2"], says: '--livekit-cpu must be a number above 0 and at most 1, not "2"' },
     ],
   },
+  "bench/restarts.ts": {
+    usage: "usage: npm run bench:restarts -- [--listeners 5] [--livekit-grace 30] [--settle 3] [--recover 60]",
+    bad: [
+      { args: ["--listeners", "0"], says: '--listeners must be a positive whole number, not "0"' },
+      { args: ["--colour"], says: "unknown option --colour" },
+    ],
+  },
   "bench/rerender.ts": {
     usage: "usage: npm run bench:report -- [dir]",
     bad: [
@@ -96,7 +103,7 @@ const CLIS: Readonly<Record<string, CliCase>> = {
   },
 };
 
-/** Every file that runs as a command: a `require.main === module` entry under scripts/, and the bench's two. */
+/** Every file that runs as a command: a `require.main === module` entry under scripts/, and the bench's. */
 function commandFiles(): string[] {
   const found: string[] = [];
   const walk = (dir: string) => {

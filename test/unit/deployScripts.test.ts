@@ -1,57 +1,26 @@
 // The deploy scripts run for real by bash in a temporary folder standing in
-// for the host. Only the container runtime and the service manager are
-// stand-ins (stub `docker`, `systemctl`, `journalctl` and `cloud-init` on
-// PATH): the stub runtime refuses a livekit.yaml containing "BROKEN", as
-// LiveKit refuses a config it cannot parse.
+// for the host (test/support/fakeHost.ts: only the container runtime and the
+// service manager are stand-ins).
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HOST_FILE_LAYOUT, type HostFileName } from "../../templates";
+import { HOST_FILE_LAYOUT } from "../../templates";
 import { SERVICE_NAMES } from "../../templates/compose";
-import { applyScript, sshReachableScript, stageFileScript } from "../../templates/deployScripts";
+import { sshReachableScript } from "../../templates/deployScripts";
 import { freePort, systemTool } from "../../local/processes";
-import { tempDir } from "../../local/temp";
+import {
+  clearLogs,
+  composeActions,
+  type FakeHost,
+  deployment as deploy,
+  fakeHost,
+  live,
+  restarts,
+} from "../support/fakeHost";
 import { type FakeRoomService, startFakeRoomService } from "../support/fakeRoomService";
-
-const STUBS: Record<string, string> = {
-  "cloud-init": "exit 0",
-  journalctl: "echo 'stub journal' ; exit 0",
-  systemctl: 'echo "$*" >> "$FAKE_HOST/systemctl.log"',
-  // `docker compose … ps --status running --services`: every service, unless LiveKit's config is broken.
-  docker: `grep -q BROKEN "$FAKE_HOST/opt/livekit/livekit.yaml" 2>/dev/null || printf '%s\\n' ${SERVICE_NAMES.join(" ")}`,
-};
-
-const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
-
-interface FakeHost {
-  readonly root: string;
-  readonly files: { name: HostFileName; path: string; mode: "0600" | "0644"; uid: number; gid: number }[];
-  readonly staging: string;
-  readonly previous: string;
-}
-
-function fakeHost(): FakeHost {
-  const root = tempDir();
-  const bin = join(root, "bin");
-  mkdirSync(bin);
-  mkdirSync(join(root, "etc/systemd/system"), { recursive: true }); // as on any Ubuntu host
-  for (const [name, body] of Object.entries(STUBS)) {
-    writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
-    chmodSync(join(bin, name), 0o755);
-  }
-  const files = HOST_FILE_LAYOUT.map((f) => ({
-    name: f.name,
-    path: join(root, f.path),
-    mode: f.mode,
-    uid: process.getuid!(),
-    gid: process.getgid!(),
-  }));
-  return { root, files, staging: join(root, "opt/livekit/.staged"), previous: join(root, "opt/livekit/.previous") };
-}
 
 let healthServer: Server;
 let healthUrl: string;
@@ -68,55 +37,19 @@ afterAll(async () => {
   await roomService?.close();
 });
 
-async function runOnHost(host: FakeHost, script: string, stdin = "") {
-  const child = spawn("bash", ["--norc", "--noprofile", "-c", script], {
-    env: { PATH: `${join(host.root, "bin")}:${process.env.PATH}`, FAKE_HOST: host.root },
-    stdio: ["pipe", "pipe", "pipe"],
+const deployment = (host: FakeHost, contents: Record<string, string>) =>
+  deploy(host, contents, healthUrl, {
+    mode: "refuse",
+    waitSeconds: 0,
+    livekitUrl: roomService.url,
+    livekitConfigPath: roomService.configPath,
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
-  child.stdin.end(stdin);
-  const status = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-  return { status, stdout, stderr };
-}
 
-/** One `pulumi up` as the deployment runs it: stage the files whose content changed, then apply. */
-function deployment(host: FakeHost, contents: Record<string, string>) {
-  const intended = host.files.map((f) => ({ ...f, sha256: sha256(contents[f.name]!) }));
-  const apply = applyScript(intended, {
-    healthSeconds: 2,
-    healthUrl,
-    stagingDir: host.staging,
-    previousDir: host.previous,
-    tourGuard: {
-      mode: "refuse",
-      waitSeconds: 0,
-      livekitUrl: roomService.url,
-      livekitConfigPath: roomService.configPath,
-    },
-  });
-  return {
-    stage: async (names: readonly string[]) => {
-      for (const f of host.files.filter((file) => names.includes(file.name))) {
-        const result = await runOnHost(host, stageFileScript(f, host.staging), contents[f.name]);
-        expect(result.status, result.stderr).toBe(0);
-      }
-    },
-    apply: () => runOnHost(host, apply),
-  };
-}
-
-const live = (host: FakeHost, name: string) => readFileSync(host.files.find((f) => f.name === name)!.path, "utf8");
-const restarts = (host: FakeHost) =>
-  existsSync(join(host.root, "systemctl.log"))
-    ? readFileSync(join(host.root, "systemctl.log"), "utf8")
-        .split("\n")
-        .filter((l) => l.startsWith("restart")).length
-    : 0;
-
-const GOOD = Object.fromEntries(HOST_FILE_LAYOUT.map((f) => [f.name, `${f.name} v1\n`]));
+/** One line per service in the compose file, as the stub runtime's config hash reads it. */
+const GOOD: Record<string, string> = {
+  ...Object.fromEntries(HOST_FILE_LAYOUT.map((f) => [f.name, `${f.name} v1\n`])),
+  "docker-compose.yaml": SERVICE_NAMES.map((s) => `${s}: image v1\n`).join(""),
+};
 const ALL = HOST_FILE_LAYOUT.map((f) => f.name);
 
 describe("the deploy scripts on a stand-in host", { timeout: 60_000 }, () => {
@@ -183,6 +116,7 @@ describe("the deploy scripts on a stand-in host", { timeout: 60_000 }, () => {
     expect((await first.apply()).status).toBe(0);
     roomService.calls.length = 0;
     roomService.rooms.set("tour-on-air", 3);
+    clearLogs(host);
     try {
       const changed = deployment(host, { ...GOOD, "caddy.yaml": "caddy.yaml v2\n" });
       await changed.stage(["caddy.yaml"]);
@@ -193,13 +127,40 @@ describe("the deploy scripts on a stand-in host", { timeout: 60_000 }, () => {
       expect(live(host, "caddy.yaml")).toBe(GOOD["caddy.yaml"]);
       expect(readdirSync(host.previous)).not.toContain("caddy.yaml");
       expect(readdirSync(host.staging)).toEqual(["caddy.yaml"]);
-      expect(restarts(host)).toBe(1);
+      expect(composeActions(host)).toEqual([]);
 
       roomService.rooms.set("tour-on-air", 0);
       const afterTour = await changed.apply();
       expect(afterTour.status, afterTour.stderr).toBe(0);
       expect(live(host, "caddy.yaml")).toBe("caddy.yaml v2\n");
-      expect(restarts(host)).toBe(2);
+      expect(composeActions(host)).toEqual(["pull caddy", "recreate caddy"]);
+    } finally {
+      roomService.rooms.clear();
+    }
+  });
+
+  it("does not ask who is on air when no tour-carrying service restarts: a monitoring or Redis change goes ahead", async () => {
+    const host = fakeHost();
+    const first = deployment(host, GOOD);
+    await first.stage(ALL);
+    expect((await first.apply()).status).toBe(0);
+    roomService.rooms.set("tour-on-air", 3);
+    let contents = GOOD;
+    try {
+      for (const name of ["prometheus.yml", "redis.conf"] as const) {
+        roomService.calls.length = 0;
+        clearLogs(host);
+        contents = { ...contents, [name]: `${name} v2\n` };
+        const changed = deployment(host, contents);
+        await changed.stage([name]);
+        const result = await changed.apply();
+        expect(result.status, result.stderr).toBe(0);
+        expect(result.stdout).toContain("live tours not asked about");
+        expect(roomService.calls).toEqual([]);
+        expect(live(host, name)).toBe(`${name} v2\n`);
+        const service = name === "redis.conf" ? "redis" : "prometheus";
+        expect(composeActions(host)).toEqual([`pull ${service}`, `recreate ${service}`]);
+      }
     } finally {
       roomService.rooms.clear();
     }
