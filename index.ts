@@ -45,6 +45,7 @@ const livekit = new LivekitHostFiles("livekit", {
   host: hostSettings(settings),
   publicIpv4: addresses.ipv4,
   publicIpv6: addresses.ipv6,
+  alertReceiverSecret: secrets.alertReceiverSecret,
 });
 
 const host = new LivekitHost("livekit", {

@@ -11,6 +11,8 @@ export interface LivekitHostFilesArgs {
   readonly host: HostSettings;
   readonly publicIpv4: pulumi.Input<string>;
   readonly publicIpv6: pulumi.Input<string>;
+  /** From the stack config, a Pulumi secret: the SMTP password or the webhook URL Alertmanager uses. */
+  readonly alertReceiverSecret: pulumi.Input<string>;
 }
 
 export class LivekitHostFiles extends pulumi.ComponentResource {
@@ -42,13 +44,20 @@ export class LivekitHostFiles extends pulumi.ComponentResource {
     this.apiSecret = pulumi.secret(apiSecret.result);
 
     const rendered = pulumi
-      .all([this.apiKey, this.apiSecret, redisPassword.result, args.publicIpv4, args.publicIpv6])
-      .apply(([apiKey, secret, redis, ipv4, ipv6]) =>
+      .all([
+        this.apiKey,
+        this.apiSecret,
+        redisPassword.result,
+        args.publicIpv4,
+        args.publicIpv6,
+        args.alertReceiverSecret,
+      ])
+      .apply(([apiKey, secret, redis, ipv4, ipv6, alertReceiverSecret]) =>
         renderHost({
           ...args.host,
           publicIpv4: ipv4,
           publicIpv6: ipv6,
-          secrets: { apiKey, apiSecret: secret, redisPassword: redis },
+          secrets: { apiKey, apiSecret: secret, redisPassword: redis, alertReceiverSecret },
         }),
       );
     const contents = {} as Record<HostFileName, pulumi.Output<string>>;

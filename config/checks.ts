@@ -1,6 +1,7 @@
 // The rules that run on parsed settings, several keys at a time (host names
 // inside the zone, prod's protection, a server type in its location ...).
 // A key that failed to parse holds "" or [] here, and its rules skip it.
+import { alertEmailProblems } from "./alerting";
 import { CONFIG_FIELDS, fullKey, type StackSettings } from "./fields";
 import { serverProblems } from "./hetzner";
 import { isAtLeast, isPinned, LIVEKIT_MINIMUM, parseImageRef, versionOfTag } from "./images";
@@ -25,6 +26,7 @@ export function settingsProblems(s: StackSettings): string[] {
       ? [`${fullKey("image")} "${s.image}" is not an Ubuntu LTS image; use e.g. ubuntu-24.04`]
       : []),
     ...imageProblems(s),
+    ...alertEmailProblems(s),
     ...s.allowDataLossMigrations
       .filter((entry) => !MIGRATION_REF.test(entry))
       .map(
@@ -110,7 +112,18 @@ function protectionProblems({ stack, production, retire }: StackSettings): strin
 }
 
 function imageProblems(s: StackSettings): string[] {
-  return (["livekitImage", "caddyImage", "redisImage"] as const).flatMap((k) => {
+  return (
+    [
+      "livekitImage",
+      "caddyImage",
+      "redisImage",
+      "prometheusImage",
+      "alertmanagerImage",
+      "nodeExporterImage",
+      "redisExporterImage",
+      "blackboxExporterImage",
+    ] as const
+  ).flatMap((k) => {
     const image = s[k];
     if (!image) return [];
     const example = CONFIG_FIELDS[k].default;

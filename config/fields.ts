@@ -132,6 +132,64 @@ export const CONFIG_FIELDS = {
     default: "redis:7.4.2-alpine",
     description: "Redis container image, pinned by tag (and optionally digest).",
   },
+  prometheusImage: {
+    type: "string",
+    default: "prom/prometheus:v3.16.0",
+    description: "Prometheus container image (monitoring, loopback only), pinned by tag (and optionally digest).",
+  },
+  alertmanagerImage: {
+    type: "string",
+    default: "prom/alertmanager:v0.35.0",
+    description: "Alertmanager container image, pinned by tag (and optionally digest).",
+  },
+  nodeExporterImage: {
+    type: "string",
+    default: "prom/node-exporter:v1.12.1",
+    description: "Prometheus node_exporter image (CPU, memory, disk, network, UDP buffer errors), pinned by tag.",
+  },
+  redisExporterImage: {
+    type: "string",
+    default: "oliver006/redis_exporter:v1.90.0",
+    description: "Redis exporter image (redis_up and Redis memory), pinned by tag (and optionally digest).",
+  },
+  blackboxExporterImage: {
+    type: "string",
+    default: "prom/blackbox-exporter:v0.27.0",
+    description: "Blackbox exporter image (TLS probes of both names on 443, certificate expiry), pinned by tag.",
+  },
+  alertEmail: {
+    type: "string",
+    default: "",
+    example: "oncall@roamcast.app",
+    description:
+      "E-mail address Alertmanager sends alerts to, through alertSmtpSmarthost. Set this (with the alertSmtp* keys) or the secret alertWebhookUrl, not both.",
+  },
+  alertSmtpSmarthost: {
+    type: "string",
+    default: "",
+    example: "smtp.example.net:587",
+    description: "host:port of the SMTP server that sends alert e-mail (STARTTLS required). Only with alertEmail.",
+  },
+  alertSmtpFrom: {
+    type: "string",
+    default: "",
+    example: "alerts@roamcast.app",
+    description: "Sender address of alert e-mail. Only with alertEmail.",
+  },
+  alertSmtpUsername: {
+    type: "string",
+    default: "",
+    example: "alerts@roamcast.app",
+    description: "SMTP login for alert e-mail; its password is the secret alertSmtpPassword. Only with alertEmail.",
+  },
+  monthlyTrafficTb: {
+    type: "integer",
+    default: 20,
+    min: 1,
+    max: 1000,
+    description:
+      "Outgoing traffic (TB a month) the server's price includes: 20 for every cloud server type in Hetzner's EU locations (cx33 included); less in the US and Singapore. An alert fires when the month is on course to exceed it.",
+  },
   listenersPerTour: {
     type: "integer",
     default: 30,
@@ -190,6 +248,19 @@ export const CONFIG_FIELDS = {
     secret: true,
     optional: true,
     description: "Secret, optional. The project's legacy HS256 JWT secret, while it still signs user tokens with it.",
+  },
+  alertSmtpPassword: {
+    type: "string",
+    secret: true,
+    optional: true,
+    description: "Secret, with alertEmail. Password of alertSmtpUsername on alertSmtpSmarthost.",
+  },
+  alertWebhookUrl: {
+    type: "string",
+    secret: true,
+    optional: true,
+    description:
+      "Secret, instead of alertEmail. https URL that receives Alertmanager's webhook JSON (it often carries a token, hence secret).",
   },
 } as const satisfies Record<string, FieldSpec>;
 

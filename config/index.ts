@@ -10,6 +10,8 @@ export interface StackSecrets {
   readonly supabaseDbUrl: pulumi.Output<string>;
   readonly supabaseAccessToken: pulumi.Output<string>;
   readonly supabaseLegacyJwtSecret?: pulumi.Output<string>;
+  /** The alert receiver's secret: the SMTP password with alertEmail, else the webhook URL. */
+  readonly alertReceiverSecret: pulumi.Output<string>;
 }
 
 export interface StackConfig {
@@ -35,6 +37,7 @@ export function loadStackConfig(): StackConfig {
       supabaseDbUrl: config.requireSecret("supabaseDbUrl"),
       supabaseAccessToken: config.requireSecret("supabaseAccessToken"),
       ...(legacy ? { supabaseLegacyJwtSecret: config.requireSecret("supabaseLegacyJwtSecret") } : {}),
+      alertReceiverSecret: config.requireSecret(settings.alertEmail ? "alertSmtpPassword" : "alertWebhookUrl"),
     },
   };
 }

@@ -3,6 +3,7 @@
 // that look at several settings at once run on the result (config/checks.ts),
 // then, under `pulumi up`/`preview`, the secrets and placeholder checks.
 // Every problem is collected and thrown at once as one ConfigError.
+import { alertSecretProblems } from "./alerting";
 import { settingsProblems } from "./checks";
 import { canonicalCidr } from "./cidr";
 import {
@@ -68,7 +69,11 @@ export function parseStackConfig(
   const settings = values as StackSettings;
   problems.push(...settingsProblems(settings));
   if (options.secretsAvailable) {
-    problems.push(...secretProblems(raw, settings.supabaseProjectRef), ...placeholderProblems(settings));
+    problems.push(
+      ...secretProblems(raw, settings.supabaseProjectRef),
+      ...alertSecretProblems(raw, settings.alertEmail),
+      ...placeholderProblems(settings),
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return canonicalSettings(settings);

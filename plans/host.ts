@@ -1,7 +1,7 @@
 // The stack settings that shape the LiveKit host, in the host model's terms:
 // everything but the addresses and the secrets, which only exist at deploy
 // time. `pulumi up` and the offline render both start here.
-import { type HostModel, roomPolicy } from "../templates";
+import { type AlertReceiver, BYTES_PER_TB, type HostModel, roomPolicy } from "../templates";
 import { webhookUrl } from "./supabase";
 
 export type HostSettings = Omit<HostModel, "publicIpv4" | "publicIpv6" | "secrets">;
@@ -14,6 +14,16 @@ export interface HostInputs {
   readonly livekitImage: string;
   readonly caddyImage: string;
   readonly redisImage: string;
+  readonly prometheusImage: string;
+  readonly alertmanagerImage: string;
+  readonly nodeExporterImage: string;
+  readonly redisExporterImage: string;
+  readonly blackboxExporterImage: string;
+  readonly alertEmail: string;
+  readonly alertSmtpSmarthost: string;
+  readonly alertSmtpFrom: string;
+  readonly alertSmtpUsername: string;
+  readonly monthlyTrafficTb: number;
   readonly listenersPerTour: number;
   readonly redundantAudio: boolean;
   readonly supabaseProjectRef: string;
@@ -24,9 +34,34 @@ export function hostSettings(settings: HostInputs): HostSettings {
     livekitHost: settings.livekitHost,
     turnHost: settings.turnHost,
     acmeEmail: settings.acmeEmail,
-    images: { livekit: settings.livekitImage, caddy: settings.caddyImage, redis: settings.redisImage },
+    images: {
+      livekit: settings.livekitImage,
+      caddy: settings.caddyImage,
+      redis: settings.redisImage,
+      prometheus: settings.prometheusImage,
+      alertmanager: settings.alertmanagerImage,
+      nodeExporter: settings.nodeExporterImage,
+      redisExporter: settings.redisExporterImage,
+      blackboxExporter: settings.blackboxExporterImage,
+    },
     room: roomPolicy(settings.listenersPerTour),
     redundantAudio: settings.redundantAudio,
     webhook: { url: webhookUrl(settings.supabaseProjectRef) },
+    monitoring: {
+      receiver: alertReceiver(settings),
+      monthlyTrafficBytes: settings.monthlyTrafficTb * BYTES_PER_TB,
+    },
+  };
+}
+
+/** E-mail when alertEmail is set, else the webhook (config/alerting.ts checks that exactly one is). */
+export function alertReceiver(settings: HostInputs): AlertReceiver {
+  if (!settings.alertEmail) return { kind: "webhook" };
+  return {
+    kind: "email",
+    to: settings.alertEmail,
+    from: settings.alertSmtpFrom,
+    smarthost: settings.alertSmtpSmarthost,
+    username: settings.alertSmtpUsername,
   };
 }

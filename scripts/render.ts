@@ -16,6 +16,8 @@ export const PLACEHOLDER_SECRETS = {
   apiKey: "PLACEHOLDER_API_KEY",
   apiSecret: "PLACEHOLDER-livekit-api-secret-generated-by-pulumi-up",
   redisPassword: "PLACEHOLDER-redis-password-generated-by-pulumi-up",
+  // A URL, so the file is well-formed either way; as an SMTP password it is just text.
+  alertReceiverSecret: "https://placeholder.invalid/PLACEHOLDER-alert-receiver-secret-from-pulumi-config",
 } as const;
 
 const USAGE = "usage: npm run render -- --stack <name> --out <dir> [--ipv4 <address>] [--ipv6 <address>]";

@@ -6,6 +6,8 @@ import { toYaml } from "./yaml";
 export function caddyConfig(model: HostModel): Record<string, unknown> {
   assertRenderable(model);
   return {
+    // Loopback only, at the port Prometheus scrapes for Caddy's /metrics.
+    admin: { listen: `127.0.0.1:${PORTS.caddyAdmin}` },
     logging: { logs: { default: { level: "INFO", encoder: { format: "json" } } } },
     storage: { module: "file_system", root: "/data" },
     apps: {

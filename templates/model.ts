@@ -21,9 +21,31 @@ export const PORTS = {
   rtcUdpEnd: 60000,
   /** Redis, loopback only. */
   redis: 6379,
-  /** Prometheus metrics, loopback only. */
+  /** LiveKit's Prometheus metrics, loopback only. */
   metrics: 6789,
+  // The monitoring stack: every port below listens on 127.0.0.1 only, and an
+  // operator reaches Prometheus and Alertmanager through an SSH tunnel.
+  /** Caddy's admin API, which also serves Caddy's /metrics. */
+  caddyAdmin: 2019,
+  prometheus: 9090,
+  alertmanager: 9093,
+  nodeExporter: 9100,
+  blackboxExporter: 9115,
+  redisExporter: 9121,
 } as const;
+
+/** The ports that only processes on the host itself may reach. */
+export const LOOPBACK_PORTS = [
+  PORTS.livekitHttp,
+  PORTS.redis,
+  PORTS.metrics,
+  PORTS.caddyAdmin,
+  PORTS.prometheus,
+  PORTS.alertmanager,
+  PORTS.nodeExporter,
+  PORTS.blackboxExporter,
+  PORTS.redisExporter,
+] as const;
 
 export type Protocol = "tcp" | "udp";
 
@@ -68,12 +90,37 @@ export interface ContainerImages {
   readonly livekit: string;
   readonly caddy: string;
   readonly redis: string;
+  readonly prometheus: string;
+  readonly alertmanager: string;
+  readonly nodeExporter: string;
+  readonly redisExporter: string;
+  readonly blackboxExporter: string;
 }
 
 export interface HostSecrets {
   readonly apiKey: string;
   readonly apiSecret: string;
   readonly redisPassword: string;
+  /** The alert receiver's secret: the SMTP password (e-mail) or the whole webhook URL. */
+  readonly alertReceiverSecret: string;
+}
+
+/** Where Alertmanager sends alerts; the secret part is HostSecrets.alertReceiverSecret. */
+export type AlertReceiver =
+  | {
+      readonly kind: "email";
+      readonly to: string;
+      readonly from: string;
+      /** host:port of the SMTP server. */
+      readonly smarthost: string;
+      readonly username: string;
+    }
+  | { readonly kind: "webhook" };
+
+export interface MonitoringSettings {
+  readonly receiver: AlertReceiver;
+  /** Outgoing bytes a month that the server's price includes (Hetzner counts outgoing traffic only). */
+  readonly monthlyTrafficBytes: number;
 }
 
 export interface RoomPolicy {
@@ -98,7 +145,11 @@ export interface HostModel {
   readonly redundantAudio: boolean;
   readonly secrets: HostSecrets;
   readonly webhook?: WebhookTarget;
+  readonly monitoring: MonitoringSettings;
 }
+
+/** Hetzner bills traffic in TB; 10^12 bytes is the smaller reading, so an alert comes early rather than late. */
+export const BYTES_PER_TB = 1e12;
 
 /**
  * Room limits for a tour. A guide plus the listeners, and one spare seat for a
@@ -121,8 +172,12 @@ function modelProblems(model: HostModel): string[] {
   if (!/^[A-Za-z0-9_]{3,64}$/.test(model.secrets.apiKey))
     problems.push("the LiveKit API key must be 3-64 letters, digits or underscores");
   if (model.secrets.redisPassword.length < 16) problems.push("the Redis password must be at least 16 characters");
-  if (/\s/.test(model.secrets.redisPassword)) problems.push("the Redis password must not contain spaces");
+  if (/[\s']/.test(model.secrets.redisPassword))
+    problems.push("the Redis password must not contain spaces or single quotes");
   if (model.livekitHost === model.turnHost) problems.push("the TURN host name must differ from the LiveKit host name");
+  if (!model.secrets.alertReceiverSecret)
+    problems.push("the alert receiver's secret (SMTP password or webhook URL) is empty");
+  if (!(model.monitoring.monthlyTrafficBytes > 0)) problems.push("the monthly traffic allowance must be positive");
   return problems;
 }
 

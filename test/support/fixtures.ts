@@ -36,6 +36,7 @@ export const TEST_SECRETS = {
   apiKey: "APItestKey123",
   apiSecret: "test-secret-0123456789abcdefghijklmnopqrstuvwxyz",
   redisPassword: "redis-test-password-0123456789",
+  alertReceiverSecret: "https://hooks.roamcast.app/alerts/test-webhook-token-0123456789",
 } as const;
 
 export function testModel(overrides: Partial<HostModel> = {}): HostModel {
@@ -49,10 +50,16 @@ export function testModel(overrides: Partial<HostModel> = {}): HostModel {
       livekit: "livekit/livekit-server:v1.13.5",
       caddy: "livekit/caddyl4:v2.11.4",
       redis: "redis:7.4.2-alpine",
+      prometheus: "prom/prometheus:v3.16.0",
+      alertmanager: "prom/alertmanager:v0.35.0",
+      nodeExporter: "prom/node-exporter:v1.12.1",
+      redisExporter: "oliver006/redis_exporter:v1.90.0",
+      blackboxExporter: "prom/blackbox-exporter:v0.27.0",
     },
     room: roomPolicy(30),
     redundantAudio: true,
     secrets: TEST_SECRETS,
+    monitoring: { receiver: { kind: "webhook" }, monthlyTrafficBytes: 20e12 },
     ...overrides,
   };
 }
@@ -63,6 +70,7 @@ export function validSecretConfig(overrides: Record<string, unknown> = {}): Reco
     supabaseDbUrl:
       "postgresql://postgres.abcdefghijklmnopqrst:db-password@aws-0-eu-central-1.pooler.supabase.com:5432/postgres",
     supabaseAccessToken: "sbp_0123456789abcdef0123456789abcdef01234567",
+    alertWebhookUrl: "https://hooks.roamcast.app/alerts/0123456789abcdef",
     ...overrides,
   };
 }

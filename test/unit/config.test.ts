@@ -109,7 +109,7 @@ describe("stack config", () => {
     [{ redundantAudio: "maybe" }, 'roamcast:redundantAudio must be true or false, got "maybe"'],
     [
       { listenrsPerTour: 30 },
-      "roamcast:listenrsPerTour is not a known setting; remove it or check its spelling (known: zoneName, livekitHost, turnHost, acmeEmail, sshPublicKeys, operatorCidrs, deployCidrs, production, retire, serverType, location, image, livekitImage, caddyImage, redisImage, listenersPerTour, tourHours, redundantAudio, peakConcurrentTours, supabaseProjectRef, allowDataLossMigrations, supabaseDbUrl, supabaseAccessToken, supabaseLegacyJwtSecret)",
+      "roamcast:listenrsPerTour is not a known setting; remove it or check its spelling (known: zoneName, livekitHost, turnHost, acmeEmail, sshPublicKeys, operatorCidrs, deployCidrs, production, retire, serverType, location, image, livekitImage, caddyImage, redisImage, prometheusImage, alertmanagerImage, nodeExporterImage, redisExporterImage, blackboxExporterImage, alertEmail, alertSmtpSmarthost, alertSmtpFrom, alertSmtpUsername, monthlyTrafficTb, listenersPerTour, tourHours, redundantAudio, peakConcurrentTours, supabaseProjectRef, allowDataLossMigrations, supabaseDbUrl, supabaseAccessToken, supabaseLegacyJwtSecret, alertSmtpPassword, alertWebhookUrl)",
     ],
     [
       { supabaseProjectRef: "my-project" },
@@ -214,6 +214,7 @@ describe("stack config", () => {
       expect(problems).toEqual([
         "roamcast:supabaseDbUrl is required; set it with: pulumi config set --secret roamcast:supabaseDbUrl (the pooler URL from the dashboard's Connect dialog)",
         "roamcast:supabaseAccessToken is required; set it with: pulumi config set --secret roamcast:supabaseAccessToken (a personal access token from the dashboard's Account > Access Tokens)",
+        "alerts need a receiver, and none is set: set roamcast:alertEmail with roamcast:alertSmtpSmarthost, roamcast:alertSmtpFrom, roamcast:alertSmtpUsername and pulumi config set --secret roamcast:alertSmtpPassword; or instead pulumi config set --secret roamcast:alertWebhookUrl https://...",
       ]);
     });
 

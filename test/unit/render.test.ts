@@ -18,32 +18,49 @@ function render(args: string[], cwd = root, timeout = 30_000) {
 }
 
 describe("npm run render", () => {
-  it.each(["dev", "prod"])("writes the six files of the %s stack, with placeholder secrets", (stack) => {
-    const out = tempDir();
-    const result = render(["--stack", stack, "--out", out]);
-    expect(result.stderr).toBe("");
-    expect(result.status).toBe(0);
-    expect(readdirSync(out).sort()).toEqual([
-      "caddy.yaml",
-      "cloud-init.yaml",
-      "docker-compose.yaml",
-      "livekit-docker.service",
-      "livekit.yaml",
-      "redis.conf",
-    ]);
-    const livekit = parse(readFileSync(join(out, "livekit.yaml"), "utf8"));
-    expect(livekit.keys).toEqual({ [PLACEHOLDER_SECRETS.apiKey]: PLACEHOLDER_SECRETS.apiSecret });
-    expect(livekit.turn.domain).toBe(stack === "prod" ? "turn.roamcast.app" : "turn.dev.roamcast.app");
-    expect(readFileSync(join(out, "redis.conf"), "utf8")).toContain(`requirepass ${PLACEHOLDER_SECRETS.redisPassword}`);
-    expect(result.stdout).toContain("Secrets are placeholders");
-    // The same webhook as `pulumi up` renders.
-    expect(livekit.webhook).toEqual({
-      api_key: PLACEHOLDER_SECRETS.apiKey,
-      urls: [
-        `https://${stack === "prod" ? "roamcastprodprojectr" : "roamcastdevprojectrf"}.supabase.co/functions/v1/livekit-webhook`,
-      ],
-    });
-  });
+  it.each(["dev", "prod"])(
+    "writes every host file of the %s stack and cloud-init, with placeholder secrets",
+    (stack) => {
+      const out = tempDir();
+      const result = render(["--stack", stack, "--out", out]);
+      expect(result.stderr).toBe("");
+      expect(result.status).toBe(0);
+      expect(readdirSync(out).sort()).toEqual([
+        "alert-rules.yml",
+        "alertmanager.yml",
+        "blackbox.yml",
+        "caddy.yaml",
+        "cloud-init.yaml",
+        "docker-compose.yaml",
+        "livekit-docker.service",
+        "livekit.yaml",
+        "prometheus.yml",
+        "redis-exporter.env",
+        "redis.conf",
+      ]);
+      // The stack files set no alert e-mail, so the receiver is the webhook, its URL a placeholder.
+      expect(parse(readFileSync(join(out, "alertmanager.yml"), "utf8")).receivers[0].webhook_configs[0].url).toBe(
+        PLACEHOLDER_SECRETS.alertReceiverSecret,
+      );
+      expect(readFileSync(join(out, "redis-exporter.env"), "utf8")).toBe(
+        `REDIS_PASSWORD='${PLACEHOLDER_SECRETS.redisPassword}'\n`,
+      );
+      const livekit = parse(readFileSync(join(out, "livekit.yaml"), "utf8"));
+      expect(livekit.keys).toEqual({ [PLACEHOLDER_SECRETS.apiKey]: PLACEHOLDER_SECRETS.apiSecret });
+      expect(livekit.turn.domain).toBe(stack === "prod" ? "turn.roamcast.app" : "turn.dev.roamcast.app");
+      expect(readFileSync(join(out, "redis.conf"), "utf8")).toContain(
+        `requirepass ${PLACEHOLDER_SECRETS.redisPassword}`,
+      );
+      expect(result.stdout).toContain("Secrets are placeholders");
+      // The same webhook as `pulumi up` renders.
+      expect(livekit.webhook).toEqual({
+        api_key: PLACEHOLDER_SECRETS.apiKey,
+        urls: [
+          `https://${stack === "prod" ? "roamcastprodprojectr" : "roamcastdevprojectrf"}.supabase.co/functions/v1/livekit-webhook`,
+        ],
+      });
+    },
+  );
 
   it("takes the addresses it is given", () => {
     const out = tempDir();

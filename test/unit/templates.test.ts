@@ -119,7 +119,12 @@ describe("rendered host files", () => {
     const other = renderHost(
       testModel({
         publicIpv4: "203.0.113.99",
-        secrets: { apiKey: "APIother", apiSecret: "o".repeat(48), redisPassword: "p".repeat(40) },
+        secrets: {
+          apiKey: "APIother",
+          apiSecret: "o".repeat(48),
+          redisPassword: "p".repeat(40),
+          alertReceiverSecret: "https://other.roamcast.app/hook",
+        },
       }),
     );
     expect(other.cloudInit).toBe(rendered.cloudInit);

@@ -1,0 +1,147 @@
+// The rendered monitoring files under the real tools: promtool checks
+// prometheus.yml and the alert rules and runs the rules on synthetic series
+// (each alert fires on one set and stays quiet on another); amtool checks
+// alertmanager.yml for both receiver kinds.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { goTool, run } from "../../local/processes";
+import { tempDir } from "../../local/temp";
+import { renderHost } from "../../templates";
+import { ALERT_RULES_FILE, type AlertRule, alertRules } from "../../templates/alertRules";
+import { renderAlertmanagerYaml } from "../../templates/alertmanager";
+import { toYaml } from "../../templates/yaml";
+import { testModel } from "../support/fixtures";
+import { ALERT_CASES, type AlertCase } from "./monitoring/alertCases";
+
+const model = testModel();
+const files = renderHost(model).files;
+const file = (name: string) => files.find((f) => f.name === name)!.content;
+const rules = alertRules(model).groups.flatMap((g) => g.rules);
+
+/** The rendered files in a fresh folder, as they sit beside each other on the host. */
+function hostFolder(overrides: Record<string, string> = {}): string {
+  const dir = tempDir();
+  for (const name of ["prometheus.yml", ALERT_RULES_FILE, "alertmanager.yml"])
+    writeFileSync(join(dir, name), overrides[name] ?? file(name));
+  return dir;
+}
+
+/** The annotations promtool should see: the rule's templates with the case's labels and value filled in. */
+function expectedAnnotations(rule: AlertRule, labels: Record<string, string>, value = ""): Record<string, string> {
+  const fill = (text: string) =>
+    text
+      .replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, name: string) => labels[name] ?? "")
+      .replace(/\{\{ \$value \| humanize(Duration|Percentage)? \}\}/g, value);
+  return { summary: fill(rule.annotations.summary), description: fill(rule.annotations.description) };
+}
+
+function ruleTests(cases: Readonly<Record<string, AlertCase>>): string {
+  const tests = Object.entries(cases).flatMap(([alert, c]) => {
+    const rule = rules.find((r) => r.alert === alert)!;
+    const group = (name: string, scenario: AlertCase["quiet"], expected: unknown[]) => ({
+      name: `${alert} ${name}`,
+      interval: scenario.interval ?? "1m",
+      input_series: scenario.input,
+      alert_rule_test: [{ eval_time: scenario.evalTime, alertname: alert, exp_alerts: expected }],
+    });
+    const labels = { ...c.fires.labels, ...rule.labels };
+    return [
+      group("fires", c.fires, [
+        { exp_labels: labels, exp_annotations: expectedAnnotations(rule, labels, c.fires.value) },
+      ]),
+      group("stays quiet", c.quiet, []),
+    ];
+  });
+  return toYaml({ rule_files: [ALERT_RULES_FILE], evaluation_interval: "1m", tests });
+}
+
+function promtoolTestRules(rulesYaml = file(ALERT_RULES_FILE), cases = ALERT_CASES) {
+  const dir = hostFolder({ [ALERT_RULES_FILE]: rulesYaml });
+  writeFileSync(join(dir, "alerts.test.yml"), ruleTests(cases));
+  return run(goTool("promtool"), ["test", "rules", "alerts.test.yml"], { cwd: dir });
+}
+
+describe("prometheus.yml and the alert rules under promtool", () => {
+  it("promtool check config accepts prometheus.yml with the rules file beside it", () => {
+    const dir = hostFolder();
+    const result = run(goTool("promtool"), ["check", "config", join(dir, "prometheus.yml")]);
+    expect(result.stdout + result.stderr).toContain("SUCCESS");
+    expect(result.stdout).toContain(`${rules.length} rules found`);
+    expect(result.status).toBe(0);
+  });
+
+  it("promtool check rules accepts every rule", () => {
+    const dir = hostFolder();
+    const result = run(goTool("promtool"), ["check", "rules", join(dir, ALERT_RULES_FILE)]);
+    expect(result.stdout).toContain(`SUCCESS: ${rules.length} rules found`);
+    expect(result.status).toBe(0);
+  });
+
+  it("promtool refuses a rule with a misspelt function, so the checks above can fail", () => {
+    const broken = file(ALERT_RULES_FILE).replace("rate(node_cpu_seconds_total", "rat(node_cpu_seconds_total");
+    expect(broken).not.toBe(file(ALERT_RULES_FILE));
+    const dir = hostFolder({ [ALERT_RULES_FILE]: broken });
+    const result = run(goTool("promtool"), ["check", "rules", join(dir, ALERT_RULES_FILE)]);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/rat/);
+  });
+
+  it("every alert has a case that fires it and one that must not", () => {
+    expect(Object.keys(ALERT_CASES).sort()).toEqual(rules.map((r) => r.alert).sort());
+  });
+
+  it("promtool test rules: each alert fires on its series, with its labels and annotations, and stays quiet on the others", () => {
+    const result = promtoolTestRules();
+    expect(result.stderr + result.stdout).toContain("SUCCESS");
+    expect(result.status).toBe(0);
+  });
+
+  it("the rule tests fail when a threshold moves, so they test something", () => {
+    const moved = file(ALERT_RULES_FILE).replace("[5m]))) > 80", "[5m]))) > 95");
+    expect(moved).not.toBe(file(ALERT_RULES_FILE));
+    const result = promtoolTestRules(moved, { HostCpuHigh: ALERT_CASES.HostCpuHigh! });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr + result.stdout).toContain("HostCpuHigh");
+  });
+});
+
+describe("alertmanager.yml under amtool", () => {
+  const check = (yaml: string) => {
+    const dir = hostFolder({ "alertmanager.yml": yaml });
+    return run(goTool("amtool"), ["check-config", join(dir, "alertmanager.yml")]);
+  };
+
+  it("accepts the webhook receiver", () => {
+    const result = check(file("alertmanager.yml"));
+    expect(result.stdout).toContain("SUCCESS");
+    expect(result.stdout).toMatch(/- 1 receivers/);
+    expect(result.status).toBe(0);
+  });
+
+  it("accepts the e-mail receiver", () => {
+    const email = testModel({
+      monitoring: {
+        receiver: {
+          kind: "email",
+          to: "oncall@roamcast.app",
+          from: "alerts@roamcast.app",
+          smarthost: "smtp.roamcast.app:587",
+          username: "alerts@roamcast.app",
+        },
+        monthlyTrafficBytes: 20e12,
+      },
+    });
+    const result = check(renderAlertmanagerYaml(email));
+    expect(result.stdout).toContain("SUCCESS");
+    expect(result.status).toBe(0);
+  });
+
+  it("refuses a route to a receiver that does not exist, so the checks above can fail", () => {
+    const broken = file("alertmanager.yml").replace("receiver: operators", "receiver: nobody");
+    expect(broken).not.toBe(file("alertmanager.yml"));
+    const result = check(broken);
+    expect(result.status).not.toBe(0);
+    expect(result.stdout + result.stderr).toContain('undefined receiver "nobody"');
+  });
+});
