@@ -1,0 +1,161 @@
+// The host's monitoring on this machine, beside a running local platform,
+// from the rendered files and compose commands (local/monitoringConfig.ts
+// says what moves): a real Prometheus with the rendered prometheus.yml and
+// alert rules, scraping real programs — LiveKit, node_exporter,
+// redis_exporter on the platform's Redis, blackbox_exporter probing the
+// rendered Caddy's TLS (a throwaway CA's leaf in place of ACME), Caddy's admin
+// metrics, Alertmanager and itself. Every process listens on a free 127.0.0.1
+// port; stop() ends them all, with bounded waits.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse, stringify } from "yaml";
+import { ALERT_RULES_FILE } from "../templates/alertRules";
+import { REDIS_EXPORTER_ENV } from "../templates/compose";
+import { probedEndpoints } from "../templates/prometheus";
+import { PORTS, renderHost } from "../templates";
+import { labCaddyConfig, makeTestCa } from "./netHost";
+import { localBlackboxConfig, localCaddyConfig, localCommand, localPrometheusConfig } from "./monitoringConfig";
+import type { LocalPlatform } from "./platform";
+import { prometheusApi } from "./prometheusApi";
+import { freePort, goTool, type Running, start, systemTool, waitFor } from "./processes";
+import { tempDir } from "./temp";
+
+export interface LocalMonitoring {
+  /** http://127.0.0.1:<port> of Prometheus. */
+  readonly prometheusUrl: string;
+  readonly api: ReturnType<typeof prometheusApi>;
+  /** The scrape jobs' local ports, by job name. */
+  readonly ports: Readonly<Record<string, number>>;
+  readonly processes: Readonly<Record<string, Running>>;
+  stop(): Promise<void>;
+}
+
+export interface MonitoringOptions {
+  /** Seconds between scrapes and between rule evaluations (the host's are 15 s). */
+  readonly intervalSeconds?: number;
+}
+
+async function untilAnswering(name: string, proc: Running, url: string): Promise<void> {
+  await Promise.race([
+    waitFor(`${name} to answer ${url}`, async () => ((await fetch(url)).ok ? true : undefined), 30_000, 200),
+    proc.exited().then((code) => {
+      throw new Error(`${name} exited with ${code}:\n${proc.output().slice(-3_000)}`);
+    }),
+  ]);
+}
+
+/** KEY='value' lines, as the renderer writes the exporter's env file. */
+function envFile(content: string): Record<string, string> {
+  return Object.fromEntries(
+    content
+      .split("\n")
+      .filter((line) => line.includes("="))
+      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1).replace(/^'(.*)'$/, "$1")]),
+  );
+}
+
+export async function startMonitoring(
+  platform: LocalPlatform,
+  options: MonitoringOptions = {},
+): Promise<LocalMonitoring> {
+  const dir = tempDir();
+  const write = (name: string, content: string) => {
+    writeFileSync(join(dir, name), content, { mode: 0o600 });
+    return join(dir, name);
+  };
+  const processes: Record<string, Running> = {};
+  const stop = async () => {
+    for (const p of Object.values(processes).reverse()) await p.stop();
+  };
+  const launch = async (name: string, cmd: string, args: string[], path: string, env?: NodeJS.ProcessEnv) => {
+    processes[name] = start(cmd, args, { env });
+    await untilAnswering(name, processes[name]!, `http://127.0.0.1:${ports[name]}${path}`);
+  };
+  const ports: Record<string, number> = { livekit: platform.ports.metrics };
+  for (const job of ["node", "redis", "caddy", "blackbox", "prometheus", "alertmanager"]) ports[job] = await freePort();
+  const caddyTls = await freePort();
+  try {
+    const files = Object.fromEntries(renderHost(platform.model).files.map((f) => [f.name, f.content]));
+    const command = (service: string) => parse(files["docker-compose.yaml"]!).services[service].command as string[];
+    const listen = (job: string) => `127.0.0.1:${ports[job]}`;
+
+    await launch(
+      "node",
+      goTool("node_exporter"),
+      localCommand("node-exporter", command("node-exporter"), {
+        // The container's view of the host; here the host's own /proc, /sys and /.
+        "--path.procfs": null,
+        "--path.sysfs": null,
+        "--path.rootfs": null,
+        "--web.listen-address": listen("node"),
+      }),
+      "/metrics",
+    );
+    await launch(
+      "redis",
+      systemTool("prometheus-redis-exporter", "prometheus-redis-exporter"),
+      localCommand("redis-exporter", command("redis-exporter"), {
+        "--redis.addr": `redis://127.0.0.1:${platform.ports.redis}`,
+        "--web.listen-address": listen("redis"),
+      }),
+      "/metrics",
+      // The password from the rendered env file, through the environment as on the host.
+      { ...process.env, ...envFile(files[REDIS_EXPORTER_ENV]!) },
+    );
+
+    const model = platform.model;
+    const ca = makeTestCa([model.livekitHost, model.turnHost]);
+    const caddy = localCaddyConfig(
+      labCaddyConfig(files["caddy.yaml"]!, ca, join(dir, "caddy-data")),
+      { tls: caddyTls, admin: ports.caddy!, livekit: platform.ports.livekit },
+      PORTS.livekitHttp,
+    );
+    await launch("caddy", goTool("caddy"), ["run", "--config", write("caddy.json", JSON.stringify(caddy))], "/metrics");
+
+    const blackbox = localBlackboxConfig(parse(files["blackbox.yml"]!), probedEndpoints(model), ca.caFile);
+    await launch(
+      "blackbox",
+      systemTool("prometheus-blackbox-exporter", "prometheus-blackbox-exporter"),
+      localCommand("blackbox-exporter", command("blackbox-exporter"), {
+        "--config.file": write("blackbox.yml", stringify(blackbox)),
+        "--web.listen-address": listen("blackbox"),
+      }),
+      "/metrics",
+    );
+
+    await launch(
+      "alertmanager",
+      goTool("alertmanager"),
+      localCommand("alertmanager", command("alertmanager"), {
+        "--config.file": write("alertmanager.yml", files["alertmanager.yml"]!),
+        "--storage.path": join(dir, "alertmanager-data"),
+        "--web.listen-address": listen("alertmanager"),
+        "--web.external-url": `http://${listen("alertmanager")}/`,
+      }),
+      "/-/ready",
+    );
+
+    const config = localPrometheusConfig(parse(files["prometheus.yml"]!), {
+      ports,
+      probeAddress: `127.0.0.1:${caddyTls}`,
+      intervalSeconds: options.intervalSeconds ?? 1,
+    });
+    // The rules beside prometheus.yml under their rendered name, as on the host.
+    write(ALERT_RULES_FILE, files[ALERT_RULES_FILE]!);
+    await launch(
+      "prometheus",
+      goTool("prometheus"),
+      localCommand("prometheus", command("prometheus"), {
+        "--config.file": write("prometheus.yml", stringify(config)),
+        "--storage.tsdb.path": join(dir, "prometheus-data"),
+        "--web.listen-address": listen("prometheus"),
+      }),
+      "/-/ready",
+    );
+    const prometheusUrl = `http://${listen("prometheus")}`;
+    return { prometheusUrl, api: prometheusApi(prometheusUrl), ports, processes, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
