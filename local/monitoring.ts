@@ -7,6 +7,7 @@
 // metrics, Alertmanager and itself. Every process listens on a free 127.0.0.1
 // port; stop() ends them all, with bounded waits.
 import { writeFileSync } from "node:fs";
+import { get } from "node:http";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { ALERT_RULES_FILE } from "../templates/alertRules";
@@ -35,13 +36,32 @@ export interface MonitoringOptions {
   readonly intervalSeconds?: number;
 }
 
+/**
+ * GET with node:http, as a scraper asks: fetch() adds Sec-Fetch-Mode, which
+ * makes Caddy's admin API demand an Origin header and answer 403.
+ */
+function answers(url: string): Promise<true | undefined> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { timeout: 2_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200 ? true : undefined);
+    });
+    req.on("timeout", () => req.destroy(new Error(`no answer from ${url} in 2 s`)));
+    req.on("error", reject);
+  });
+}
+
 async function untilAnswering(name: string, proc: Running, url: string): Promise<void> {
-  await Promise.race([
-    waitFor(`${name} to answer ${url}`, async () => ((await fetch(url)).ok ? true : undefined), 30_000, 200),
-    proc.exited().then((code) => {
-      throw new Error(`${name} exited with ${code}:\n${proc.output().slice(-3_000)}`);
-    }),
-  ]);
+  try {
+    await Promise.race([
+      waitFor(`${name} to answer ${url}`, () => answers(url), 30_000, 200),
+      proc.exited().then((code) => {
+        throw new Error(`${name} exited with ${code}`);
+      }),
+    ]);
+  } catch (error) {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${proc.output().slice(-3_000)}`);
+  }
 }
 
 /** KEY='value' lines, as the renderer writes the exporter's env file. */
@@ -125,7 +145,7 @@ export async function startMonitoring(
 
     await launch(
       "alertmanager",
-      goTool("alertmanager"),
+      systemTool("prometheus-alertmanager", "prometheus-alertmanager"),
       localCommand("alertmanager", command("alertmanager"), {
         "--config.file": write("alertmanager.yml", files["alertmanager.yml"]!),
         "--storage.path": join(dir, "alertmanager-data"),

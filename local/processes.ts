@@ -19,7 +19,6 @@ export function goTool(
     | "promtool"
     | "amtool"
     | "prometheus"
-    | "alertmanager"
     | "node_exporter",
 ): string {
   const path = join(TOOLS_CACHE, name);

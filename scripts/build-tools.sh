@@ -2,9 +2,11 @@
 # Builds the Go programs that the tool and e2e tests run for real:
 # livekit-server, Caddy with layer4 + a YAML adapter, actionlint, the Pulumi
 # CLI, promtool and amtool, which check the rendered monitoring files, and the
-# Prometheus server, Alertmanager and node_exporter of the monitoring scrape
-# check ("all", what CI needs); "bench" adds tools/loadgen, the benchmark's
-# listener crowd.
+# Prometheus server and node_exporter of the monitoring scrape check ("all",
+# what CI needs); "bench" adds tools/loadgen, the benchmark's listener crowd.
+# (Alertmanager's own module does not build with go install: its UI assets are
+# not in the module, `pattern app/dist: no matching files found`; the scrape
+# check runs Debian's, scripts/install-system-packages.sh.)
 # Binaries go to a cache outside the clone (CI clones afresh every run, Go's own
 # module and build caches survive on the machine), one file per tool and version,
 # and are rebuilt only when missing.
@@ -77,11 +79,10 @@ case "$want" in
   # discovery plugin but file and http (static_configs are built in): the host
   # scrapes fixed loopback targets and needs no cloud SDK compiled in.
   prometheus|all) build_module prometheus "$PROMETHEUS_VERSION" github.com/prometheus/prometheus/cmd/prometheus remove_all_sd ;;&
-  alertmanager|all) build_module alertmanager "$ALERTMANAGER_VERSION" github.com/prometheus/alertmanager/cmd/alertmanager ;;&
   node_exporter|all) build_module node_exporter "$NODE_EXPORTER_VERSION" github.com/prometheus/node_exporter ;;&
   bench) build_module livekit-server "$LIVEKIT_VERSION" github.com/livekit/livekit-server/cmd/server ;;&
-  livekit|caddy|actionlint|pulumi|promtool|amtool|prometheus|alertmanager|node_exporter|loadgen|all|bench) ;;
-  *) echo "usage: $0 [all|livekit|caddy|actionlint|pulumi|promtool|amtool|prometheus|alertmanager|node_exporter|loadgen|bench]" >&2; exit 2 ;;
+  livekit|caddy|actionlint|pulumi|promtool|amtool|prometheus|node_exporter|loadgen|all|bench) ;;
+  *) echo "usage: $0 [all|livekit|caddy|actionlint|pulumi|promtool|amtool|prometheus|node_exporter|loadgen|bench]" >&2; exit 2 ;;
 esac
 ln -sfn "$cache/livekit-server-$LIVEKIT_VERSION" "$cache/livekit-server" 2>/dev/null || true
 ln -sfn "$cache/actionlint-$ACTIONLINT_VERSION" "$cache/actionlint" 2>/dev/null || true
@@ -89,5 +90,4 @@ ln -sfn "$cache/pulumi-$PULUMI_VERSION" "$cache/pulumi" 2>/dev/null || true
 ln -sfn "$cache/promtool-$PROMETHEUS_VERSION" "$cache/promtool" 2>/dev/null || true
 ln -sfn "$cache/amtool-$ALERTMANAGER_VERSION" "$cache/amtool" 2>/dev/null || true
 ln -sfn "$cache/prometheus-$PROMETHEUS_VERSION" "$cache/prometheus" 2>/dev/null || true
-ln -sfn "$cache/alertmanager-$ALERTMANAGER_VERSION" "$cache/alertmanager" 2>/dev/null || true
 ln -sfn "$cache/node_exporter-$NODE_EXPORTER_VERSION" "$cache/node_exporter" 2>/dev/null || true

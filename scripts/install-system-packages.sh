@@ -2,8 +2,9 @@
 # Debian packages the tool tests run for real: redis-server, cloud-init (with
 # PyYAML), systemd-analyze; and for the network lab (test:net) nftables,
 # iproute2 (ip netns, tc netem), socat and openssl (the throwaway test CA); and
-# the exporters the monitoring check scrapes (test/e2e/monitoring.test.ts):
-# blackbox_exporter and redis_exporter (the Go module proxy serves neither).
+# what the monitoring check runs (test/e2e/monitoring.test.ts): blackbox_exporter
+# and redis_exporter (the Go module proxy serves neither) and Alertmanager (its
+# module does not build with go install).
 # Installs only what is missing.
 set -euo pipefail
 need=()
@@ -19,6 +20,7 @@ command -v socat >/dev/null || need+=(socat)
 command -v openssl >/dev/null || need+=(openssl)
 command -v prometheus-blackbox-exporter >/dev/null || need+=(prometheus-blackbox-exporter)
 command -v prometheus-redis-exporter >/dev/null || need+=(prometheus-redis-exporter)
+command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager)
 if ((${#need[@]})); then
   echo "install-system-packages: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
