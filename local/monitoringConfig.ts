@@ -46,11 +46,21 @@ function localTargetGroup(job: Yaml, group: Yaml, options: LocalPrometheusOption
   if (!probed) return { ...group, targets };
   const module = (job.params?.module as string[] | undefined)?.[0];
   if (!module) throw new Error(`scrape job "${name}" probes ${probed} with no module parameter`);
-  return {
-    ...group,
-    targets,
-    labels: { ...group.labels, __param_target: options.probeAddress, __param_module: localProbeModule(module, probed) },
-  };
+  return { ...group, targets, labels: { ...group.labels, __param_module: localProbeModule(module, probed) } };
+}
+
+/**
+ * After the rendered relabelling (which names the instance after the probed
+ * name, as on the host), the probe itself goes to the local endpoint.
+ */
+function localProbeRelabels(job: Yaml, options: LocalPrometheusOptions): Yaml[] {
+  const probed = ((job.static_configs ?? []) as Yaml[]).flatMap((g) => g.labels?.__param_target ?? []) as string[];
+  return probed.map((endpoint) => ({
+    source_labels: ["__param_target"],
+    regex: endpoint.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
+    target_label: "__param_target",
+    replacement: options.probeAddress,
+  }));
 }
 
 export function localPrometheusConfig(rendered: Yaml, options: LocalPrometheusOptions): Yaml {
@@ -66,6 +76,9 @@ export function localPrometheusConfig(rendered: Yaml, options: LocalPrometheusOp
       ...job,
       ...(job.scrape_interval && every),
       static_configs: ((job.static_configs ?? []) as Yaml[]).map((group) => localTargetGroup(job, group, options)),
+      ...(localProbeRelabels(job, options).length && {
+        relabel_configs: [...(job.relabel_configs ?? []), ...localProbeRelabels(job, options)],
+      }),
     })),
     alerting: {
       ...rendered.alerting,

@@ -79,6 +79,11 @@ describe("the rendered monitoring, scraping the local platform during a tour", (
     });
     expect(new Set(targets.map((t) => t.job))).toEqual(new Set(SCRAPE_JOBS));
     expect(targets.filter((t) => t.job === "blackbox")).toHaveLength(probedEndpoints(platform.model).length);
+    // Up is the exporter answering; the probes themselves must complete a TLS handshake with Caddy.
+    const probes = await monitoring.api.query('probe_success{job="blackbox"}');
+    // One series per probed name, named after it as on the host.
+    const byName = Object.fromEntries(probes.map((p) => [p.metric.instance, p.value]));
+    expect(byName).toEqual(Object.fromEntries(probedEndpoints(platform.model).map((endpoint) => [endpoint, 1])));
   });
 
   it("loads every rendered alert rule, and each evaluates without error", async () => {

@@ -43,8 +43,21 @@ describe("the rendered prometheus.yml on this machine", () => {
     expect(blackbox.scrape_interval).toBe("1s");
     expect(blackbox.static_configs.map((g: { labels: unknown }) => g.labels)).toEqual(
       probedEndpoints(model).map((endpoint) => ({
-        __param_target: "127.0.0.1:41000",
+        __param_target: endpoint,
         __param_module: localProbeModule("tls_connect", endpoint),
+      })),
+    );
+    // The rendered relabelling first (the instance is the probed name, as on the host), then the local address.
+    const rendered = parse(renderPrometheusYaml(model)).scrape_configs.find(
+      (j: { job_name: string }) => j.job_name === "blackbox",
+    );
+    expect(blackbox.relabel_configs.slice(0, rendered.relabel_configs.length)).toEqual(rendered.relabel_configs);
+    expect(blackbox.relabel_configs.slice(rendered.relabel_configs.length)).toEqual(
+      probedEndpoints(model).map((endpoint) => ({
+        source_labels: ["__param_target"],
+        regex: endpoint.replaceAll(".", "\\."),
+        target_label: "__param_target",
+        replacement: "127.0.0.1:41000",
       })),
     );
     const modules = localBlackboxConfig(parse(renderBlackboxYaml(model)), probedEndpoints(model), "/ca.pem").modules;
