@@ -123,7 +123,9 @@ function serviceRules(): AlertRule[] {
       labels: { severity: "warning" },
       annotations: {
         summary: "{{ $labels.job }} exporter at {{ $labels.instance }} does not answer",
-        description: `The alerts fed by the ${"{{ $labels.job }}"} job cannot fire while it is down. Look at its container: ${SSH_HINT}.`,
+        description:
+          "The alerts fed by the {{ $labels.job }} job cannot fire while it is down. Look at its container: " +
+          `${SSH_HINT}.`,
       },
     },
   ];

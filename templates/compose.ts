@@ -68,7 +68,8 @@ function monitoringServices(model: HostModel, common: Record<string, unknown>): 
         listen(PORTS.nodeExporter),
       ],
       ...common,
-      // The host's processes, devices and disks, read-only.
+      // The host's processes, devices and disks, read-only. The netstat
+      // collector's default fields include Udp_RcvbufErrors (node_exporter v1.12.1).
       pid: "host",
       volumes: ["/proc:/host/proc:ro", "/sys:/host/sys:ro", "/:/host/root:ro,rslave"],
     },
