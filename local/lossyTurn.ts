@@ -116,112 +116,138 @@ interface Allocation {
   readonly channelOf: Map<string, number>;
 }
 
+/** The server's state: its socket, the credentials' key, and one allocation per client endpoint. */
+interface TurnState {
+  readonly server: Socket;
+  readonly key: Buffer;
+  readonly nonce: Buffer;
+  readonly lossRatio: number;
+  readonly allocations: Map<string, Promise<Allocation>>;
+  readonly counts: { dropped: number; delivered: number };
+}
+
+/** What a peer (LiveKit) sends to the relay address goes to the client, RTP lossily. */
+function toClient(state: TurnState, allocation: Allocation, client: RemoteInfo, data: Buffer, peer: RemoteInfo) {
+  if (isRtp(data)) {
+    if (Math.random() < state.lossRatio) return void state.counts.dropped++;
+    state.counts.delivered++;
+  }
+  const channel = allocation.channelOf.get(endpoint(peer));
+  if (channel !== undefined) {
+    const header = Buffer.alloc(4);
+    header.writeUInt16BE(channel, 0);
+    header.writeUInt16BE(data.length, 2);
+    state.server.send(Buffer.concat([header, data]), client.port, client.address);
+    return;
+  }
+  // No channel for this source (LiveKit's media leaves from the interface address): a Data indication.
+  const indication = stunMessage(0x0010 | METHOD.DATA, randomBytes(12), [
+    attribute(ATTR.XOR_PEER_ADDRESS, xorAddress(peer.address, peer.port)),
+    attribute(ATTR.DATA, data),
+  ]);
+  state.server.send(indication, client.port, client.address);
+}
+
+async function allocate(state: TurnState, client: RemoteInfo): Promise<Allocation> {
+  const relay = createSocket("udp4");
+  const allocation: Allocation = { relay, channels: new Map(), channelOf: new Map() };
+  relay.on("message", (data, peer) => toClient(state, allocation, client, data, peer));
+  await bound(relay);
+  return allocation;
+}
+
+async function allocateAnswer(state: TurnState, message: Stun, client: RemoteInfo): Promise<Buffer> {
+  if (!message.attrs.has(ATTR.MESSAGE_INTEGRITY)) {
+    const error = Buffer.concat([Buffer.from([0, 0, 4, 1]), Buffer.from("Unauthorized")]);
+    return stunMessage(0x0110 | METHOD.ALLOCATE, message.transaction, [
+      attribute(ATTR.ERROR_CODE, error),
+      attribute(ATTR.REALM, Buffer.from(REALM)),
+      attribute(ATTR.NONCE, state.nonce),
+    ]);
+  }
+  if (!state.allocations.has(endpoint(client))) state.allocations.set(endpoint(client), allocate(state, client));
+  const { relay } = await state.allocations.get(endpoint(client))!;
+  const lifetime = Buffer.alloc(4);
+  lifetime.writeUInt32BE(600);
+  return stunMessage(
+    0x0100 | METHOD.ALLOCATE,
+    message.transaction,
+    [
+      attribute(ATTR.XOR_RELAYED_ADDRESS, xorAddress("127.0.0.1", relay.address().port)),
+      attribute(ATTR.XOR_MAPPED_ADDRESS, xorAddress(client.address, client.port)),
+      attribute(ATTR.LIFETIME, lifetime),
+    ],
+    state.key,
+  );
+}
+
+/** The answer to a client's request (none to an indication). Requests' own integrity is not checked: one local client. */
+async function answer(state: TurnState, message: Stun, client: RemoteInfo): Promise<Buffer | undefined> {
+  const reply = (attrs: Buffer[] = []) => stunMessage(0x0100 | message.type, message.transaction, attrs, state.key);
+  const peer = () => readXorAddress(message.attrs.get(ATTR.XOR_PEER_ADDRESS)!);
+  const allocation = state.allocations.get(endpoint(client));
+  switch (message.type) {
+    case METHOD.ALLOCATE:
+      return allocateAnswer(state, message, client);
+    case METHOD.REFRESH:
+      return reply([attribute(ATTR.LIFETIME, message.attrs.get(ATTR.LIFETIME) ?? Buffer.from([0, 0, 2, 0x58]))]);
+    case METHOD.PERMISSION:
+      return reply();
+    case METHOD.CHANNEL: {
+      const channel = message.attrs.get(ATTR.CHANNEL_NUMBER)!.readUInt16BE(0);
+      const bound = await allocation;
+      bound?.channels.set(channel, peer());
+      bound?.channelOf.set(endpoint(peer()), channel);
+      return reply();
+    }
+    case 0x0010 | METHOD.SEND: {
+      const data = message.attrs.get(ATTR.DATA);
+      if (data) (await allocation)?.relay.send(data, peer().port, peer().address);
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+function fromClient(state: TurnState, packet: Buffer, client: RemoteInfo): void {
+  if (packet[0]! >= 0x40 && packet[0]! <= 0x7f && packet.length >= 4) {
+    // ChannelData: to the peer bound to the channel.
+    void state.allocations.get(endpoint(client))?.then((a) => {
+      const peer = a.channels.get(packet.readUInt16BE(0));
+      if (peer) a.relay.send(packet.subarray(4, 4 + packet.readUInt16BE(2)), peer.port, peer.address);
+    });
+    return;
+  }
+  const message = parseStun(packet);
+  if (!message) return;
+  void answer(state, message, client).then((response) => {
+    if (response) state.server.send(response, client.port, client.address);
+  });
+}
+
 /** Starts the relay on 127.0.0.1; `lossRatio` of the RTP sent to the listener is dropped. */
 export async function startLossyTurn(lossRatio: number): Promise<LossyTurn> {
   const username = "listener";
   const password = randomBytes(12).toString("hex");
-  const key = createHash("md5").update(`${username}:${REALM}:${password}`).digest();
-  const nonce = Buffer.from(randomBytes(8).toString("hex"));
-  const server = createSocket("udp4");
-  const allocations = new Map<string, Promise<Allocation>>();
-  const counts = { dropped: 0, delivered: 0 };
-
-  async function allocate(client: RemoteInfo): Promise<Allocation> {
-    const relay = createSocket("udp4");
-    const allocation: Allocation = { relay, channels: new Map(), channelOf: new Map() };
-    relay.on("message", (data, peer) => {
-      if (isRtp(data)) {
-        if (Math.random() < lossRatio) return void counts.dropped++;
-        counts.delivered++;
-      }
-      const channel = allocation.channelOf.get(endpoint(peer));
-      if (channel !== undefined) {
-        const header = Buffer.alloc(4);
-        header.writeUInt16BE(channel, 0);
-        header.writeUInt16BE(data.length, 2);
-        server.send(Buffer.concat([header, data]), client.port, client.address);
-      } else {
-        const indication = stunMessage(0x0017, randomBytes(12), [
-          attribute(ATTR.XOR_PEER_ADDRESS, xorAddress(peer.address, peer.port)),
-          attribute(ATTR.DATA, data),
-        ]);
-        server.send(indication, client.port, client.address);
-      }
-    });
-    await bound(relay);
-    return allocation;
-  }
-
-  async function answer(message: Stun, client: RemoteInfo): Promise<Buffer | undefined> {
-    const reply = (attrs: Buffer[] = []) => stunMessage(0x0100 | message.type, message.transaction, attrs, key);
-    const peerOf = () => readXorAddress(message.attrs.get(ATTR.XOR_PEER_ADDRESS)!);
-    const existing = allocations.get(endpoint(client));
-    switch (message.type) {
-      case METHOD.ALLOCATE: {
-        if (!message.attrs.has(ATTR.MESSAGE_INTEGRITY)) {
-          const error = Buffer.concat([Buffer.from([0, 0, 4, 1]), Buffer.from("Unauthorized")]);
-          return stunMessage(0x0113, message.transaction, [
-            attribute(ATTR.ERROR_CODE, error),
-            attribute(ATTR.REALM, Buffer.from(REALM)),
-            attribute(ATTR.NONCE, nonce),
-          ]);
-        }
-        if (!existing) allocations.set(endpoint(client), allocate(client));
-        const { relay } = await allocations.get(endpoint(client))!;
-        const lifetime = Buffer.alloc(4);
-        lifetime.writeUInt32BE(600);
-        return reply([
-          attribute(ATTR.XOR_RELAYED_ADDRESS, xorAddress("127.0.0.1", relay.address().port)),
-          attribute(ATTR.XOR_MAPPED_ADDRESS, xorAddress(client.address, client.port)),
-          attribute(ATTR.LIFETIME, lifetime),
-        ]);
-      }
-      case METHOD.REFRESH:
-        return reply([attribute(ATTR.LIFETIME, message.attrs.get(ATTR.LIFETIME) ?? Buffer.from([0, 0, 2, 0x58]))]);
-      case METHOD.PERMISSION:
-        return reply();
-      case METHOD.CHANNEL: {
-        const allocation = await existing;
-        const channel = message.attrs.get(ATTR.CHANNEL_NUMBER)!.readUInt16BE(0);
-        allocation?.channels.set(channel, peerOf());
-        allocation?.channelOf.set(endpoint(peerOf()), channel);
-        return reply();
-      }
-      case 0x0010 | METHOD.SEND: {
-        const data = message.attrs.get(ATTR.DATA);
-        const peer = peerOf();
-        if (data) (await existing)?.relay.send(data, peer.port, peer.address);
-        return undefined;
-      }
-    }
-    return undefined;
-  }
-
-  server.on("message", (packet, client) => {
-    if (packet[0]! >= 0x40 && packet[0]! <= 0x7f && packet.length >= 4) {
-      // ChannelData from the client: to the peer bound to the channel.
-      void allocations.get(endpoint(client))?.then((a) => {
-        const peer = a.channels.get(packet.readUInt16BE(0));
-        if (peer) a.relay.send(packet.subarray(4, 4 + packet.readUInt16BE(2)), peer.port, peer.address);
-      });
-      return;
-    }
-    const message = parseStun(packet);
-    if (!message) return;
-    void answer(message, client).then((response) => {
-      if (response) server.send(response, client.port, client.address);
-    });
-  });
-  const port = await bound(server);
+  const state: TurnState = {
+    server: createSocket("udp4"),
+    key: createHash("md5").update(`${username}:${REALM}:${password}`).digest(),
+    nonce: Buffer.from(randomBytes(8).toString("hex")),
+    lossRatio,
+    allocations: new Map(),
+    counts: { dropped: 0, delivered: 0 },
+  };
+  state.server.on("message", (packet, client) => fromClient(state, packet, client));
+  const port = await bound(state.server);
   const close = (socket: Socket) => new Promise<void>((resolve) => socket.close(() => resolve()));
   return {
     url: `turn:127.0.0.1:${port}?transport=udp`,
     username,
     password,
-    counts: () => ({ ...counts }),
+    counts: () => ({ ...state.counts }),
     async stop() {
-      const relays = (await Promise.all(allocations.values())).map((a) => a.relay);
-      await Promise.all([server, ...relays].map(close));
+      const relays = (await Promise.all(state.allocations.values())).map((a) => a.relay);
+      await Promise.all([state.server, ...relays].map(close));
     },
   };
 }
