@@ -6,10 +6,14 @@
 // sets up as on a good network, and LiveKit learns of the loss from the
 // listener's receiver reports (livekit_packet_loss_total, direction outgoing).
 //
-// Why not LiveKit's own TURN behind a lossy proxy: LiveKit's media sockets here
-// are bound to the machine's interface address while it advertises 127.0.0.1
-// (rtc.node_ip), so a TURN permission for the advertised address never matches
-// the media's source. This relay forwards whatever the peer's address.
+// Tried first (2026-11-30): LiveKit's own TURN behind a lossy UDP proxy — it
+// refuses loopback peers (turn.allow_restricted_peer_cidrs), and even allowed,
+// LiveKit's media sockets here are bound to the machine's interface address
+// while it advertises 127.0.0.1 (rtc.node_ip), so the client's permission for
+// the advertised address never matches the media's source. A lossy NAT given
+// as STUN server — rtc-node still offered its host candidates with
+// TRANSPORT_NOHOST, and the direct path won. This relay forwards whatever the
+// peer's address, and relay-only ICE leaves the client no other path.
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 
