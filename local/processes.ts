@@ -10,7 +10,16 @@ const TOOLS_CACHE = process.env.ROAMCAST_TOOLS_CACHE ?? join(homedir(), ".cache"
 
 /** A Go-built tool from scripts/build-tools.sh, or a clear error saying how to build it. */
 export function goTool(
-  name: "livekit-server" | "caddy" | "actionlint" | "loadgen" | "pulumi" | "promtool" | "amtool",
+  name:
+    | "livekit-server"
+    | "caddy"
+    | "actionlint"
+    | "loadgen"
+    | "pulumi"
+    | "promtool"
+    | "amtool"
+    | "prometheus"
+    | "node_exporter",
 ): string {
   const path = join(TOOLS_CACHE, name);
   if (!existsSync(path)) throw new Error(`${name} is not built: run scripts/build-tools.sh (looked for ${path})`);

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Builds the Go programs that the tool and e2e tests run for real:
 # livekit-server, Caddy with layer4 + a YAML adapter, actionlint, the Pulumi
-# CLI, and promtool and amtool, which check the rendered monitoring files
-# ("all", what CI needs); "bench" adds tools/loadgen, the benchmark's
-# listener crowd.
+# CLI, promtool and amtool, which check the rendered monitoring files, and the
+# Prometheus server and node_exporter of the monitoring scrape check ("all",
+# what CI needs); "bench" adds tools/loadgen, the benchmark's listener crowd.
+# (Alertmanager's own module does not build with go install: its UI assets are
+# not in the module, `pattern app/dist: no matching files found`; the scrape
+# check runs Debian's, scripts/install-system-packages.sh.)
 # Binaries go to a cache outside the clone (CI clones afresh every run, Go's own
 # module and build caches survive on the machine), one file per tool and version,
 # and are rebuilt only when missing.
@@ -19,13 +22,14 @@ PULUMI_VERSION=v3.276.0 # keep equal to tools/pulumi/go.mod's pulumi/pkg/v3
 # Prometheus's Go module v0.316.0 is Prometheus v3.16.0, the prom/prometheus tag the host runs.
 PROMETHEUS_VERSION=v0.316.0
 ALERTMANAGER_VERSION=v0.35.0
+NODE_EXPORTER_VERSION=v1.12.1
 
-build_module() { # name version package
+build_module() { # name version package [build tags]
   local out="$cache/$1-$2"
   if [[ -x "$out" ]]; then echo "build-tools: $1 $2 cached at $out"; return; fi
-  echo "build-tools: building $1 $2 (go install $3@$2)"
+  echo "build-tools: building $1 $2 (go install ${4:+-tags $4 }$3@$2)"
   local tmp; tmp=$(mktemp -d)
-  GOBIN="$tmp" CGO_ENABLED=0 go install "$3@$2"
+  GOBIN="$tmp" CGO_ENABLED=0 go install ${4:+-tags "$4"} "$3@$2"
   mv "$tmp"/* "$out.partial" && mv "$out.partial" "$out"
   rm -rf "$tmp"
 }
@@ -71,12 +75,19 @@ case "$want" in
   pulumi|all) build_pulumi ;;&
   promtool|all) build_module promtool "$PROMETHEUS_VERSION" github.com/prometheus/prometheus/cmd/promtool ;;&
   amtool|all) build_module amtool "$ALERTMANAGER_VERSION" github.com/prometheus/alertmanager/cmd/amtool ;;&
+  # remove_all_sd (plugins/plugin_*.go in v0.316.0) leaves out every service
+  # discovery plugin but file and http (static_configs are built in): the host
+  # scrapes fixed loopback targets and needs no cloud SDK compiled in.
+  prometheus|all) build_module prometheus "$PROMETHEUS_VERSION" github.com/prometheus/prometheus/cmd/prometheus remove_all_sd ;;&
+  node_exporter|all) build_module node_exporter "$NODE_EXPORTER_VERSION" github.com/prometheus/node_exporter ;;&
   bench) build_module livekit-server "$LIVEKIT_VERSION" github.com/livekit/livekit-server/cmd/server ;;&
-  livekit|caddy|actionlint|pulumi|promtool|amtool|loadgen|all|bench) ;;
-  *) echo "usage: $0 [all|livekit|caddy|actionlint|pulumi|promtool|amtool|loadgen|bench]" >&2; exit 2 ;;
+  livekit|caddy|actionlint|pulumi|promtool|amtool|prometheus|node_exporter|loadgen|all|bench) ;;
+  *) echo "usage: $0 [all|livekit|caddy|actionlint|pulumi|promtool|amtool|prometheus|node_exporter|loadgen|bench]" >&2; exit 2 ;;
 esac
 ln -sfn "$cache/livekit-server-$LIVEKIT_VERSION" "$cache/livekit-server" 2>/dev/null || true
 ln -sfn "$cache/actionlint-$ACTIONLINT_VERSION" "$cache/actionlint" 2>/dev/null || true
 ln -sfn "$cache/pulumi-$PULUMI_VERSION" "$cache/pulumi" 2>/dev/null || true
 ln -sfn "$cache/promtool-$PROMETHEUS_VERSION" "$cache/promtool" 2>/dev/null || true
 ln -sfn "$cache/amtool-$ALERTMANAGER_VERSION" "$cache/amtool" 2>/dev/null || true
+ln -sfn "$cache/prometheus-$PROMETHEUS_VERSION" "$cache/prometheus" 2>/dev/null || true
+ln -sfn "$cache/node_exporter-$NODE_EXPORTER_VERSION" "$cache/node_exporter" 2>/dev/null || true

@@ -22,4 +22,14 @@ describe("pinned versions", () => {
     expect(built).toMatch(/^v\d+\.\d+\.\d+$/);
     expect(tagOf(CONFIG_FIELDS.caddyImage.default)).toBe(built);
   });
+
+  it("the default Prometheus and node_exporter images are the versions the monitoring scrape check builds", () => {
+    const built = (name: string) => new RegExp(`^${name}=(v[\\d.]+)`, "m").exec(read("scripts/build-tools.sh"))?.[1];
+    // Prometheus' Go module v0.MMPP.x is Prometheus vM.P.x (v0.316.0 is v3.16.0).
+    const module = /^v0\.(\d)(\d\d)\.(\d+)$/.exec(built("PROMETHEUS_VERSION") ?? "");
+    expect(module, "PROMETHEUS_VERSION in scripts/build-tools.sh").not.toBeNull();
+    const [, major, minor, patch] = module!;
+    expect(tagOf(CONFIG_FIELDS.prometheusImage.default)).toBe(`v${major}.${Number(minor)}.${patch}`);
+    expect(tagOf(CONFIG_FIELDS.nodeExporterImage.default)).toBe(built("NODE_EXPORTER_VERSION"));
+  });
 });
