@@ -64,6 +64,23 @@ export function testModel(overrides: Partial<HostModel> = {}): HostModel {
   };
 }
 
+/** The model with alerts going by e-mail (the default fixture uses the webhook receiver). */
+export function emailReceiverModel(): HostModel {
+  return testModel({
+    monitoring: {
+      receiver: {
+        kind: "email",
+        to: "oncall@roamcast.app",
+        from: "alerts@roamcast.app",
+        smarthost: "smtp.roamcast.app:587",
+        username: "alerts@roamcast.app",
+      },
+      monthlyTrafficBytes: 20e12,
+    },
+    secrets: { ...TEST_SECRETS, alertReceiverSecret: "smtp-password-0123456789" },
+  });
+}
+
 /** Secret settings as `pulumi config set --secret` would hold them. */
 export function validSecretConfig(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {

@@ -11,7 +11,7 @@ import { renderHost } from "../../templates";
 import { ALERT_RULES_FILE, type AlertRule, alertRules } from "../../templates/alertRules";
 import { renderAlertmanagerYaml } from "../../templates/alertmanager";
 import { toYaml } from "../../templates/yaml";
-import { testModel } from "../support/fixtures";
+import { emailReceiverModel, testModel } from "../support/fixtures";
 import { ALERT_CASES, type AlertCase } from "./monitoring/alertCases";
 
 const model = testModel();
@@ -145,18 +145,7 @@ describe("alertmanager.yml under amtool", () => {
   });
 
   it("accepts the e-mail receiver", () => {
-    const email = testModel({
-      monitoring: {
-        receiver: {
-          kind: "email",
-          to: "oncall@roamcast.app",
-          from: "alerts@roamcast.app",
-          smarthost: "smtp.roamcast.app:587",
-          username: "alerts@roamcast.app",
-        },
-        monthlyTrafficBytes: 20e12,
-      },
-    });
+    const email = emailReceiverModel();
     const result = check(renderAlertmanagerYaml(email));
     expect(result.stdout).toContain("SUCCESS");
     expect(result.status).toBe(0);

@@ -13,7 +13,7 @@ import { alertmanagerConfig } from "../../templates/alertmanager";
 import { blackboxConfig } from "../../templates/blackbox";
 import { composeConfig, REDIS_EXPORTER_ENV } from "../../templates/compose";
 import { prometheusConfig, SCRAPE_JOBS } from "../../templates/prometheus";
-import { TEST_SECRETS, testModel } from "../support/fixtures";
+import { emailReceiverModel, TEST_SECRETS, testModel } from "../support/fixtures";
 
 const model = testModel();
 const files = renderHost(model).files;
@@ -22,19 +22,7 @@ const prometheus = prometheusConfig(model) as any;
 const compose = composeConfig(model) as any;
 const MONITORING_SERVICES = ["prometheus", "alertmanager", "node-exporter", "redis-exporter", "blackbox-exporter"];
 
-const emailModel = testModel({
-  monitoring: {
-    receiver: {
-      kind: "email",
-      to: "oncall@roamcast.app",
-      from: "alerts@roamcast.app",
-      smarthost: "smtp.roamcast.app:587",
-      username: "alerts@roamcast.app",
-    },
-    monthlyTrafficBytes: 20e12,
-  },
-  secrets: { ...TEST_SECRETS, alertReceiverSecret: "smtp-password-0123456789" },
-});
+const emailModel = emailReceiverModel();
 
 describe("monitoring ports", () => {
   it("no monitoring port is public: none in publicPorts(), none opened by the firewall", () => {
