@@ -22,6 +22,8 @@ describe("LiveKit multi-node over one Redis: two local nodes", () => {
   let tourA: ProbePhones;
   /** Tour B: guide via node B, one listener via A. */
   let tourB: ProbePhones;
+  /** Tour B again after node B stopped: guide and listener via node A. */
+  let tourBAgain: ProbePhones | undefined;
 
   function token(identity: string, role: TourRole, room: string): Promise<string> {
     const { apiKey, apiSecret } = cluster.model.secrets;
@@ -69,7 +71,7 @@ describe("LiveKit multi-node over one Redis: two local nodes", () => {
   }, 90_000);
 
   afterAll(async () => {
-    await Promise.all([tourA?.stop().catch(() => {}), tourB?.stop().catch(() => {})]);
+    await Promise.all([tourA, tourB, tourBAgain].map((phones) => phones?.stop().catch(() => {})));
     await cluster?.stop();
   });
 
@@ -108,6 +110,10 @@ describe("LiveKit multi-node over one Redis: two local nodes", () => {
   });
 
   it("stopping node B takes only its room: node A's tour goes on", async () => {
+    // Both tours are heard right up to the stop, so silence afterwards is the stop's doing.
+    const justBefore = nowMs();
+    expect(heardBetween(tourB, "b-via-a", justBefore - 2_000, justBefore)).toBeGreaterThanOrEqual(3);
+    expect(heardBetween(tourA, "a-via-a", justBefore - 2_000, justBefore)).toBeGreaterThanOrEqual(3);
     const stopped = performance.now();
     await nodeB.stop();
     // Bounded: SIGTERM, then SIGKILL after 5 s (LiveKit drains while participants remain).
@@ -128,5 +134,16 @@ describe("LiveKit multi-node over one Redis: two local nodes", () => {
     expect(heardBetween(tourB, "b-via-a", from, to)).toBe(0);
     const onA = await roomService(nodeA).listParticipants(ROOM_ON_A);
     expect(onA.map((p) => p.identity)).toEqual(expect.arrayContaining(["a-via-a", "guide-a"]));
+  });
+
+  it("tour B comes back on node A when its guide rejoins: the room name moves to a live node", async () => {
+    // Node B stopped refreshing its stats in Redis; after LiveKit's 5 s
+    // availability window a join re-places the room (roomallocator.go).
+    tourBAgain = startProbePhones();
+    await tourBAgain.guide(nodeA.wsUrl, await token("guide-b", "guide", ROOM_ON_B));
+    await tourBAgain.listen("b-again", nodeA.wsUrl, await token("b-again", "listener", ROOM_ON_B));
+    await tourBAgain.firstOnset("b-again", 20_000);
+    expect(cluster.roomNodes()[ROOM_ON_B]).toBe(nodeA.nodeId);
+    expect(cluster.roomNodes()[ROOM_ON_A]).toBe(nodeA.nodeId);
   });
 });
