@@ -2,7 +2,7 @@
 // the tour's room, as guide (publish microphone, administer the room) or
 // listener (subscribe only). Every refusal is a JSON error with a stable code.
 import { AccessToken, RoomConfiguration } from "livekit-server-sdk";
-import { asRole, type Sql } from "../_shared/database.ts";
+import { asRoleAtOnce, type Sql } from "../_shared/database.ts";
 import { errorResponse, HttpError, json, logLine, preflight, readBody, requirePost } from "../_shared/http.ts";
 import { bearerToken, type UserClaims } from "../_shared/supabaseJwt.ts";
 import { grantsFor, type TourRole, tokenTtlSeconds, tourRoomMetadata } from "./grants.ts";
@@ -105,14 +105,15 @@ interface Joined {
 
 async function joinTourRoom(sql: Sql, claims: UserClaims, tourId: string): Promise<Joined> {
   try {
-    return await asRole(sql, "authenticated", claims, async (tx) => {
-      const [row] = await tx<
-        Omit<Joined, "ends_at">[]
-      >`select room_name, participant_role, access_until from private.join_tour_room(${tourId})`;
-      // Readable as the user: the tours policy lets a tour's guide and participants read it.
-      const [tour] = await tx<{ ends_at: Date }[]>`select ends_at from public.tours where id = ${tourId}`;
-      return { ...row!, ends_at: tour!.ends_at };
-    });
+    // The tour's end is read as the user, after the function ran: the tours policy lets a tour's guide and
+    // participants read it.
+    const [[joined]] = await asRoleAtOnce(sql, "authenticated", claims, (tx) => [
+      tx<Joined[]>`
+        select j.room_name, j.participant_role, j.access_until,
+               (select t.ends_at from public.tours t where t.id = ${tourId}) as ends_at
+          from private.join_tour_room(${tourId}) j`,
+    ]);
+    return joined!;
   } catch (error) {
     const refusal = REFUSALS[(error as { code?: string }).code ?? ""];
     if (refusal) throw new HttpError(refusal[0], refusal[1], (error as Error).message);

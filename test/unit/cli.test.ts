@@ -94,6 +94,17 @@ const CLIS: Readonly<Record<string, CliCase>> = {
       { args: ["--colour"], says: "unknown option --colour" },
     ],
   },
+  "bench/tokens.ts": {
+    usage: "usage: npm run bench:tokens -- [--concurrency 30,300] [--rounds 5] [--warmup 2]",
+    bad: [
+      {
+        args: ["--concurrency", "30,0"],
+        says: '--concurrency must be a whole number above 0 and at most 2000, not "0"',
+      },
+      { args: ["--concurrency", "30,"], says: '--concurrency must be whole numbers separated by commas, not "30,"' },
+      { args: ["--rounds", "x"], says: '--rounds must be a positive whole number, not "x"' },
+    ],
+  },
   "bench/rerender.ts": {
     usage: "usage: npm run bench:report -- [dir]",
     bad: [
