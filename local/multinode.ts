@@ -80,6 +80,27 @@ async function startNode(name: string, config: LivekitYaml): Promise<LocalNode> 
   };
 }
 
+/**
+ * A port found free can be taken before LiveKit binds it (an ephemeral port of
+ * another connection, on a busy machine), and LiveKit then exits with "address
+ * already in use": pick the ports again, a bounded number of times.
+ */
+async function startNodeOnFreePorts(
+  name: string,
+  model: HostModel,
+  redisPort: number,
+  index: number,
+): Promise<LocalNode> {
+  const attempts = 3;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startNode(name, await localNodeConfig(model, redisPort, index));
+    } catch (error) {
+      if (attempt >= attempts || !/address already in use/.test(String(error))) throw error;
+    }
+  }
+}
+
 /** redis-cli with the password in the environment (REDISCLI_AUTH), never in argv. */
 function redisCommand(model: HostModel, port: number, args: string[]): string[] {
   const cli = systemTool("redis-cli", "redis-tools");
@@ -115,7 +136,7 @@ export async function startLocalCluster(nodeNames: readonly string[]): Promise<L
     stops.push(() => redis.stop());
     const nodes: LocalNode[] = [];
     for (const [index, name] of nodeNames.entries()) {
-      const node = await startNode(name, await localNodeConfig(model, redisPort, index));
+      const node = await startNodeOnFreePorts(name, model, redisPort, index);
       stops.push(() => node.stop());
       nodes.push(node);
     }
