@@ -216,7 +216,15 @@ export const CONFIG_FIELDS = {
     min: 1,
     max: 10_000,
     description:
-      "Most tours expected at once; pulumi preview warns when one server cannot carry them (figures from bench/results).",
+      "Most tours expected at once; pulumi preview warns when the stack's LiveKit servers cannot carry them (figures from bench/results).",
+  },
+  toursPerMonth: {
+    type: "integer",
+    default: 1000,
+    min: 1,
+    max: 1_000_000,
+    description:
+      "Tours in the season's busiest month, all servers together: the traffic bound of the planner (each server includes monthlyTrafficTb). 1000 is the default peak of 20 at once for about five hours a day.",
   },
   activeTours: {
     type: "string",

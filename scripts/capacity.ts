@@ -1,25 +1,35 @@
-// npm run capacity -- --stack <name>
+// npm run capacity [-- --stack <name>]
 // Combines the benchmark's measured figures (bench/results/capacity.json)
-// with the stack's sizing and prints what one server carries.
-import { readFileSync } from "node:fs";
+// with each stack's sizing and season and prints how many LiveKit servers
+// the season needs, by CPU and memory and by traffic, and what they cost.
+import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { measuredFigures, planCapacity, SERVER_CLASSES } from "../plans/capacity";
+import { BOUND_NAMES, measuredFigures, planNodes, SERVER_CLASSES } from "../plans/capacity";
 import { readStackSettings } from "../config/stackFile";
 import { type Cli, InputError, runCli } from "./cli";
 
 const SPEC = {
-  usage: "usage: npm run capacity -- --stack <name>",
+  usage: "usage: npm run capacity -- [--stack <name>]",
   help: `
-Combines the committed benchmark (bench/results/capacity.json) with the stack's
-sizing (serverType, listenersPerTour, tourHours, peakConcurrentTours) and prints
-concurrent tours per server, traffic per tour, tours a month within the traffic
-allowance and the server cost per tour.
+Combines the committed benchmark (bench/results/capacity.json) with a stack's
+sizing (serverType, listenersPerTour, tourHours, monthlyTrafficTb) and season
+(peakConcurrentTours, toursPerMonth) and prints tours per server by CPU and
+memory, servers needed by CPU and by traffic, which one binds, the number of
+servers N (what roamcast:livekitNodes should be at least) and their cost.
 
-  --stack <name>   the stack whose Pulumi.<name>.yaml to plan for, e.g. dev or prod
+  --stack <name>   only this stack's Pulumi.<name>.yaml (default: every Pulumi.<stack>.yaml)
   -h, --help       this text
 `,
   options: { stack: { type: "string" } },
 } as const;
+
+/** The stacks with a stack file in `root`, by name. */
+export function stackNames(root: string): string[] {
+  return readdirSync(root)
+    .map((f) => /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/.exec(f)?.[1])
+    .filter((name): name is string => name !== undefined)
+    .sort();
+}
 
 /** The planner's printout for a stack, from the committed benchmark report in `root`. */
 export function capacityReport(root: string, stack: string): string[] {
@@ -30,21 +40,27 @@ export function capacityReport(root: string, stack: string): string[] {
       `no capacity figures for server type ${settings.serverType}; known: ${Object.keys(SERVER_CLASSES).join(", ")}`,
     );
   const measured = measuredFigures(JSON.parse(readFileSync(join(root, "bench", "results", "capacity.json"), "utf8")));
-  const plan = planCapacity(measured, server, settings.listenersPerTour, settings.tourHours);
-  const exceeds = settings.peakConcurrentTours > plan.concurrentTours ? "  <- exceeds one server" : "";
+  // The node count only matters to the warning; the plan itself does not read it.
+  const sizing = { ...settings, livekitNodes: 1 };
+  const plan = planNodes(measured, server, sizing);
+  const per = plan.perServer;
   return [
-    `stack ${settings.stack}: ${settings.serverType}, ${settings.listenersPerTour} listeners per tour, tours of ${settings.tourHours} h`,
-    `  concurrent tours per server:  ${plan.concurrentTours} (limited by ${plan.limitedBy}, at 80 %)`,
-    `  peak planned:                 ${settings.peakConcurrentTours}${exceeds}`,
-    `  traffic per tour:             ${plan.trafficPerTourGB.toFixed(2)} GB`,
-    `  tours per month in ${server.trafficBytes / 1e12} TB:     ${plan.toursPerMonthByTraffic}`,
-    `  cost per tour at that volume: EUR ${plan.eurPerTourAtTrafficLimit.toFixed(4)} (server list price, before VAT)`,
+    `stack ${settings.stack}: ${settings.serverType} (${server.vcpu} vCPU, ${server.ramMiB / 1024} GB), ${settings.listenersPerTour} listeners per tour, tours of ${settings.tourHours} h`,
+    `  tours per server at 80 %:     ${Math.floor(per.toursByCpu)} by CPU, ${Math.floor(per.toursByMemory)} by memory (CPU: ${per.cpuFigure})`,
+    `  traffic per tour:             ${per.trafficPerTourGB.toFixed(2)} GB; ${per.toursPerMonthByTraffic} tours a month in ${plan.trafficPerServerTB} TB`,
+    `  servers by CPU and memory:    ${plan.nodesByCompute} for ${settings.peakConcurrentTours} tours at once`,
+    `  servers by traffic:           ${plan.nodesByTraffic} for ${settings.toursPerMonth} tours in the busiest month (${plan.monthlyTrafficTB.toFixed(1)} TB)`,
+    `  binds:                        ${BOUND_NAMES[plan.binds]} (unrounded: ${plan.computeNeed.toFixed(2)} servers by ${BOUND_NAMES[per.limitedBy]}, ${plan.trafficNeed.toFixed(2)} by traffic)`,
+    `  servers needed (N):           ${plan.nodes} (roamcast:livekitNodes at least this)`,
+    `  cost:                         EUR ${plan.eurPerMonth.toFixed(2)} a month, EUR ${plan.eurPerTour.toFixed(4)} per tour in the busiest month (list price, before VAT)`,
     `  from bench/results/capacity.json (${measured.listenersPerTour} listeners per tour measured)`,
   ];
 }
 
 function main(cli: Cli<typeof SPEC.options>): number {
-  for (const line of capacityReport(resolve(__dirname, ".."), cli.required("stack"))) console.log(line);
+  const root = resolve(__dirname, "..");
+  const stacks = cli.values.stack !== undefined ? [cli.required("stack")] : stackNames(root);
+  for (const line of stacks.flatMap((stack) => capacityReport(root, stack))) console.log(line);
   return 0;
 }
 

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { InputError, numberOption, parseCli } from "../../scripts/cli";
+import { capacityReport } from "../../scripts/capacity";
 import { checkOutFolder } from "../../scripts/outFolder";
 import { tempDir, writeTemp } from "../../local/temp";
 
@@ -41,10 +42,11 @@ const CLIS: Readonly<Record<string, CliCase>> = {
     ],
   },
   "scripts/capacity.ts": {
-    usage: "usage: npm run capacity -- --stack <name>",
+    usage: "usage: npm run capacity -- [--stack <name>]",
     bad: [
       { args: ["--stak", "dev"], says: "unknown option --stak" },
-      { args: [], says: "--stack is required" },
+      { args: ["--stack"], says: "--stack needs a value" },
+      { args: ["--stack", ""], says: "--stack is required" },
     ],
   },
   "scripts/migrate.ts": {
@@ -154,6 +156,15 @@ describe("every command-line face", () => {
       expect(result.stderr.trimEnd().split("\n")).toEqual([expect.stringContaining(says)]);
       expect(result.status).toBe(2);
     });
+  });
+
+  it("capacity prints the plan of every stack file without --stack, and one stack's with it", () => {
+    const all = run("scripts/capacity.ts", []);
+    expect(all.stderr).toBe("");
+    expect(all.status).toBe(0);
+    expect(all.stdout.trimEnd().split("\n")).toEqual([...capacityReport(root, "dev"), ...capacityReport(root, "prod")]);
+    const prod = run("scripts/capacity.ts", ["--stack", "prod"]);
+    expect(prod.stdout.trimEnd().split("\n")).toEqual(capacityReport(root, "prod"));
   });
 
   it("bench:capacity --help starts nothing: no platform, no load, at once", () => {

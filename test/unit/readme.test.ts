@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { measuredFigures, planCapacity, SERVER_CLASSES } from "../../plans/capacity";
 import { readStackSettings } from "../../config/stackFile";
-import { capacityReport } from "../../scripts/capacity";
+import { capacityReport, stackNames } from "../../scripts/capacity";
 
 const root = join(__dirname, "..", "..");
 const readme = readFileSync(join(root, "README.md"), "utf8");
@@ -31,9 +31,10 @@ const thousands = (n: number) => n.toLocaleString("en-US");
 const rounded = (n: number) => thousands(Number(n.toPrecision(2)));
 
 describe("README figures", () => {
-  it("quotes `npm run capacity -- --stack prod` exactly as it prints from the committed report", () => {
-    const [block] = stated(/\$ npm run capacity -- --stack prod\n([\s\S]*?)\n```/, readme);
-    expect(block!.split("\n")).toEqual(capacityReport(root, "prod"));
+  it("quotes `npm run capacity` exactly as it prints for every stack file from the committed report", () => {
+    const [block] = stated(/\$ npm run capacity\n([\s\S]*?)\n```/, readme);
+    expect(stackNames(root)).toEqual(["dev", "prod"]);
+    expect(block!.split("\n")).toEqual(stackNames(root).flatMap((stack) => capacityReport(root, stack)));
   });
 
   // The patterns accept the README's older wording (≈, KB/s), so a drifted figure fails on its value.
