@@ -109,6 +109,79 @@ describe("private.join_tour_room", () => {
     expect(rooms).toHaveLength(1);
   });
 
+  describe("the tour's row lock", () => {
+    // A second connection holds the tour's row lock, as a join that opens the room does until its commit; the join
+    // under test runs on its own connection with a bounded lock wait, so a join that queues fails with 55P03.
+    const whileRowLocked = async <T>(tourId: string, join: (sql: postgres.Sql) => Promise<T>) => {
+      const holder = postgres(db.adminUrl, { max: 1, onnotice: () => {} });
+      const joiner = postgres(db.adminUrl, { max: 1, onnotice: () => {}, connection: { lock_timeout: 2000 } });
+      let release!: () => void;
+      let locked!: () => void;
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const held = holder.begin(async (tx) => {
+        await tx`select 1 from public.tours where id = ${tourId} for update`;
+        locked();
+        await new Promise<void>((resolve) => (release = resolve));
+      });
+      try {
+        await isLocked;
+        const outcome = await join(joiner).then(
+          (value) => ({ value, code: "ok" }),
+          (e: { code?: string }) => ({ value: undefined, code: e.code }),
+        );
+        return outcome;
+      } finally {
+        release();
+        await held;
+        await Promise.all([holder.end(), joiner.end()]);
+      }
+    };
+
+    it("is not taken by a listener joining a room that is already open: the join does not queue behind it", async () => {
+      const t = await createTour(admin, { listeners: 2 });
+      const first = await join_({ kind: "user", id: t.listeners[0]! }, t.tourId);
+      const joined = await whileRowLocked(t.tourId, (sql) =>
+        join_({ kind: "user", id: t.listeners[1]! }, t.tourId, sql),
+      );
+      expect(joined.code).toBe("ok");
+      expect(joined.value).toMatchObject({ room_name: first.room_name, participant_role: "listener" });
+    });
+
+    it("is not taken by anyone joining a live room, the guide again included", async () => {
+      const t = await createTour(admin, { listeners: 1 });
+      await join_({ kind: "user", id: t.guide }, t.tourId);
+      for (const id of [t.listeners[0]!, t.guide]) {
+        const joined = await whileRowLocked(t.tourId, (sql) => join_({ kind: "user", id }, t.tourId, sql));
+        expect(joined.code).toBe("ok");
+      }
+      expect(
+        (await admin`select livekit_room_status from public.tours where id = ${t.tourId}`)[0]!.livekit_room_status,
+      ).toBe("live");
+    });
+
+    it("is still taken by the join that opens the room, by the guide making an open room live, and after a finished room", async () => {
+      const t = await createTour(admin, { listeners: 1 });
+      const guide = { kind: "user", id: t.guide } as const;
+      const listener = { kind: "user", id: t.listeners[0]! } as const;
+      expect((await whileRowLocked(t.tourId, (sql) => join_(listener, t.tourId, sql))).code).toBe("55P03");
+      await join_(listener, t.tourId);
+      expect((await whileRowLocked(t.tourId, (sql) => join_(guide, t.tourId, sql))).code).toBe("55P03");
+      const live = await join_(guide, t.tourId);
+      await admin`update public.livekit_rooms set status = 'finished' where room_id = ${live.room_name}`;
+      expect((await whileRowLocked(t.tourId, (sql) => join_(listener, t.tourId, sql))).code).toBe("55P03");
+    });
+
+    it("keeps every refusal on the path without the lock", async () => {
+      const t = await createTour(admin, { listeners: 1 });
+      await join_({ kind: "user", id: t.guide }, t.tourId);
+      const outsider = await whileRowLocked(t.tourId, (sql) => join_({ kind: "user", id: t.outsider }, t.tourId, sql));
+      expect(outsider.code).toBe("RT403");
+      // The tour ends (its end moved into the past) while its room is live: no more joins.
+      await admin`update public.tours set starts_at = now() - interval '5 hours', ends_at = now() - interval '2 hours' where id = ${t.tourId}`;
+      expect(await errorCode(join_({ kind: "user", id: t.listeners[0]! }, t.tourId))).toBe("RT410");
+    });
+  });
+
   it("opens a fresh room when the previous one has finished", async () => {
     const t = await createTour(admin);
     const first = await join_({ kind: "user", id: t.guide }, t.tourId);

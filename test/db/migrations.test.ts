@@ -66,6 +66,7 @@ describe("migrations", () => {
       "20261125100100_livekit_rooms",
       "20261125100200_join_tour_room",
       "20261125100300_livekit_webhook_events",
+      "20261130100000_join_tour_room_open_room",
     ]);
     for (const m of migrations) expect(m.down.length, m.name).toBeGreaterThan(0);
   });
@@ -161,10 +162,18 @@ describe("migrations", () => {
   it("every down that deletes data refuses while its data is there, and runs when the loss is allowed for it", async () => {
     const admin = db.admin();
     await applyAll(sql);
-    const [tours, rooms, joinRoom, events] = migrations as [Migration, Migration, Migration, Migration];
+    const [tours, rooms, joinRoom, events, openRoom] = migrations as [
+      Migration,
+      Migration,
+      Migration,
+      Migration,
+      Migration,
+    ];
     const refusal = (id: string, what: string) =>
       `down migration of ${id} would delete data (${what}); nothing was reverted. Move or delete that data first, or allow the loss for this migration alone: add "${id}" to the stack's allowDataLossMigrations and run \`pulumi up\` while its file is still in migrations/, then remove the file (by hand: npm run migrate -- revert ${id.slice(0, 14)} --allow-data-loss)`;
 
+    // Only a function changes: nothing to guard.
+    expect(await revertMigration(sql, openRoom)).toBe("reverted");
     await admin`select private.apply_livekit_event('evt-1', 'room_started', 'tour-nosuch', null, now())`;
     await expect(revertMigration(sql, events)).rejects.toThrow(
       refusal(
@@ -199,14 +208,14 @@ describe("migrations", () => {
   it("only the newest applied migration may be reverted; a middle one is refused with what must go first", async () => {
     expect(await applyAll(sql)).toEqual(migrations.map(() => "applied"));
     await expect(revertMigration(sql, migrations[1]!)).rejects.toThrow(
-      "cannot revert 20261125100100_livekit_rooms: newer migrations are still applied and may depend on it: 20261125100300_livekit_webhook_events, 20261125100200_join_tour_room. Revert those first, newest first (remove their files and run `pulumi up`, or `npm run migrate -- revert <version>` for each); only the newest applied migration may be reverted",
+      "cannot revert 20261125100100_livekit_rooms: newer migrations are still applied and may depend on it: 20261130100000_join_tour_room_open_room, 20261125100300_livekit_webhook_events, 20261125100200_join_tour_room. Revert those first, newest first (remove their files and run `pulumi up`, or `npm run migrate -- revert <version>` for each); only the newest applied migration may be reverted",
     );
     // Any newer row of the ledger counts, whoever applied it.
-    await sql`insert into supabase_migrations.schema_migrations (version, name) values ('20261125999700', 'elsewhere')`;
-    await expect(revertMigration(sql, migrations[3]!)).rejects.toThrow(
-      "cannot revert 20261125100300_livekit_webhook_events: newer migrations are still applied and may depend on it: 20261125999700_elsewhere.",
+    await sql`insert into supabase_migrations.schema_migrations (version, name) values ('20261231999700', 'elsewhere')`;
+    await expect(revertMigration(sql, migrations.at(-1)!)).rejects.toThrow(
+      "cannot revert 20261130100000_join_tour_room_open_room: newer migrations are still applied and may depend on it: 20261231999700_elsewhere.",
     );
-    await sql`delete from supabase_migrations.schema_migrations where version = '20261125999700'`;
+    await sql`delete from supabase_migrations.schema_migrations where version = '20261231999700'`;
     expect(await ledgerOf(sql)).toEqual(cliLedger);
   });
 
