@@ -30,6 +30,8 @@ export interface IntegerSpec extends CommonSpec {
   readonly default?: number;
   readonly min: number;
   readonly max: number;
+  /** The value the "set it with" hint shows, when a wrong value deserves one. */
+  readonly example?: number;
 }
 
 export interface BooleanSpec extends CommonSpec {
@@ -217,6 +219,15 @@ export const CONFIG_FIELDS = {
     max: 10_000,
     description:
       "Most tours expected at once; pulumi preview warns when one server cannot carry them (figures from bench/results).",
+  },
+  livekitNodes: {
+    type: "integer",
+    default: 1,
+    min: 1,
+    max: 10,
+    example: 2,
+    description:
+      "How many LiveKit servers: 1 is the single server; more run LiveKit's multi-node mode over one Redis on node 1, in a private network (README: More than one server).",
   },
   activeTours: {
     type: "string",
