@@ -96,3 +96,11 @@ export function planNodes(livekitHost: string, turnHost: string, count: number):
 export function signallingUrls(nodes: readonly NodePlan[]): string[] {
   return nodes.map((n) => `wss://${n.livekitHost}`);
 }
+
+/** Hetzner's network zone for a location: a subnet serves the servers of its zone only. */
+export function networkZoneOf(location: string): string {
+  if (location === "ash") return "us-east";
+  if (location === "hil") return "us-west";
+  if (location === "sin") return "ap-southeast";
+  return "eu-central";
+}
