@@ -8,7 +8,7 @@ import { PublicAddresses } from "./components/addresses";
 import { LivekitDeployment } from "./components/deployment";
 import { DnsRecords } from "./components/dns";
 import { capacityWarning } from "./plans/capacity";
-import { hostSettings } from "./plans/host";
+import { nodeHostSettings } from "./plans/host";
 import { networkZoneOf, planNodes, PRIVATE_NETWORK, signallingUrls } from "./plans/nodes";
 import { PrivateNetwork } from "./components/network";
 import { LivekitHost } from "./components/host";
@@ -69,10 +69,7 @@ for (const node of nodes) {
   });
 
   const files = new LivekitHostFiles(`livekit${node.suffix}`, {
-    host: {
-      ...hostSettings({ ...settings, livekitHost: node.livekitHost, turnHost: node.turnHost }),
-      ...(node.redis.role === "single" ? {} : { redis: node.redis }),
-    },
+    host: nodeHostSettings(settings, node),
     publicIpv4: addresses.ipv4,
     publicIpv6: addresses.ipv6,
     alertReceiverSecret: secrets.alertReceiverSecret,
