@@ -24,7 +24,7 @@ for (const [label, model] of [
     beforeAll(async () => {
       ports = await pickLocalPorts();
       // Node 2 runs no Redis: the local one runs the single-server redis.conf, with the same password.
-    redis = await startRedis(testModel(), ports);
+      redis = await startRedis(testModel(), ports);
       livekit = await startLivekit(localLivekitConfig(model, ports), ports.livekit);
       url = `http://127.0.0.1:${ports.livekit}`;
     }, 60_000);
