@@ -48,7 +48,10 @@ export class LivekitDeployment extends pulumi.ComponentResource {
     // Hashes, not contents, decide the restart; a hash of a secret file stays secret.
     const layout = args.layout ?? HOST_FILE_LAYOUT;
     this.fileHashes = pulumi.all(layout.map((f) => pulumi.output(contentOf(args, f.name)).apply(sha256)));
-    const reachable = this.checkReachable(name, args);
+    // A component's dependsOn does not hold its children back: the first step
+    // (which every later one follows) takes it, so the whole deployment waits
+    // for the host's resources and, with several nodes, for the previous node's deployment.
+    const reachable = this.checkReachable(name, args, opts?.dependsOn);
     const connection: command.types.input.remote.ConnectionArgs = {
       host: args.host,
       user: "root",
@@ -85,7 +88,11 @@ export class LivekitDeployment extends pulumi.ComponentResource {
    * bare dial errors. It runs whenever an SSH step has new work; an SSH step
    * retried after a failure relies on its own bounded dials.
    */
-  private checkReachable(name: string, args: LivekitDeploymentArgs): command.local.Command {
+  private checkReachable(
+    name: string,
+    args: LivekitDeploymentArgs,
+    after: pulumi.ResourceOptions["dependsOn"],
+  ): command.local.Command {
     return new command.local.Command(
       `${name}-ssh-reachable`,
       {
@@ -95,7 +102,7 @@ export class LivekitDeployment extends pulumi.ComponentResource {
         triggers: [args.serverId, this.fileHashes, pulumi.output(args.authorizedKeys).apply(sha256)],
         logging: LOGGING,
       },
-      { parent: this },
+      { parent: this, dependsOn: after },
     );
   }
 

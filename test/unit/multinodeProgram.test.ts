@@ -106,6 +106,13 @@ describe("a stack with three LiveKit nodes", async () => {
     const hostUrn = (suffix: string) => component("roamcast:host:LivekitHost", `livekit${suffix}`).urn;
     for (const suffix of ["", "-node2", "-node3"]) expect(deploy(suffix).dependsOn).toContain(hostUrn(suffix));
     expect(deploy("").dependsOn).toEqual([hostUrn("")]);
+    // The engine holds a component's children back only through their own
+    // dependencies: the first step of each deployment carries the chain.
+    const reachable = (suffix: string) =>
+      component("command:local:Command", `livekit-deploy${suffix}-ssh-reachable`).dependsOn;
+    expect(reachable("-node2")).toEqual([hostUrn("-node2"), deploy("").urn]);
+    expect(reachable("-node3")).toEqual([hostUrn("-node3"), deploy("-node2").urn]);
+    expect(reachable("")).toEqual([hostUrn("")]);
   });
 
   it("hands the token function every node's signalling URL, node 1 first", async () => {
