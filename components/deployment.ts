@@ -5,14 +5,16 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import { HOST_FILE_LAYOUT, type HostFileName } from "../templates";
+import { HOST_FILE_LAYOUT, type HostFileLayout, type HostFileName } from "../templates";
 import { applyScript, authorizedKeysScript, sshReachableScript, stageFileScript } from "../templates/deployScripts";
 import type { ActiveTourMode } from "../templates/tourGuard";
 
 export interface LivekitDeploymentArgs {
   readonly host: pulumi.Input<string>;
   readonly privateKey: pulumi.Input<string>;
-  readonly contents: Readonly<Record<HostFileName, pulumi.Input<string>>>;
+  /** The files this host gets (templates hostFileLayout); every one single-server stacks ever had by default. */
+  readonly layout?: readonly HostFileLayout[];
+  readonly contents: Readonly<Partial<Record<HostFileName, pulumi.Input<string>>>>;
   readonly authorizedKeys: pulumi.Input<string>;
   /** Anything whose replacement means a fresh host (the server id). */
   readonly serverId: pulumi.Input<string>;
@@ -24,6 +26,12 @@ export interface LivekitDeploymentArgs {
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 /** Command output goes to the engine's log on stderr only: the stdout of a step may carry file contents. */
 const LOGGING = "stderr" as const;
+
+function contentOf(args: LivekitDeploymentArgs, name: HostFileName): pulumi.Input<string> {
+  const content = args.contents[name];
+  if (content === undefined) throw new Error(`LivekitDeployment: no content for ${name}, which the layout lists`);
+  return content;
+}
 
 export class LivekitDeployment extends pulumi.ComponentResource {
   /** sha256 of each deployed file, in layout order. */
@@ -38,8 +46,12 @@ export class LivekitDeployment extends pulumi.ComponentResource {
       { ...opts, aliases: [...(opts?.aliases ?? []), { type: "roamcast:livekit:Deployment" }] },
     );
     // Hashes, not contents, decide the restart; a hash of a secret file stays secret.
-    this.fileHashes = pulumi.all(HOST_FILE_LAYOUT.map((f) => pulumi.output(args.contents[f.name]).apply(sha256)));
-    const reachable = this.checkReachable(name, args);
+    const layout = args.layout ?? HOST_FILE_LAYOUT;
+    this.fileHashes = pulumi.all(layout.map((f) => pulumi.output(contentOf(args, f.name)).apply(sha256)));
+    // A component's dependsOn does not hold its children back: the first step
+    // (which every later one follows) takes it, so the whole deployment waits
+    // for the host's resources and, with several nodes, for the previous node's deployment.
+    const reachable = this.checkReachable(name, args, opts?.dependsOn);
     const connection: command.types.input.remote.ConnectionArgs = {
       host: args.host,
       user: "root",
@@ -48,7 +60,7 @@ export class LivekitDeployment extends pulumi.ComponentResource {
       dialErrorLimit: 8,
       perDialTimeout: 15,
     };
-    const staged = this.stageFiles(name, args, connection, reachable);
+    const staged = this.stageFiles(name, args, layout, connection, reachable);
 
     // The apply step knows each file's intended hash: it installs only those
     // contents, keeps them staged until the stack is healthy on them, and
@@ -56,7 +68,7 @@ export class LivekitDeployment extends pulumi.ComponentResource {
     const tourGuard = { mode: args.activeTours, waitSeconds: args.activeTourWaitMinutes * 60 };
     const apply = this.fileHashes.apply((hashes) =>
       applyScript(
-        HOST_FILE_LAYOUT.map((f, i) => ({ name: f.name, path: f.path, services: f.services, sha256: hashes[i]! })),
+        layout.map((f, i) => ({ name: f.name, path: f.path, services: f.services, sha256: hashes[i]! })),
         { tourGuard },
       ),
     );
@@ -76,7 +88,11 @@ export class LivekitDeployment extends pulumi.ComponentResource {
    * bare dial errors. It runs whenever an SSH step has new work; an SSH step
    * retried after a failure relies on its own bounded dials.
    */
-  private checkReachable(name: string, args: LivekitDeploymentArgs): command.local.Command {
+  private checkReachable(
+    name: string,
+    args: LivekitDeploymentArgs,
+    after: pulumi.ResourceOptions["dependsOn"],
+  ): command.local.Command {
     return new command.local.Command(
       `${name}-ssh-reachable`,
       {
@@ -86,7 +102,7 @@ export class LivekitDeployment extends pulumi.ComponentResource {
         triggers: [args.serverId, this.fileHashes, pulumi.output(args.authorizedKeys).apply(sha256)],
         logging: LOGGING,
       },
-      { parent: this },
+      { parent: this, dependsOn: after },
     );
   }
 
@@ -94,6 +110,7 @@ export class LivekitDeployment extends pulumi.ComponentResource {
   private stageFiles(
     name: string,
     args: LivekitDeploymentArgs,
+    layout: readonly HostFileLayout[],
     connection: command.types.input.remote.ConnectionArgs,
     reachable: command.local.Command,
   ): command.remote.Command[] {
@@ -109,14 +126,14 @@ export class LivekitDeployment extends pulumi.ComponentResource {
       },
       afterCheck,
     );
-    return HOST_FILE_LAYOUT.map(
+    return layout.map(
       (file) =>
         new command.remote.Command(
           `${name}-file-${file.name}`,
           {
             connection,
             create: stageFileScript(file),
-            stdin: args.contents[file.name],
+            stdin: contentOf(args, file.name),
             triggers: [args.serverId],
             logging: LOGGING,
           },

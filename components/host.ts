@@ -26,6 +26,14 @@ export interface LivekitHostArgs {
   readonly labels: Readonly<Record<string, string>>;
   /** Delete and rebuild protection, in Hetzner and in Pulumi. */
   readonly protect: boolean;
+  /**
+   * Node 2 and later of several: node 1's host, whose firewall and operator
+   * SSH keys this server shares (Hetzner refuses a key registered twice, and
+   * the deploy workflow closes SSH on that one firewall).
+   */
+  readonly shareWith?: LivekitHost;
+  /** With several nodes: the private subnet and this node's fixed address in it. */
+  readonly privateNetwork?: { readonly subnetId: pulumi.Input<string>; readonly ip: string };
 }
 
 export class LivekitHost extends pulumi.ComponentResource {
@@ -33,6 +41,8 @@ export class LivekitHost extends pulumi.ComponentResource {
   /** The deploy workflow's closing step targets this resource by URN (README: CI). */
   readonly firewall: hcloud.Firewall;
   readonly serverId: pulumi.Output<string>;
+  /** The operators' Hetzner SSH keys, which the other nodes' servers share. */
+  readonly operatorKeyIds: pulumi.Output<string>[];
   readonly firewallId: pulumi.Output<string>;
   /** Private half of the key Pulumi uses to push config over SSH. */
   readonly deployPrivateKey: pulumi.Output<string>;
@@ -51,35 +61,9 @@ export class LivekitHost extends pulumi.ComponentResource {
     const labels = { ...args.labels };
 
     const deployKey = new tls.PrivateKey(`${name}-deploy-key`, { algorithm: "ED25519" }, child);
-    const operatorKeys = planOperatorKeys(args.sshPublicKeys).map(
-      (key) =>
-        new hcloud.SshKey(
-          `${name}-operator-${key.fingerprint}`,
-          { publicKey: key.publicKey, labels },
-          {
-            ...child,
-            // Stacks created before fingerprint names knew each key by its place
-            // in the list: adopt that resource instead of registering the key a
-            // second time (README: Operator SSH keys).
-            aliases: [{ name: `${name}-operator-${key.index}` }],
-            // Same fingerprint, new comment: Hetzner refuses the duplicate, so delete first.
-            deleteBeforeReplace: true,
-          },
-        ),
-    );
+    const operatorKeyIds = args.shareWith?.operatorKeyIds ?? this.createOperatorKeys(name, args);
     const deployKeyId = new hcloud.SshKey(`${name}-deploy`, { publicKey: deployKey.publicKeyOpenssh, labels }, child);
-
-    const firewall = new hcloud.Firewall(
-      `${name}-firewall`,
-      {
-        labels,
-        rules: planFirewallRules(publicPorts(), args.operatorCidrs, args.deployCidrs ?? []).map((r) => ({
-          ...r,
-          sourceIps: [...r.sourceIps],
-        })),
-      },
-      child,
-    );
+    const firewall = args.shareWith?.firewall ?? this.createFirewall(name, args);
 
     this.server = new hcloud.Server(
       `${name}-server`,
@@ -87,7 +71,7 @@ export class LivekitHost extends pulumi.ComponentResource {
         serverType: args.serverType,
         image: args.image,
         location: args.location,
-        sshKeys: [...operatorKeys, deployKeyId].map((k) => k.id),
+        sshKeys: [...operatorKeyIds, deployKeyId.id],
         firewallIds: [firewall.id.apply(Number)],
         publicNets: [{ ipv4Enabled: true, ipv4: args.ipv4Id, ipv6Enabled: true, ipv6: args.ipv6Id }],
         userData: args.userData,
@@ -106,6 +90,14 @@ export class LivekitHost extends pulumi.ComponentResource {
       },
     );
 
+    if (args.privateNetwork)
+      new hcloud.ServerNetwork(
+        `${name}-private`,
+        { serverId: this.server.id.apply(Number), subnetId: args.privateNetwork.subnetId, ip: args.privateNetwork.ip },
+        child,
+      );
+
+    this.operatorKeyIds = operatorKeyIds;
     this.firewall = firewall;
     this.serverId = this.server.id;
     this.firewallId = firewall.id;
@@ -114,5 +106,43 @@ export class LivekitHost extends pulumi.ComponentResource {
       (deployPublic) => [...args.sshPublicKeys, deployPublic.trim()].join("\n") + "\n",
     );
     this.registerOutputs({ serverId: this.serverId, firewallId: this.firewallId });
+  }
+
+  private createOperatorKeys(name: string, args: LivekitHostArgs): pulumi.Output<string>[] {
+    const child = { parent: this };
+    const labels = { ...args.labels };
+    return planOperatorKeys(args.sshPublicKeys)
+      .map(
+        (key) =>
+          new hcloud.SshKey(
+            `${name}-operator-${key.fingerprint}`,
+            { publicKey: key.publicKey, labels },
+            {
+              ...child,
+              // Stacks created before fingerprint names knew each key by its place
+              // in the list: adopt that resource instead of registering the key a
+              // second time (README: Operator SSH keys).
+              aliases: [{ name: `${name}-operator-${key.index}` }],
+              // Same fingerprint, new comment: Hetzner refuses the duplicate, so delete first.
+              deleteBeforeReplace: true,
+            },
+          ),
+      )
+      .map((key) => key.id);
+  }
+
+  private createFirewall(name: string, args: LivekitHostArgs): hcloud.Firewall {
+    const labels = { ...args.labels };
+    return new hcloud.Firewall(
+      `${name}-firewall`,
+      {
+        labels,
+        rules: planFirewallRules(publicPorts(), args.operatorCidrs, args.deployCidrs ?? []).map((r) => ({
+          ...r,
+          sourceIps: [...r.sourceIps],
+        })),
+      },
+      { parent: this },
+    );
   }
 }

@@ -8,6 +8,7 @@ import { serverProblems } from "./hetzner";
 import { isAtLeast, isPinned, LIVEKIT_MINIMUM, parseImageRef, versionOfTag } from "./images";
 import { deployRangeProblems, operatorRangeProblems } from "./operatorRanges";
 import { isHostInZone, isSshPublicKey, isValidHostName } from "./rules";
+import { nodeNameProblems } from "../plans/nodes";
 
 const UBUNTU_LTS = /^ubuntu-(2[2-9]|[3-9]\d)\.04$/;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
@@ -43,7 +44,7 @@ export function settingsProblems(s: StackSettings): string[] {
   ];
 }
 
-function nameProblems({ zoneName, livekitHost, turnHost, acmeEmail }: StackSettings): string[] {
+function nameProblems({ zoneName, livekitHost, turnHost, acmeEmail, livekitNodes }: StackSettings): string[] {
   const problems: string[] = [];
   if (zoneName && !isValidHostName(zoneName))
     problems.push(
@@ -65,6 +66,8 @@ function nameProblems({ zoneName, livekitHost, turnHost, acmeEmail }: StackSetti
     problems.push(
       `${fullKey("turnHost")} must differ from ${fullKey("livekitHost")} ("${livekitHost}"): Caddy routes :443 by TLS server name, e.g. use turn.${zoneName || "roamcast.app"}`,
     );
+  if (livekitHost !== turnHost && isValidHostName(livekitHost) && isValidHostName(turnHost))
+    problems.push(...nodeNameProblems(livekitHost, turnHost, livekitNodes));
   if (acmeEmail && !EMAIL.test(acmeEmail))
     problems.push(
       `${fullKey("acmeEmail")} "${acmeEmail}" is not an e-mail address; Let's Encrypt needs one, e.g. ops@${zoneName || "roamcast.app"}`,

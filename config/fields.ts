@@ -30,6 +30,8 @@ export interface IntegerSpec extends CommonSpec {
   readonly default?: number;
   readonly min: number;
   readonly max: number;
+  /** The value the "set it with" hint shows, when a wrong value deserves one. */
+  readonly example?: number;
 }
 
 export interface BooleanSpec extends CommonSpec {
@@ -225,6 +227,15 @@ export const CONFIG_FIELDS = {
     max: 1_000_000,
     description:
       "Tours in the season's busiest month, all servers together: the traffic bound of the planner (each server includes monthlyTrafficTb). 1000 is the default peak of 20 at once for about five hours a day.",
+  },
+  livekitNodes: {
+    type: "integer",
+    default: 1,
+    min: 1,
+    max: 10,
+    example: 2,
+    description:
+      "How many LiveKit servers: 1 is the single server; more run LiveKit's multi-node mode over one Redis on node 1, in a private network (README: More than one server).",
   },
   activeTours: {
     type: "string",

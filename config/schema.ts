@@ -136,7 +136,9 @@ function parseInteger(k: ConfigKey, value: unknown, spec: IntegerSpec): ParsedFi
   if (typeof n === "number" && Number.isInteger(n) && n >= spec.min && n <= spec.max) return { value: n };
   return {
     value: spec.min,
-    problem: `${fullKey(k)} must be a whole number from ${spec.min} to ${spec.max}, got ${JSON.stringify(value)}`,
+    problem:
+      `${fullKey(k)} must be a whole number from ${spec.min} to ${spec.max}, got ${JSON.stringify(value)}` +
+      (spec.example === undefined ? "" : `; set it with: pulumi config set ${fullKey(k)} ${spec.example}`),
   };
 }
 

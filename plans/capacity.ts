@@ -142,7 +142,7 @@ export interface StackSizing {
 
 export type Bound = "cpu" | "memory" | "traffic";
 
-export interface NodePlan {
+export interface ServerCountPlan {
   readonly perServer: CapacityPlan;
   /** Servers the peak needs at once, by CPU and memory (the lower of the two per server); Infinity if one tour does not fit one server. */
   readonly nodesByCompute: number;
@@ -167,7 +167,7 @@ export interface NodePlan {
  * enough traffic allowance for the busiest month (each server brings its own,
  * assuming LiveKit spreads rooms evenly).
  */
-export function planNodes(measured: MeasuredFigures, server: ServerClass, sizing: StackSizing): NodePlan {
+export function planServerCount(measured: MeasuredFigures, server: ServerClass, sizing: StackSizing): ServerCountPlan {
   const trafficPerServer = sizing.monthlyTrafficTb !== undefined ? sizing.monthlyTrafficTb * 1e12 : server.trafficBytes;
   const perServer = planCapacity(measured, server, sizing.listenersPerTour, sizing.tourHours, trafficPerServer);
   const monthlyBytes = sizing.toursPerMonth * tourBytes(measured, sizing.listenersPerTour, sizing.tourHours);
@@ -195,7 +195,7 @@ export function planNodes(measured: MeasuredFigures, server: ServerClass, sizing
 export const BOUND_NAMES: Readonly<Record<Bound, string>> = { cpu: "CPU", memory: "memory", traffic: "traffic" };
 
 /** "2 by CPU (…), 3 by traffic (…); traffic binds", the two bounds as the warning and the CLI state them. */
-export function boundsText(plan: NodePlan, sizing: StackSizing): string {
+export function boundsText(plan: ServerCountPlan, sizing: StackSizing): string {
   const compute =
     plan.nodesByCompute === Infinity
       ? `none by ${BOUND_NAMES[plan.perServer.limitedBy]} (one tour of ${sizing.listenersPerTour} listeners does not fit one server)`
@@ -214,7 +214,7 @@ export function capacityWarning(sizing: StackSizing, report: BenchReportFigures 
   if (!server) return `no capacity figures for server type ${sizing.serverType}; the sizing of this stack is unchecked`;
   if (!report) return "no benchmark report at bench/results/capacity.json; the sizing of this stack is unchecked";
   const measured = measuredFigures(report);
-  const plan = planNodes(measured, server, sizing);
+  const plan = planServerCount(measured, server, sizing);
   if (sizing.livekitNodes >= plan.nodes) return undefined;
   return `roamcast:livekitNodes is ${sizing.livekitNodes}, but ${
     plan.nodes === Infinity
@@ -224,9 +224,9 @@ export function capacityWarning(sizing: StackSizing, report: BenchReportFigures 
 }
 
 /** What to change: the node count, or a server class, and why a larger class would not help. */
-function fixFor(measured: MeasuredFigures, sizing: StackSizing, plan: NodePlan): string {
+function fixFor(measured: MeasuredFigures, sizing: StackSizing, plan: ServerCountPlan): string {
   const byPrice = Object.entries(SERVER_CLASSES)
-    .map(([name, server]) => ({ name, plan: planNodes(measured, server, sizing) }))
+    .map(([name, server]) => ({ name, plan: planServerCount(measured, server, sizing) }))
     .filter((c) => c.plan.nodes !== Infinity)
     .sort((a, b) => a.plan.eurPerMonth - b.plan.eurPerMonth);
   if (plan.nodes === Infinity) {

@@ -2,6 +2,7 @@
 // everything but the addresses and the secrets, which only exist at deploy
 // time. `pulumi up` and the offline render both start here.
 import { type AlertReceiver, BYTES_PER_TB, type HostModel, roomPolicy } from "../templates";
+import type { NodePlan } from "./nodes";
 import { webhookUrl } from "./supabase";
 
 export type HostSettings = Omit<HostModel, "publicIpv4" | "publicIpv6" | "secrets">;
@@ -52,6 +53,12 @@ export function hostSettings(settings: HostInputs): HostSettings {
       monthlyTrafficBytes: settings.monthlyTrafficTb * BYTES_PER_TB,
     },
   };
+}
+
+/** One node's host settings: its own names, and where its Redis is (one node: exactly hostSettings). */
+export function nodeHostSettings(settings: HostInputs, node: NodePlan): HostSettings {
+  const host = hostSettings({ ...settings, livekitHost: node.livekitHost, turnHost: node.turnHost });
+  return node.redis.role === "single" ? host : { ...host, redis: node.redis };
 }
 
 /** E-mail when alertEmail is set, else the webhook (config/alerting.ts checks that exactly one is). */

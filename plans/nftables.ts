@@ -2,7 +2,10 @@
 // namespace can stand for the host behind its cloud firewall. Same semantics
 // as Hetzner's: inbound traffic is dropped unless a rule opens it, replies to
 // the host's own connections pass (the cloud firewall is stateful), outbound
-// is open, and nothing is added that the plan does not say.
+// is open, and nothing is added that the plan does not say. Like Hetzner's,
+// it sees public traffic only: with several nodes, the private network
+// (plans/nodes.ts) is not filtered by the cloud firewall at all, and Redis's
+// bind address and password guard it instead (templates/redis.ts).
 import { isIP } from "node:net";
 import type { FirewallRulePlan } from "./firewall";
 

@@ -4,7 +4,7 @@
 // the season needs, by CPU and memory and by traffic, and what they cost.
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { BOUND_NAMES, measuredFigures, planNodes, SERVER_CLASSES } from "../plans/capacity";
+import { BOUND_NAMES, measuredFigures, planServerCount, SERVER_CLASSES } from "../plans/capacity";
 import { readStackSettings } from "../config/stackFile";
 import { type Cli, InputError, runCli } from "./cli";
 
@@ -42,7 +42,7 @@ export function capacityReport(root: string, stack: string): string[] {
   const measured = measuredFigures(JSON.parse(readFileSync(join(root, "bench", "results", "capacity.json"), "utf8")));
   // The node count only matters to the warning; the plan itself does not read it.
   const sizing = { ...settings, livekitNodes: 1 };
-  const plan = planNodes(measured, server, sizing);
+  const plan = planServerCount(measured, server, sizing);
   const per = plan.perServer;
   return [
     `stack ${settings.stack}: ${settings.serverType} (${server.vcpu} vCPU, ${server.ramMiB / 1024} GB), ${settings.listenersPerTour} listeners per tour, tours of ${settings.tourHours} h`,

@@ -1,7 +1,7 @@
 // docker-compose.yaml: the services on the host network, images pinned. The
 // monitoring services listen on 127.0.0.1 only (templates/model.ts PORTS).
 import { ALERT_RULES_FILE } from "./alertRules";
-import { assertRenderable, type HostModel, INSTALL_DIR, PORTS } from "./model";
+import { assertRenderable, type HostModel, INSTALL_DIR, PORTS, runsRedis } from "./model";
 import { RETENTION } from "./prometheus";
 import { toYaml } from "./yaml";
 
@@ -88,13 +88,16 @@ function monitoringServices(model: HostModel, common: Record<string, unknown>): 
       pid: "host",
       volumes: ["/proc:/host/proc:ro", "/sys:/host/sys:ro", "/:/host/root:ro,rslave"],
     },
-    "redis-exporter": {
-      image: model.images.redisExporter,
-      command: [`--redis.addr=redis://127.0.0.1:${PORTS.redis}`, listen(PORTS.redisExporter)],
-      ...common,
-      // REDIS_PASSWORD, from a 0600 file: not in this file, not in `ps`.
-      env_file: [`./${REDIS_EXPORTER_ENV}`],
-    },
+    // Only where Redis runs (node 1 of several).
+    ...(runsRedis(model) && {
+      "redis-exporter": {
+        image: model.images.redisExporter,
+        command: [`--redis.addr=redis://127.0.0.1:${PORTS.redis}`, listen(PORTS.redisExporter)],
+        ...common,
+        // REDIS_PASSWORD, from a 0600 file: not in this file, not in `ps`.
+        env_file: [`./${REDIS_EXPORTER_ENV}`],
+      },
+    }),
     "blackbox-exporter": {
       image: model.images.blackboxExporter,
       command: ["--config.file=/etc/blackbox_exporter/config.yml", listen(PORTS.blackboxExporter)],
@@ -121,28 +124,33 @@ export function composeConfig(model: HostModel): Record<string, unknown> {
         command: ["--config", "/etc/livekit.yaml"],
         ...common,
         volumes: ["./livekit.yaml:/etc/livekit.yaml:ro"],
-        depends_on: { redis: { condition: "service_healthy" } },
+        ...(runsRedis(model) && { depends_on: { redis: { condition: "service_healthy" } } }),
         ulimits: { nofile: { soft: 500000, hard: 500000 } },
         stop_grace_period: `${LIVEKIT_STOP_GRACE_SECONDS}s`,
       },
-      redis: {
-        image: model.images.redis,
-        command: ["redis-server", "/usr/local/etc/redis/redis.conf"],
-        ...common,
-        user: `${REDIS_UID}:${REDIS_UID}`,
-        volumes: ["./redis.conf:/usr/local/etc/redis/redis.conf:ro"],
-        // Alive and answering, without putting the password on a command line.
-        healthcheck: {
-          test: ["CMD-SHELL", "redis-cli -h 127.0.0.1 ping 2>&1 | grep -qE 'PONG|NOAUTH'"],
-          interval: "10s",
-          timeout: "3s",
-          retries: 5,
-        },
-      },
+      ...(runsRedis(model) && { redis: redisService(model, common) }),
       ...monitoringServices(model, common),
     },
     // Named volumes: created owned by the images' own user, kept across restarts.
     volumes: { prometheus_data: {}, alertmanager_data: {} },
+  };
+}
+
+/** Redis for LiveKit's state: on the one server, or on node 1 of several (none on the others). */
+function redisService(model: HostModel, common: Record<string, unknown>): Record<string, unknown> {
+  return {
+    image: model.images.redis,
+    command: ["redis-server", "/usr/local/etc/redis/redis.conf"],
+    ...common,
+    user: `${REDIS_UID}:${REDIS_UID}`,
+    volumes: ["./redis.conf:/usr/local/etc/redis/redis.conf:ro"],
+    // Alive and answering, without putting the password on a command line.
+    healthcheck: {
+      test: ["CMD-SHELL", "redis-cli -h 127.0.0.1 ping 2>&1 | grep -qE 'PONG|NOAUTH'"],
+      interval: "10s",
+      timeout: "3s",
+      retries: 5,
+    },
   };
 }
 

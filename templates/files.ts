@@ -6,7 +6,7 @@ import { renderBlackboxYaml } from "./blackbox";
 import { renderCaddyYaml } from "./caddy";
 import { NOBODY_UID, REDIS_EXPORTER_ENV, REDIS_UID, renderComposeYaml, renderRedisExporterEnv } from "./compose";
 import { renderLivekitYaml } from "./livekit";
-import { type HostModel, INSTALL_DIR } from "./model";
+import { type HostModel, INSTALL_DIR, runsRedis } from "./model";
 import { renderPrometheusYaml } from "./prometheus";
 import { renderRedisConf } from "./redis";
 import { renderSystemdUnit, UNIT_NAME } from "./systemd";
@@ -127,6 +127,14 @@ const RENDERERS: Record<HostFileName, (model: HostModel) => string> = {
   [REDIS_EXPORTER_ENV]: renderRedisExporterEnv,
 };
 
+/** Read by Redis and its exporter: absent on a node that uses node 1's Redis. */
+const REDIS_FILES: readonly HostFileName[] = ["redis.conf", REDIS_EXPORTER_ENV];
+
+/** The files a host with this Redis placement gets: every file, but the Redis ones only where Redis runs. */
+export function hostFileLayout(model: Pick<HostModel, "redis">): readonly HostFileLayout[] {
+  return runsRedis(model) ? HOST_FILE_LAYOUT : HOST_FILE_LAYOUT.filter((f) => !REDIS_FILES.includes(f.name));
+}
+
 export function renderHostFiles(model: HostModel): HostFile[] {
-  return HOST_FILE_LAYOUT.map((layout) => ({ ...layout, content: RENDERERS[layout.name](model) }));
+  return hostFileLayout(model).map((layout) => ({ ...layout, content: RENDERERS[layout.name](model) }));
 }

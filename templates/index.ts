@@ -4,7 +4,7 @@ import { type HostFile, renderHostFiles } from "./files";
 import type { HostModel } from "./model";
 
 export * from "./model";
-export { HOST_FILE_LAYOUT, type HostFile, type HostFileLayout, type HostFileName } from "./files";
+export { HOST_FILE_LAYOUT, hostFileLayout, type HostFile, type HostFileLayout, type HostFileName } from "./files";
 
 export interface RenderedHost {
   readonly files: readonly HostFile[];

@@ -47,7 +47,9 @@ export function livekitConfig(model: HostModel): LivekitYaml {
       use_external_ip: false,
       node_ip: model.publicIpv4,
     },
-    redis: { address: `localhost:${PORTS.redis}`, password: model.secrets.redisPassword },
+    // With several nodes this is LiveKit's multi-node mode: every node's rooms
+    // and signalling relays go through node 1's Redis, on the private network.
+    redis: { address: redisAddress(model), password: model.secrets.redisPassword },
     turn: {
       enabled: true,
       domain: model.turnHost,
@@ -71,6 +73,11 @@ export function livekitConfig(model: HostModel): LivekitYaml {
   };
   if (model.webhook) config.webhook = { api_key: model.secrets.apiKey, urls: [model.webhook.url] };
   return config;
+}
+
+function redisAddress(model: HostModel): string {
+  const host = model.redis?.role === "remote" ? model.redis.address : "localhost";
+  return `${host}:${PORTS.redis}`;
 }
 
 export function renderLivekitYaml(model: HostModel): string {

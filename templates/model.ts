@@ -133,6 +133,20 @@ export interface WebhookTarget {
   readonly url: string;
 }
 
+/**
+ * Where this host's LiveKit keeps its state. Absent or "single": Redis on
+ * loopback only (one server). With several nodes (plans/nodes.ts), node 1's
+ * Redis also listens on its private address, and every other node runs none
+ * and uses that one.
+ */
+export type RedisPlacement =
+  | { readonly role: "single" }
+  | { readonly role: "primary"; readonly privateIp: string }
+  | { readonly role: "remote"; readonly address: string };
+
+/** True when Redis (and its exporter) runs on this host. */
+export const runsRedis = (model: Pick<HostModel, "redis">): boolean => model.redis?.role !== "remote";
+
 export interface HostModel {
   readonly livekitHost: string;
   readonly turnHost: string;
@@ -146,6 +160,8 @@ export interface HostModel {
   readonly secrets: HostSecrets;
   readonly webhook?: WebhookTarget;
   readonly monitoring: MonitoringSettings;
+  /** Absent: one server, Redis on loopback (the rendering every single-server stack always had). */
+  readonly redis?: RedisPlacement;
 }
 
 /** Hetzner bills traffic in TB; 10^12 bytes is the smaller reading, so an alert comes early rather than late. */

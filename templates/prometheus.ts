@@ -3,7 +3,7 @@
 // rules and the real-scrape check select series by them.
 import { ALERT_RULES_FILE } from "./alertRules";
 import { BLACKBOX_MODULE } from "./blackbox";
-import { assertRenderable, type HostModel, PORTS } from "./model";
+import { assertRenderable, type HostModel, PORTS, runsRedis } from "./model";
 import { toYaml } from "./yaml";
 
 export const SCRAPE_JOBS = ["livekit", "node", "redis", "caddy", "blackbox", "prometheus", "alertmanager"] as const;
@@ -54,7 +54,8 @@ export function prometheusConfig(model: HostModel): Record<string, unknown> {
     scrape_configs: [
       staticJob("livekit", PORTS.metrics),
       staticJob("node", PORTS.nodeExporter),
-      staticJob("redis", PORTS.redisExporter),
+      // The exporter runs where Redis does: node 1 of several.
+      ...(runsRedis(model) ? [staticJob("redis", PORTS.redisExporter)] : []),
       // Caddy's admin API serves /metrics (process and Go runtime; layer4 adds none).
       staticJob("caddy", PORTS.caddyAdmin),
       blackboxJob(model),

@@ -5,6 +5,7 @@ import { AccessToken, RoomConfiguration } from "livekit-server-sdk";
 import { asRoleAtOnce, type Sql } from "../_shared/database.ts";
 import { errorResponse, HttpError, json, logLine, preflight, readBody, requirePost } from "../_shared/http.ts";
 import { bearerToken, type UserClaims } from "../_shared/supabaseJwt.ts";
+import { nodeForRoom, parseNodeUrls } from "./nodes.ts";
 import { grantsFor, type TourRole, tokenTtlSeconds, tourRoomMetadata } from "./grants.ts";
 
 export const MAX_BODY_BYTES = 4096;
@@ -13,6 +14,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export interface TokenHandlerDeps {
   readonly verifyJwt: (token: string) => Promise<UserClaims>;
   readonly sql: Sql;
+  /** `url`: one node's URL, or every node's, comma-separated (nodes.ts). */
   readonly livekit: { readonly url: string; readonly apiKey: string; readonly apiSecret: string };
   readonly maxTokenSeconds: number;
   readonly now?: () => Date;
@@ -45,6 +47,7 @@ export function parseTourRequest(body: string): string {
 
 export function createTokenHandler(deps: TokenHandlerDeps): (req: Request) => Promise<Response> {
   const now = deps.now ?? (() => new Date());
+  const nodeUrls = parseNodeUrls(deps.livekit.url);
   return async (req) => {
     const started = Date.now();
     if (req.method === "OPTIONS") return preflight();
@@ -72,7 +75,7 @@ export function createTokenHandler(deps: TokenHandlerDeps): (req: Request) => Pr
       });
       return json(200, {
         token: jwt,
-        url: deps.livekit.url,
+        url: nodeForRoom(nodeUrls, joined.room_name),
         room: joined.room_name,
         role: joined.participant_role,
         expires_at: expiresAt,

@@ -3,6 +3,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { ConfigError, parseStackConfig } from "../../config/schema";
 import type { HostModel } from "../../templates";
 import { roomPolicy } from "../../templates";
+import { planNodes } from "../../plans/nodes";
 
 /** A real OpenSSH ed25519 public key line, made fresh for the tests. */
 export function opensshPublicKey(comment = "test@roamcast"): string {
@@ -105,4 +106,12 @@ export function configProblems(
     throw e;
   }
   return [];
+}
+
+/** Node `index` of a `count`-node stack (plans/nodes.ts) over testModel: its own names and Redis placement. */
+export function nodeModel(index: number, count: number, overrides: Partial<HostModel> = {}): HostModel {
+  const node = planNodes("live.roamcast.app", "turn.roamcast.app", count)[index - 1];
+  if (!node) throw new Error(`nodeModel: a ${count}-node stack has no node ${index}`);
+  const redis = node.redis.role === "single" ? {} : { redis: node.redis };
+  return testModel({ ...overrides, livekitHost: node.livekitHost, turnHost: node.turnHost, ...redis });
 }

@@ -11,7 +11,7 @@ import { renderHost } from "../../templates";
 import { ALERT_RULES_FILE, type AlertRule, alertRules } from "../../templates/alertRules";
 import { renderAlertmanagerYaml } from "../../templates/alertmanager";
 import { toYaml } from "../../templates/yaml";
-import { emailReceiverModel, testModel } from "../support/fixtures";
+import { emailReceiverModel, nodeModel, testModel } from "../support/fixtures";
 import { ALERT_CASES, type AlertCase } from "./monitoring/alertCases";
 
 const model = testModel();
@@ -84,6 +84,15 @@ describe("prometheus.yml and the alert rules under promtool", () => {
     const result = run(goTool("promtool"), ["check", "config", join(dir, "prometheus.yml")]);
     expect(result.stdout + result.stderr).toContain("SUCCESS");
     expect(result.stdout).toContain(`${rules.length} rules found`);
+    expect(result.status).toBe(0);
+  });
+
+  it("promtool check config accepts node 2 of 2's prometheus.yml, which scrapes no Redis exporter", () => {
+    const node2 = renderHost(nodeModel(2, 2)).files.find((f) => f.name === "prometheus.yml")!.content;
+    expect(node2).not.toContain("job_name: redis");
+    const dir = hostFolder({ "prometheus.yml": node2 });
+    const result = run(goTool("promtool"), ["check", "config", join(dir, "prometheus.yml")]);
+    expect(result.stdout + result.stderr).toContain("SUCCESS");
     expect(result.status).toBe(0);
   });
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderHost } from "../../templates";
 import { freePort, type Running, start, systemTool, waitFor } from "../../local/processes";
 import { writeTemp } from "../../local/temp";
-import { TEST_SECRETS, testModel } from "../support/fixtures";
+import { nodeModel, TEST_SECRETS, testModel } from "../support/fixtures";
 
 type Reply = string | number | null | Reply[];
 
@@ -39,8 +39,12 @@ function parseReply(buf: string, at: number): [Reply, number] | undefined {
 
 /** Sends commands on one connection and returns their replies. */
 async function redisCommand(port: number, ...commands: string[][]): Promise<Reply[]> {
+  return redisCommandAt("127.0.0.1", port, ...commands);
+}
+
+async function redisCommandAt(host: string, port: number, ...commands: string[][]): Promise<Reply[]> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1");
+    const socket = connect(port, host);
     let data = "";
     socket.setTimeout(3_000, () => socket.destroy(new Error("redis did not answer")));
     socket.on("data", (d) => {
@@ -64,53 +68,72 @@ async function redisCommand(port: number, ...commands: string[][]): Promise<Repl
   });
 }
 
-describe("redis.conf under redis-server", () => {
-  let redis: Running;
-  let port: number;
+/** Node 1's private address, which this machine has not: another loopback address stands for it. */
+const PRIVATE_IP = "10.42.1.11";
+const STAND_IN = "127.0.0.2";
 
-  beforeAll(async () => {
-    port = await freePort();
-    const conf = renderHost(testModel()).files.find((f) => f.name === "redis.conf")!.content;
-    // Only the port moves, so a test run never meets another Redis.
-    const local = conf.replace(/^port 6379$/m, `port ${port}`);
-    expect(local).not.toBe(conf);
-    redis = start(systemTool("redis-server", "redis-server"), [writeTemp("redis.conf", local)]);
-    await waitFor("redis to listen", async () =>
-      (await redisCommand(port, ["PING"]))[0] !== undefined ? true : undefined,
-    );
-  });
-  afterAll(async () => redis?.stop());
+// The one server, and node 1 of a two-node stack, whose Redis also listens on its private address.
+for (const [label, model, bind] of [
+  ["one server", testModel(), "127.0.0.1 -::1"],
+  ["node 1 of 2", nodeModel(1, 2), `127.0.0.1 -::1 ${STAND_IN}`],
+] as const) {
+  describe(`redis.conf under redis-server (${label})`, () => {
+    let redis: Running;
+    let port: number;
 
-  it("refuses commands from a client that has not authenticated", async () => {
-    const [reply, write] = await redisCommand(port, ["PING"], ["SET", "room", "x"]);
-    expect(reply).toMatch(/^-NOAUTH/);
-    expect(write).toMatch(/^-NOAUTH/);
-  });
+    beforeAll(async () => {
+      port = await freePort();
+      const conf = renderHost(model).files.find((f) => f.name === "redis.conf")!.content;
+      // Only the port moves (and the private address), so a test run never meets another Redis.
+      const local = conf.replace(/^port 6379$/m, `port ${port}`).replace(PRIVATE_IP, STAND_IN);
+      expect(local).not.toBe(conf);
+      redis = start(systemTool("redis-server", "redis-server"), [writeTemp("redis.conf", local)]);
+      await waitFor("redis to listen", async () =>
+        (await redisCommand(port, ["PING"]))[0] !== undefined ? true : undefined,
+      );
+    });
+    afterAll(async () => redis?.stop());
 
-  it("refuses a wrong password and accepts the rendered one", async () => {
-    expect((await redisCommand(port, ["AUTH", "not-the-password"]))[0]).toMatch(/^-WRONGPASS/);
-    expect(await redisCommand(port, ["AUTH", TEST_SECRETS.redisPassword], ["PING"])).toEqual(["OK", "PONG"]);
-  });
+    it("refuses commands from a client that has not authenticated", async () => {
+      const [reply, write] = await redisCommand(port, ["PING"], ["SET", "room", "x"]);
+      expect(reply).toMatch(/^-NOAUTH/);
+      expect(write).toMatch(/^-NOAUTH/);
+    });
 
-  it("runs with protected mode, loopback binding and no persistence, as rendered", async () => {
-    const auth = ["AUTH", TEST_SECRETS.redisPassword];
-    const replies = await redisCommand(
-      port,
-      auth,
-      ["CONFIG", "GET", "protected-mode"],
-      ["CONFIG", "GET", "bind"],
-      ["CONFIG", "GET", "save"],
-      ["CONFIG", "GET", "appendonly"],
-      ["CONFIG", "GET", "maxmemory-policy"],
-    );
-    expect(replies).toEqual([
-      "OK",
-      ["protected-mode", "yes"],
-      ["bind", "127.0.0.1 -::1"],
-      ["save", ""],
-      ["appendonly", "no"],
-      ["maxmemory-policy", "noeviction"],
-    ]);
-    expect(redis.output()).not.toMatch(/Bad directive|FATAL CONFIG/);
+    it("refuses a wrong password and accepts the rendered one", async () => {
+      expect((await redisCommand(port, ["AUTH", "not-the-password"]))[0]).toMatch(/^-WRONGPASS/);
+      expect(await redisCommand(port, ["AUTH", TEST_SECRETS.redisPassword], ["PING"])).toEqual(["OK", "PONG"]);
+    });
+
+    it("runs with protected mode, loopback binding and no persistence, as rendered", async () => {
+      const auth = ["AUTH", TEST_SECRETS.redisPassword];
+      const replies = await redisCommand(
+        port,
+        auth,
+        ["CONFIG", "GET", "protected-mode"],
+        ["CONFIG", "GET", "bind"],
+        ["CONFIG", "GET", "save"],
+        ["CONFIG", "GET", "appendonly"],
+        ["CONFIG", "GET", "maxmemory-policy"],
+      );
+      expect(replies).toEqual([
+        "OK",
+        ["protected-mode", "yes"],
+        ["bind", bind],
+        ["save", ""],
+        ["appendonly", "no"],
+        ["maxmemory-policy", "noeviction"],
+      ]);
+      expect(redis.output()).not.toMatch(/Bad directive|FATAL CONFIG/);
+    });
+
+    if (bind.includes(STAND_IN))
+      it("answers on the private address too, only with the password", async () => {
+        expect((await redisCommandAt(STAND_IN, port, ["PING"]))[0]).toMatch(/^-NOAUTH/);
+        expect(await redisCommandAt(STAND_IN, port, ["AUTH", TEST_SECRETS.redisPassword], ["PING"])).toEqual([
+          "OK",
+          "PONG",
+        ]);
+      });
   });
-});
+}

@@ -6,7 +6,7 @@ import {
   capacityWarning,
   measuredFigures,
   planCapacity,
-  planNodes,
+  planServerCount,
   SERVER_CLASSES,
   type StackSizing,
 } from "../../plans/capacity";
@@ -84,7 +84,7 @@ describe("capacity planning", () => {
 
 describe("the planner chooses N", () => {
   it("needs servers by CPU for the peak and by traffic for the busiest month, and takes the larger", () => {
-    expect(planNodes(measured, cx33, season({ peakConcurrentTours: 100, toursPerMonth: 1000 }))).toMatchObject({
+    expect(planServerCount(measured, cx33, season({ peakConcurrentTours: 100, toursPerMonth: 1000 }))).toMatchObject({
       nodesByCompute: 2,
       nodesByTraffic: 1,
       binds: "cpu",
@@ -92,20 +92,22 @@ describe("the planner chooses N", () => {
       eurPerMonth: 13.98,
     });
     // 15,000 tours × 3.05 GB = 45.7 TB: three servers' allowance.
-    const traffic = planNodes(measured, cx33, season({ peakConcurrentTours: 20, toursPerMonth: 15_000 }));
+    const traffic = planServerCount(measured, cx33, season({ peakConcurrentTours: 20, toursPerMonth: 15_000 }));
     expect(traffic).toMatchObject({ nodesByCompute: 1, nodesByTraffic: 3, binds: "traffic", nodes: 3 });
     expect(traffic.monthlyTrafficTB).toBeCloseTo(45.68, 2);
   });
 
   it("counts the stack's own traffic allowance when it sets one (less outside the EU)", () => {
-    expect(planNodes(measured, cx33, season({ toursPerMonth: 1000, monthlyTrafficTb: 1 })).nodesByTraffic).toBe(4);
+    expect(planServerCount(measured, cx33, season({ toursPerMonth: 1000, monthlyTrafficTb: 1 })).nodesByTraffic).toBe(
+      4,
+    );
   });
 
   it("says so when one tour does not fit one server (a room lives on one server)", () => {
-    const plan = planNodes(measured, SERVER_CLASSES.cx23!, season({ serverType: "cx23", listenersPerTour: 500 }));
+    const plan = planServerCount(measured, SERVER_CLASSES.cx23!, season({ serverType: "cx23", listenersPerTour: 500 }));
     expect(plan.perServer.concurrentTours).toBe(1);
     const heavy = { ...measured, cpuCoresPerTour: 0.2 };
-    expect(planNodes(heavy, SERVER_CLASSES.cx23!, season({ listenersPerTour: 500 })).nodes).toBe(Infinity);
+    expect(planServerCount(heavy, SERVER_CLASSES.cx23!, season({ listenersPerTour: 500 })).nodes).toBe(Infinity);
   });
 
   const sizings = fc.record({
@@ -116,7 +118,7 @@ describe("the planner chooses N", () => {
     toursPerMonth: fc.integer({ min: 1, max: 1_000_000 }),
     livekitNodes: fc.integer({ min: 1, max: 100 }),
   });
-  const nodesOf = (s: StackSizing) => planNodes(measured, SERVER_CLASSES[s.serverType]!, s);
+  const nodesOf = (s: StackSizing) => planServerCount(measured, SERVER_CLASSES[s.serverType]!, s);
 
   it("N never falls as the peak or the busiest month grows", () => {
     fc.assert(
@@ -195,7 +197,7 @@ describe("the preview's capacity warning", () => {
         (peakConcurrentTours, toursPerMonth, livekitNodes) => {
           const s = season({ peakConcurrentTours, toursPerMonth, livekitNodes });
           const warning = capacityWarning(s, fixtureReport);
-          expect(warning === undefined).toBe(livekitNodes >= planNodes(measured, cx33, s).nodes);
+          expect(warning === undefined).toBe(livekitNodes >= planServerCount(measured, cx33, s).nodes);
         },
       ),
     );

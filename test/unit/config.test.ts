@@ -122,11 +122,27 @@ describe("stack config", () => {
       { activeTours: "skip" },
       'roamcast:activeTours "skip" is not one of refuse, wait, force; set it with: pulumi config set roamcast:activeTours wait (or remove it for the stack\'s default: refuse in production, wait elsewhere)',
     ],
+    [
+      { livekitNodes: 0 },
+      "roamcast:livekitNodes must be a whole number from 1 to 10, got 0; set it with: pulumi config set roamcast:livekitNodes 2",
+    ],
+    [
+      { livekitNodes: "2.5" },
+      'roamcast:livekitNodes must be a whole number from 1 to 10, got "2.5"; set it with: pulumi config set roamcast:livekitNodes 2',
+    ],
+    [
+      { livekitNodes: "two" },
+      'roamcast:livekitNodes must be a whole number from 1 to 10, got "two"; set it with: pulumi config set roamcast:livekitNodes 2',
+    ],
+    [
+      { livekitNodes: 11 },
+      "roamcast:livekitNodes must be a whole number from 1 to 10, got 11; set it with: pulumi config set roamcast:livekitNodes 2",
+    ],
     [{ activeTourWaitMinutes: "0" }, 'roamcast:activeTourWaitMinutes must be a whole number from 1 to 180, got "0"'],
     [{ activeTourWaitMinutes: 600 }, "roamcast:activeTourWaitMinutes must be a whole number from 1 to 180, got 600"],
     [
       { listenrsPerTour: 30 },
-      "roamcast:listenrsPerTour is not a known setting; remove it or check its spelling (known: zoneName, livekitHost, turnHost, acmeEmail, sshPublicKeys, operatorCidrs, deployCidrs, production, retire, serverType, location, image, livekitImage, caddyImage, redisImage, prometheusImage, alertmanagerImage, nodeExporterImage, redisExporterImage, blackboxExporterImage, alertEmail, alertSmtpSmarthost, alertSmtpFrom, alertSmtpUsername, monthlyTrafficTb, listenersPerTour, tourHours, redundantAudio, peakConcurrentTours, toursPerMonth, activeTours, activeTourWaitMinutes, supabaseProjectRef, allowDataLossMigrations, supabaseDbUrl, supabaseAccessToken, supabaseLegacyJwtSecret, alertSmtpPassword, alertWebhookUrl)",
+      "roamcast:listenrsPerTour is not a known setting; remove it or check its spelling (known: zoneName, livekitHost, turnHost, acmeEmail, sshPublicKeys, operatorCidrs, deployCidrs, production, retire, serverType, location, image, livekitImage, caddyImage, redisImage, prometheusImage, alertmanagerImage, nodeExporterImage, redisExporterImage, blackboxExporterImage, alertEmail, alertSmtpSmarthost, alertSmtpFrom, alertSmtpUsername, monthlyTrafficTb, listenersPerTour, tourHours, redundantAudio, peakConcurrentTours, toursPerMonth, livekitNodes, activeTours, activeTourWaitMinutes, supabaseProjectRef, allowDataLossMigrations, supabaseDbUrl, supabaseAccessToken, supabaseLegacyJwtSecret, alertSmtpPassword, alertWebhookUrl)",
     ],
     [
       { supabaseProjectRef: "my-project" },

@@ -32,8 +32,10 @@ async function runProgram(stack: string, overrides: Record<string, unknown>) {
 for (const [stack, overrides] of [
   ["dev", {}],
   ["prod", { production: true, location: "fsn1" }],
+  // Three LiveKit nodes: the same policies hold for every node's resources.
+  ["prod", { production: true, location: "fsn1", livekitNodes: 3 }],
 ] as const) {
-  describe(`the ${stack} program`, async () => {
+  describe(`the ${stack} program${"livekitNodes" in overrides ? " with three LiveKit nodes" : ""}`, async () => {
     const { run, program, protect, files } = await runProgram(stack, overrides);
 
     it("breaks no resource policy", async () => {
@@ -77,6 +79,10 @@ for (const [stack, overrides] of [
       if (stack === "prod")
         expect([...protect].filter(([, on]) => on).map(([name]) => name)).toEqual(
           expect.arrayContaining(["livekit-server", "livekit-ip-ipv4", "livekit-ip-ipv6"]),
+        );
+      if ("livekitNodes" in overrides)
+        expect([...protect].filter(([, on]) => on).map(([name]) => name)).toEqual(
+          expect.arrayContaining(["livekit-node3-server", "livekit-ip-node3-ipv4", "livekit-private-network"]),
         );
     });
   });

@@ -17,6 +17,16 @@ function render(args: string[], cwd = root, timeout = 30_000) {
   return spawnSync(tsx, [join(cwd, "scripts", "render.ts"), ...args], { cwd, encoding: "utf8", env, timeout });
 }
 
+/** A copy of the project with one more stack file, made from Pulumi.dev.yaml. */
+function projectWithStack(stack: string, edit: (devStackFile: string) => string): string {
+  const project = tempDir();
+  for (const f of ["Pulumi.yaml", "scripts", "config", "templates", "plans", "components", "package.json"])
+    cpSync(join(root, f), join(project, f), { recursive: true });
+  symlinkSync(join(root, "node_modules"), join(project, "node_modules"));
+  writeFileSync(join(project, `Pulumi.${stack}.yaml`), edit(readFileSync(join(root, "Pulumi.dev.yaml"), "utf8")));
+  return project;
+}
+
 describe("npm run render", () => {
   it.each(["dev", "prod"])(
     "writes every host file of the %s stack and cloud-init, with placeholder secrets",
@@ -68,16 +78,29 @@ describe("npm run render", () => {
     expect(parse(readFileSync(join(out, "livekit.yaml"), "utf8")).rtc.node_ip).toBe("198.51.100.7");
   });
 
-  it("fails with the config problem, naming the key, and writes nothing", () => {
-    const project = tempDir();
-    for (const f of ["Pulumi.yaml", "scripts", "config", "templates", "plans", "components", "package.json"])
-      cpSync(join(root, f), join(project, f), { recursive: true });
-    symlinkSync(join(root, "node_modules"), join(project, "node_modules"));
-    const stackFile = readFileSync(join(root, "Pulumi.dev.yaml"), "utf8").replace(
-      "roamcast:turnHost: turn.dev.roamcast.app",
-      "roamcast:turnHost: live.dev.roamcast.app",
+  it("writes node 1's files as for one server and node k's into node-k/, with livekitNodes 2", () => {
+    const project = projectWithStack("two", (file) => `${file}  roamcast:livekitNodes: "2"\n`);
+    const out = tempDir();
+    const result = render(["--stack", "two", "--out", out], project);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(readdirSync(join(out, "node-2")).sort()).toEqual(
+      readdirSync(out)
+        .filter((f) => !["node-2", "redis.conf", "redis-exporter.env"].includes(f))
+        .sort(),
     );
-    writeFileSync(join(project, "Pulumi.broken.yaml"), stackFile);
+    const [one, two] = [out, join(out, "node-2")].map((dir) => parse(readFileSync(join(dir, "livekit.yaml"), "utf8")));
+    expect([one.turn.domain, two.turn.domain]).toEqual(["turn.dev.roamcast.app", "turn-2.dev.roamcast.app"]);
+    expect([one.rtc.node_ip, two.rtc.node_ip]).toEqual(["192.0.2.10", "192.0.2.11"]);
+    expect([one.redis.address, two.redis.address]).toEqual(["localhost:6379", "10.42.1.11:6379"]);
+    expect(readFileSync(join(out, "redis.conf"), "utf8")).toMatch(/^bind 127\.0\.0\.1 -::1 10\.42\.1\.11$/m);
+    expect(result.stdout).toContain("node-2/livekit.yaml");
+  });
+
+  it("fails with the config problem, naming the key, and writes nothing", () => {
+    const project = projectWithStack("broken", (file) =>
+      file.replace("roamcast:turnHost: turn.dev.roamcast.app", "roamcast:turnHost: live.dev.roamcast.app"),
+    );
     const out = join(tempDir(), "out");
     const result = render(["--stack", "broken", "--out", out], project);
     expect(result.status).toBe(1);
