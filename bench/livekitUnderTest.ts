@@ -1,0 +1,76 @@
+// One livekit-server per lever, on LiveKit's core: the platform's rendered
+// livekit.yaml (host values moved to loopback, as local/livekit.ts does) with
+// the lever's overrides merged in. A fresh server per lever, so each starts
+// from the same empty state and its idle figures are its own. Every port is a
+// free one, so that another LiveKit on this machine cannot clash with it.
+import { createSocket } from "node:dgram";
+import { stringify } from "yaml";
+import { type LocalPlatform } from "../local/platform";
+import { localLivekitConfig } from "../local/livekit";
+import { freePort, goTool, start, waitFor } from "../local/processes";
+import { writeTemp } from "../local/temp";
+import type { CoreIsolation } from "./cpuset";
+import { type Lever, mergeOverrides } from "./levers";
+
+export interface LivekitUnderTest {
+  readonly pid: number;
+  /** ws:// URL clients connect to. */
+  readonly url: string;
+  readonly metricsUrl: string;
+  stop(): Promise<void>;
+}
+
+async function freeUdpPort(): Promise<number> {
+  const socket = createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(resolve));
+  return port;
+}
+
+/** livekit.yaml for a lever on this machine, as an object. */
+export async function leverLivekitConfig(platform: LocalPlatform, lever: Lever) {
+  const ports = { livekit: await freePort(), redis: platform.ports.redis, metrics: await freePort() };
+  const model = { ...platform.model, redundantAudio: lever.redundantAudio };
+  const config = mergeOverrides(localLivekitConfig(model, ports), lever.server);
+  const rtc: Record<string, unknown> = { ...config.rtc, tcp_port: await freePort() };
+  if ("udp_port" in rtc) rtc.udp_port = await freeUdpPort();
+  const turn = { ...config.turn, udp_port: await freeUdpPort(), tls_port: await freePort() };
+  return { config: { ...config, rtc, turn }, ports };
+}
+
+export async function startLivekitUnderTest(
+  platform: LocalPlatform,
+  lever: Lever,
+  isolation: CoreIsolation,
+): Promise<LivekitUnderTest> {
+  const { config, ports } = await leverLivekitConfig(platform, lever);
+  const [command, args] = isolation.onLivekitCore(goTool("livekit-server"), [
+    "--config",
+    writeTemp("livekit.yaml", stringify(config)),
+  ]);
+  const livekit = start(command, args);
+  try {
+    await Promise.race([
+      waitFor(
+        "livekit-server to answer GET /",
+        async () => ((await fetch(`http://127.0.0.1:${ports.livekit}/`)).status === 200 ? true : undefined),
+        30_000,
+      ),
+      livekit.exited().then((code) => {
+        throw new Error(
+          `livekit-server (lever "${lever.name}") exited with ${code}:\n${livekit.output().slice(-2000)}`,
+        );
+      }),
+    ]);
+  } catch (error) {
+    await livekit.stop();
+    throw error;
+  }
+  return {
+    pid: livekit.child.pid!,
+    url: `ws://127.0.0.1:${ports.livekit}`,
+    metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`,
+    stop: () => livekit.stop(),
+  };
+}
