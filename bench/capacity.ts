@@ -17,9 +17,10 @@ import { checkOutFolder, type OutFolder } from "../scripts/outFolder";
 import { disposeClients } from "../tour/rooms";
 import { isolateCores } from "./cpuset";
 import { crossCheck } from "./crossCheck";
+import { moveFixedPorts, pickFixedPorts } from "./livekitUnderTest";
 import { chooseLevers, type Lever, LEVERS } from "./levers";
 import type { BenchReport, CrossCheck, LeverRun } from "./report";
-import { type BenchContext, runLever, type StepPlan } from "./steps";
+import { type BenchContext, runLever, settingsOf, type StepPlan } from "./steps";
 import { PROBES_PER_TOUR, tourPool } from "./tours";
 import { writeReport } from "./writeReport";
 
@@ -77,19 +78,32 @@ async function runBench(options: BenchOptions, command: string): Promise<void> {
   const before = loadavg();
   const isolation = isolateCores();
   try {
-    const platform = await startLocalPlatform({ listenersPerTour: options.baseline.listenersPerTour });
+    const fixed = await pickFixedPorts();
+    const platform = await startLocalPlatform({
+      listenersPerTour: options.baseline.listenersPerTour,
+      // Its LiveKit only starts and stops; its fixed ports must not clash with another LiveKit on this machine.
+      livekitConfig: (config) => moveFixedPorts(config, fixed),
+    });
     // Each lever starts its own LiveKit on LiveKit's core; the platform's is not measured.
     await platform.livekit.stop();
     const ctx: BenchContext = { platform, isolation, pool: tourPool(platform, options.baseline.listenersPerTour) };
     try {
       const plan = options.baseline;
       const tours = Math.ceil(options.crossCheckListeners / plan.listenersPerTour);
-      const checked: CrossCheck | undefined =
-        tours > 0 ? await crossCheck(ctx, { tours, settleMs: plan.settleMs, measureMs: plan.measureMs }) : undefined;
+      let checked: CrossCheck | undefined;
+      let crossCheckError: string | undefined;
+      if (tours > 0) {
+        try {
+          checked = await crossCheck(ctx, { tours, settleMs: plan.settleMs, measureMs: plan.measureMs });
+        } catch (error) {
+          crossCheckError = (error as Error).message.slice(0, 500);
+          console.log(`cross-check failed: ${crossCheckError}`);
+        }
+      }
       const runs: LeverRun[] = [];
       for (const lever of options.levers) {
         const maxSteps = runs.length === 0 ? plan.maxSteps : options.leverSteps;
-        runs.push(await runLever(ctx, lever, { ...plan, maxSteps }));
+        runs.push(await leverOrFailure(ctx, lever, { ...plan, maxSteps }));
       }
       const baseline = runs[0]!;
       const report: BenchReport = {
@@ -109,6 +123,7 @@ async function runBench(options: BenchOptions, command: string): Promise<void> {
         stopReason: baseline.stopReason,
         leverRuns: runs,
         ...(checked ? { crossCheck: checked } : {}),
+        ...(crossCheckError ? { crossCheckError } : {}),
       };
       options.out.create();
       await writeReport(options.out.path, report);
@@ -119,6 +134,23 @@ async function runBench(options: BenchOptions, command: string): Promise<void> {
     }
   } finally {
     isolation.release();
+  }
+}
+
+/** A lever that failed outright (its LiveKit did not start, a loadgen exited) is reported as such; the others still run. */
+async function leverOrFailure(ctx: BenchContext, lever: Lever, plan: StepPlan): Promise<LeverRun> {
+  try {
+    return await runLever(ctx, lever, plan);
+  } catch (error) {
+    const reason = `failed: ${(error as Error).message.slice(0, 500)}`;
+    console.log(`lever "${lever.name}" ${reason}`);
+    return {
+      name: lever.name,
+      settings: settingsOf(lever),
+      idle: { livekitCpuCores: NaN, livekitRssMiB: NaN },
+      steps: [],
+      stopReason: reason,
+    };
   }
 }
 

@@ -49,7 +49,7 @@ export async function crossCheck(ctx: BenchContext, plan: CrossCheckPlan): Promi
     const measure = async (client: CrowdClient): Promise<CrowdMeasurement> => {
       const crowd = startCrowd(client);
       try {
-        for (const t of tokens) crowd.join(t);
+        for (const t of tokens) crowd.send(t);
         await waitForJoins(crowd, undefined, tokens.length, 0);
         await sleep(plan.settleMs);
         const m = await livekitCpuOver(livekit.pid, plan.measureMs, crowd.pid);

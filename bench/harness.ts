@@ -40,7 +40,9 @@ export interface Join {
 /** A loadgen process: send it joins, read its latest totals, stop it. */
 export interface Loadgen<R> {
   readonly pid: number;
-  send(line: object): void;
+  send(join: Join): void;
+  /** Joins that failed and were sent again. */
+  retried(): number;
   latest(): R;
   /** Failures it reported on stderr (one line each), the last few kept. */
   failures(): { count: number; last: string[] };
@@ -49,11 +51,37 @@ export interface Loadgen<R> {
   stop(): Promise<void>;
 }
 
-function startLoadgen<R>(args: string[], empty: R, what: string): Loadgen<R> {
+/** Most joins a process has in flight at once: a step's hundreds of joins at once time out on a busy LiveKit. */
+export const JOIN_WINDOW = 100;
+/** Times a participant whose join failed is sent again. */
+const JOIN_RETRIES = 2;
+const FAILED_JOIN = /^loadgen(?: guide)?: (\S+) could not (?:join|publish)/;
+
+/**
+ * A loadgen process fed joins at most JOIN_WINDOW ahead of what it reported
+ * connected or failed, each failed join sent again up to JOIN_RETRIES times
+ * (the failure lines name the participant).
+ */
+function startLoadgen<R extends { connected: number; failed: number }>(
+  args: string[],
+  empty: R,
+  what: string,
+): Loadgen<R> {
   const child: ChildProcess = spawn(goTool("loadgen"), args, { stdio: ["pipe", "pipe", "pipe"] });
   let latest = empty;
   let exited = false;
   const failures = { count: 0, last: [] as string[] };
+  const queue: Join[] = [];
+  const byId = new Map<string, Join>();
+  const attempts = new Map<string, number>();
+  let sent = 0;
+  let retried = 0;
+  const pump = () => {
+    while (!exited && queue.length > 0 && sent - latest.connected - latest.failed < JOIN_WINDOW) {
+      child.stdin!.write(`${JSON.stringify(queue.shift())}\n`);
+      sent++;
+    }
+  };
   createInterface({ input: child.stdout! }).on("line", (line) => {
     try {
       latest = JSON.parse(line) as R;
@@ -61,10 +89,17 @@ function startLoadgen<R>(args: string[], empty: R, what: string): Loadgen<R> {
       failures.count++;
       failures.last = [...failures.last.slice(-4), `${what} printed a line that is not JSON: ${line}`];
     }
+    pump();
   });
   createInterface({ input: child.stderr! }).on("line", (line) => {
     failures.count++;
     failures.last = [...failures.last.slice(-4), line];
+    const id = FAILED_JOIN.exec(line)?.[1];
+    const join = id ? byId.get(id) : undefined;
+    if (!id || !join || (attempts.get(id) ?? 0) >= JOIN_RETRIES) return;
+    attempts.set(id, (attempts.get(id) ?? 0) + 1);
+    retried++;
+    queue.push(join);
   });
   const exit = new Promise<void>((resolve) =>
     child.once("exit", () => {
@@ -76,12 +111,15 @@ function startLoadgen<R>(args: string[], empty: R, what: string): Loadgen<R> {
   child.stdin!.on("error", () => {});
   return {
     pid: child.pid!,
-    send: (line) => {
+    send: (join) => {
       if (exited) throw new Error(`${what} exited: ${failures.last.join(" / ")}`);
-      child.stdin!.write(`${JSON.stringify(line)}\n`);
+      byId.set(join.id, join);
+      queue.push(join);
+      pump();
     },
     latest: () => latest,
     failures: () => failures,
+    retried: () => retried,
     cpu() {
       if (exited) throw new Error(`${what} exited: ${failures.last.join(" / ") || "(it said nothing)"}`);
       return cpuSample(child.pid!);
@@ -99,12 +137,11 @@ function startLoadgen<R>(args: string[], empty: R, what: string): Loadgen<R> {
 const NO_CROWD: CrowdReport = { connected: 0, failed: 0, subscribed: 0, packets: 0, bytes: 0, lost: 0, silent: 0 };
 const NO_GUIDES: GuidesReport = { connected: 0, failed: 0, published: 0, packets: 0, bytes: 0 };
 
-export type Crowd = Loadgen<CrowdReport> & { readonly client: CrowdClient; join(join: Join): void };
+export type Crowd = Loadgen<CrowdReport> & { readonly client: CrowdClient };
 
 /** The listener crowd; `lean` counts packets on one socket, `sdk` is built like LiveKit's own load tester. */
 export function startCrowd(client: CrowdClient): Crowd {
-  const loadgen = startLoadgen(["listen", "--client", client], NO_CROWD, `loadgen listen --client ${client}`);
-  return { ...loadgen, client, join: (join) => loadgen.send(join) };
+  return { ...startLoadgen(["listen", "--client", client], NO_CROWD, `loadgen listen --client ${client}`), client };
 }
 
 export type Guides = Loadgen<GuidesReport> & { join(join: Join, settings: GuideSettings): void };

@@ -27,6 +27,12 @@ export interface Lever {
   /** The stack's `redundantAudio`: whether audio/red is among livekit.yaml's enabled codecs. */
   readonly redundantAudio: boolean;
   readonly server: ServerOverrides;
+  /**
+   * The crowd that can measure it, when the lean one cannot: the lean crowd
+   * tells its peer connections apart by the server's address, which a
+   * single-port server shares between all of them.
+   */
+  readonly crowd?: "sdk";
 }
 
 /** What a phone publishes with by default (LiveKit's client SDKs): RED, 20 ms frames, DTX; the guide never pauses. */
@@ -52,7 +58,7 @@ export const LEVERS: readonly Lever[] = [
   { name: "baseline", guide: PHONE_DEFAULTS, redundantAudio: true, server: {} },
   guideLever("RED off", { red: false }),
   guideLever("60 ms frames", { frameMs: 60 }),
-  guideLever("60 ms frames, RED off", { frameMs: 60, red: false }),
+  guideLever("60 ms frames + RED off", { frameMs: 60, red: false }),
   // The room's audioUpdateWorker sends every participant a SpeakerUpdate on
   // the signalling socket each update_interval (400 ms) while a guide's level
   // changes, which under continuous speech is every interval. Listeners of a
@@ -63,14 +69,17 @@ export const LEVERS: readonly Lever[] = [
   serverLever("congestion control off", { rtc: { congestion_control: { enabled: false } } }),
   // One UDP socket for every peer connection (pion's UDP mux) instead of one
   // socket per peer in 50000-60000, and packets written in batches (sendmmsg).
-  serverLever("single UDP port, batched writes", {
-    rtc: {
-      port_range_start: null,
-      port_range_end: null,
-      udp_port: SINGLE_UDP_PORT,
-      batch_io: { batch_size: 128, max_flush_interval: "2ms" },
-    },
-  }),
+  {
+    ...serverLever("single UDP port + batched writes", {
+      rtc: {
+        port_range_start: null,
+        port_range_end: null,
+        udp_port: SINGLE_UDP_PORT,
+        batch_io: { batch_size: 128, max_flush_interval: "2ms" },
+      },
+    }),
+    crowd: "sdk",
+  },
 ];
 
 /** Looks the named levers up, refusing a name that is not one; the baseline always comes first. */
@@ -106,7 +115,7 @@ export function describeLever(lever: Lever): string {
     Object.keys(lever.server).length === 0
       ? "rendered livekit.yaml"
       : `livekit.yaml + ${flatKeys(lever.server).join(", ")}`;
-  return `${guide}; ${server}`;
+  return `${guide}; ${server}${lever.crowd ? ` (measured with the ${lever.crowd.toUpperCase()} crowd)` : ""}`;
 }
 
 function flatKeys(o: ServerOverrides, prefix = ""): string[] {

@@ -7,6 +7,7 @@ import { createSocket } from "node:dgram";
 import { stringify } from "yaml";
 import { type LocalPlatform } from "../local/platform";
 import { localLivekitConfig } from "../local/livekit";
+import type { LivekitYaml } from "../templates/livekit";
 import { freePort, goTool, start, waitFor } from "../local/processes";
 import { writeTemp } from "../local/temp";
 import type { CoreIsolation } from "./cpuset";
@@ -28,15 +29,35 @@ async function freeUdpPort(): Promise<number> {
   return port;
 }
 
+export interface FixedPorts {
+  readonly rtcTcp: number;
+  readonly rtcUdp: number;
+  readonly turnUdp: number;
+  readonly turnTls: number;
+}
+
+export async function pickFixedPorts(): Promise<FixedPorts> {
+  return {
+    rtcTcp: await freePort(),
+    rtcUdp: await freeUdpPort(),
+    turnUdp: await freeUdpPort(),
+    turnTls: await freePort(),
+  };
+}
+
+/** The rendered config's fixed ports (ICE over TCP, TURN, a single media port if set) moved to free ones. */
+export function moveFixedPorts(config: LivekitYaml, ports: FixedPorts): LivekitYaml {
+  const rtc: LivekitYaml["rtc"] & { udp_port?: number } = { ...config.rtc, tcp_port: ports.rtcTcp };
+  if ("udp_port" in rtc) rtc.udp_port = ports.rtcUdp;
+  return { ...config, rtc, turn: { ...config.turn, udp_port: ports.turnUdp, tls_port: ports.turnTls } };
+}
+
 /** livekit.yaml for a lever on this machine, as an object. */
 export async function leverLivekitConfig(platform: LocalPlatform, lever: Lever) {
   const ports = { livekit: await freePort(), redis: platform.ports.redis, metrics: await freePort() };
   const model = { ...platform.model, redundantAudio: lever.redundantAudio };
-  const config = mergeOverrides(localLivekitConfig(model, ports), lever.server);
-  const rtc: Record<string, unknown> = { ...config.rtc, tcp_port: await freePort() };
-  if ("udp_port" in rtc) rtc.udp_port = await freeUdpPort();
-  const turn = { ...config.turn, udp_port: await freeUdpPort(), tls_port: await freePort() };
-  return { config: { ...config, rtc, turn }, ports };
+  const config = moveFixedPorts(mergeOverrides(localLivekitConfig(model, ports), lever.server), await pickFixedPorts());
+  return { config, ports };
 }
 
 export async function startLivekitUnderTest(

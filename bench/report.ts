@@ -30,7 +30,9 @@ export interface StepResult {
   /** RTP sequence gaps the crowd saw, of the packets it should have received. */
   readonly crowdLostRatio: number;
   readonly crowdSilent: number;
+  /** Join failures the crowd reported (each sent again, up to twice) and joins of crowd and Go guides sent again. */
   readonly crowdFailed: number;
+  readonly joinRetries: number;
   /** What the crowd counted arriving, per crowd listener: beside LiveKit's own egress counters. */
   readonly crowdPacketsPerListenerPerSecond: number;
   readonly crowdBytesPerListenerPerSecond: number;
@@ -94,6 +96,8 @@ export interface BenchReport {
   readonly stopReason: string;
   readonly leverRuns: readonly LeverRun[];
   readonly crossCheck?: CrossCheck;
+  /** Why the cross-check has no figures, when it failed. */
+  readonly crossCheckError?: string;
 }
 
 /** How far the lean crowd's CPU per listener may be from the SDK crowd's and still count as agreeing. */
@@ -117,13 +121,22 @@ export interface LeverFigures {
   readonly reachedCeiling: boolean;
 }
 
+/** The largest value, NaN when there is none (a lever without a valid step). */
+const worst = (values: readonly number[]) => (values.length === 0 ? NaN : Math.max(...values));
+
 const wireBytes = (s: StepResult) =>
   s.egressRtpBytesPerListenerPerSecond + s.egressPacketsPerListenerPerSecond * WIRE_OVERHEAD_BYTES_PER_PACKET;
 
-/** A lever's figures: the least-squares line through idle and its valid steps (CPU against listeners). */
+/**
+ * A lever's figures: the least-squares line through its valid steps (LiveKit's
+ * CPU against listeners); with fewer than two, through idle and the one step.
+ * The steps alone, because every step carries the same sampled rtc-node tours:
+ * their cost is in the intercept, not in the slope.
+ */
 export function leverFigures(run: LeverRun): LeverFigures {
   const valid = run.steps.filter((s) => s.valid);
-  const line = fitLine([[0, run.idle.livekitCpuCores], ...valid.map((s) => [s.listeners, s.livekitCpuCores] as const)]);
+  const points = valid.map((s) => [s.listeners, s.livekitCpuCores] as const);
+  const line = fitLine(valid.length >= 2 ? points : [[0, run.idle.livekitCpuCores], ...points]);
   const last = valid[valid.length - 1];
   return {
     name: run.name,
@@ -131,9 +144,9 @@ export function leverFigures(run: LeverRun): LeverFigures {
     listenersPerCoreAt80: xAtCeiling(line),
     cpuCoresPerListener: line.slope,
     wireBytesPerListenerPerSecond: last ? wireBytes(last) : NaN,
-    latencyP95Ms: Math.max(...valid.map((s) => s.latencyP95Ms)),
-    loss: Math.max(...valid.map((s) => s.lossRatio)),
-    crowdLoss: Math.max(...valid.map((s) => s.crowdLostRatio)),
+    latencyP95Ms: worst(valid.map((s) => s.latencyP95Ms)),
+    loss: worst(valid.map((s) => s.lossRatio)),
+    crowdLoss: worst(valid.map((s) => s.crowdLostRatio)),
     validSteps: valid.length,
     maxListeners: last?.listeners ?? 0,
     reachedCeiling: valid.some((s) => s.livekitCpuCores >= CPU_CEILING),

@@ -15,6 +15,8 @@ import {
 
 const pct = (x: number, digits = 1) => `${(x * 100).toFixed(digits)} %`;
 const whole = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-GB") : "—");
+/** Cores per 1,000 listeners, from cores per listener. */
+const perThousand = (x: number) => (x * 1000).toFixed(3);
 const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : "—");
 
 /** The levers side by side; listeners per core are a projection when the lever's ramp stopped below 80 %. */
@@ -25,25 +27,26 @@ export function leverTable(levers: readonly LeverFigures[]): string {
   };
   const rows = levers.map(
     (l) =>
-      `| ${l.name} | ${describe(l)} | ${whole(l.listenersPerCoreAt80)}${l.reachedCeiling ? "" : " (projected)"} | ${pct(l.cpuCoresPerListener * 1000)} | ${(l.wireBytesPerListenerPerSecond / 1000).toFixed(2)} | ${ms(l.latencyP95Ms)} | ${pct(l.loss, 2)} / ${pct(l.crowdLoss, 3)} | ${l.validSteps}, up to ${whole(l.maxListeners)} |`,
+      `| ${l.name} | ${describe(l)} | ${whole(l.listenersPerCoreAt80)}${l.reachedCeiling ? "" : " (projected)"} | ${perThousand(l.cpuCoresPerListener)} | ${(l.wireBytesPerListenerPerSecond / 1000).toFixed(2)} | ${ms(l.latencyP95Ms)} | ${pct(l.loss, 2)} / ${pct(l.crowdLoss, 3)} | ${l.validSteps}, up to ${whole(l.maxListeners)} |`,
   );
   return [
-    "| lever | guide publishes; server | listeners per core at 80 % | LiveKit CPU per 1,000 listeners (of a core) | wire kB/s per listener | latency p95 ms | loss: probes / crowd | steps |",
+    "| lever | guide publishes; server | listeners per core at 80 % | LiveKit cores per 1,000 listeners | wire kB/s per listener | latency p95 ms | loss: probes / crowd | steps |",
     "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows,
   ].join("\n");
 }
 
-export function crossCheckText(c: CrossCheck | undefined, d: DerivedFigures): string {
+export function crossCheckText(c: CrossCheck | undefined, d: DerivedFigures, error?: string): string {
+  if (error) return `It failed in this run: ${error}`;
   if (!c || d.crossCheckMargin === undefined) return "Not run in this report (`--cross-check 0`).";
   const row = (m: CrossCheck["lean"]) =>
-    `| ${m.client} | ${pct(m.livekitCpuCores)} | ${pct(m.livekitCpuCoresPerListener * 1000)} | ${pct(m.crowdCpuCoresPerListener * 1000)} | ${pct(m.generatorCoreBusy, 0)} | ${m.silent} / ${m.failed} |`;
+    `| ${m.client} | ${pct(m.livekitCpuCores)} | ${perThousand(m.livekitCpuCoresPerListener)} | ${perThousand(m.crowdCpuCoresPerListener)} | ${pct(m.generatorCoreBusy, 0)} | ${m.silent} / ${m.failed} |`;
   return `${c.listeners} listeners in ${c.tours} tours (Go guides, baseline settings) on one fresh LiveKit, joined first by the
 lean crowd and then, after it left, by the SDK crowd (\`loadgen listen --client sdk\`, LiveKit's Go SDK on pion, built like
 LiveKit's own load tester). LiveKit with the guides alone: ${pct(c.guidesOnlyLivekitCpuCores)} of its core. CPU per listener =
 (LiveKit with the crowd − with the guides alone) / listeners.
 
-| crowd | LiveKit CPU | LiveKit CPU per 1,000 listeners | crowd's own CPU per 1,000 listeners | generator core busy | silent / failed |
+| crowd | LiveKit CPU | LiveKit cores per 1,000 listeners | crowd's own cores per 1,000 listeners | generator core busy | silent / failed |
 | --- | --- | --- | --- | --- | --- |
 ${row(c.lean)}
 ${row(c.sdk)}
@@ -58,7 +61,7 @@ function stepRows(steps: readonly StepResult[]): string {
   return steps
     .map(
       (s) =>
-        `| ${s.tours} | ${s.listeners} | ${pct(s.livekitCpuCores)} | ${pct(s.livekitCoreBusy)} | ${s.livekitRssMiB.toFixed(0)} | ${(s.egressRtpBytesPerListenerPerSecond / 1000).toFixed(2)} | ${s.egressPacketsPerListenerPerSecond.toFixed(1)} | ${ms(s.latencyP50Ms)} / ${ms(s.latencyP95Ms)} | ${pct(s.lossRatio, 2)} | ${pct(s.crowdLostRatio, 3)} / ${s.crowdSilent} | ${pct(s.generatorCoreBusy, 0)}${s.valid ? "" : " (invalid)"} | ${pct((s.crowdCpuCores / s.crowdListeners) * 1000, 2)} |`,
+        `| ${s.tours} | ${s.listeners} | ${pct(s.livekitCpuCores)} | ${pct(s.livekitCoreBusy)} | ${s.livekitRssMiB.toFixed(0)} | ${(s.egressRtpBytesPerListenerPerSecond / 1000).toFixed(2)} | ${s.egressPacketsPerListenerPerSecond.toFixed(1)} | ${ms(s.latencyP50Ms)} / ${ms(s.latencyP95Ms)} | ${pct(s.lossRatio, 2)} | ${pct(s.crowdLostRatio, 3)} / ${s.crowdSilent} | ${pct(s.generatorCoreBusy, 0)}${s.valid ? "" : " (invalid)"} | ${perThousand(s.crowdCpuCores / s.crowdListeners)} |`,
     )
     .join("\n");
 }
@@ -69,9 +72,9 @@ const STRETCH = 4000;
 function headline(report: BenchReport, d: DerivedFigures, levers: readonly LeverFigures[]): string {
   const best = [...levers].sort((a, b) => b.listenersPerCoreAt80 - a.listenersPerCoreAt80)[0]!;
   return `- Rendered configuration, phone defaults, continuous speech: **${whole(d.listenersPerCoreAt80)} listeners per core at ${CPU_CEILING * 100} %**
-  (${pct(d.cpuCoresPerListener * 1000)} of a core per 1,000 listeners) — goal ≥ ${whole(GOAL)}: ${d.listenersPerCoreAt80 >= GOAL ? "met" : "**not met**"}.
+  (${perThousand(d.cpuCoresPerListener)} cores per 1,000 listeners) — goal ≥ ${whole(GOAL)}: ${d.listenersPerCoreAt80 >= GOAL ? "met" : "**not met**"}.
 - Best single lever: **${best.name}**, ${whole(best.listenersPerCoreAt80)} listeners per core — stretch goal ≥ ${whole(STRETCH)}: ${best.listenersPerCoreAt80 >= STRETCH ? "met" : "not met"}.
-- The generator's own cost: the lean crowd spends ${pct(d.generatorCpuCoresPerListener * 1000, 2)} of a core per 1,000 listeners (it carries
+- The generator's own cost: the lean crowd spends ${perThousand(d.generatorCpuCoresPerListener)} cores per 1,000 listeners (it carries
   about ${whole(0.9 / d.generatorCpuCoresPerListener)} on one core); cross-check against the SDK crowd: ${d.crossCheckMargin === undefined ? "not run" : `${pct(d.crossCheckMargin)} apart (${d.crossCheckAgrees ? "agree" : "disagree"} within ±${pct(CROSS_CHECK_MARGIN, 0)})`}.`;
 }
 
@@ -88,11 +91,15 @@ ${headline(report, d, levers)}
 
 ${leverTable(levers)}
 
+Why each lever's ramp ended:
+${report.leverRuns.map((r) => `- ${r.name}: ${r.stopReason}.`).join("\n")}
+
 ![LiveKit CPU against listeners, per lever](capacity.png)
 
 Each lever ran on its own fresh livekit-server v1.13.5 with the stack's rendered \`livekit.yaml\` (host values moved to
-loopback) and the lever's change. Listeners per core at ${CPU_CEILING * 100} % come from the least-squares line through the idle
-server and the lever's valid steps (LiveKit CPU against listeners), where it crosses ${CPU_CEILING * 100} %; "projected" means the
+loopback) and the lever's change. Listeners per core at ${CPU_CEILING * 100} % come from the least-squares line through the lever's
+valid steps (LiveKit CPU against listeners; with only one valid step, through idle and it), where it crosses ${CPU_CEILING * 100} %; the
+sampled rtc-node tours join in the first step and stay, so their cost sits in the line's intercept; "projected" means the
 ramp stopped below ${CPU_CEILING * 100} % (step budget or generator) and the line is extended. Latency p95 and loss are the worst over the
 lever's steps (probes: markers not heard; crowd: RTP sequence gaps). The probes' guide is an rtc-node client with the
 lever's RED setting and 20 ms frames; the other tours' guides publish the lever's settings.
@@ -103,7 +110,7 @@ The client-side levers are the app's publish options (\`TrackPublishOptions\`): 
 
 ## Cross-check: lean crowd against an SDK-built crowd
 
-${crossCheckText(report.crossCheck, d)}
+${crossCheckText(report.crossCheck, d, report.crossCheckError)}
 
 ## Baseline, step by step
 
@@ -113,7 +120,7 @@ ${report.probesPerTour} rtc-node probes (real tokens from the token function) ti
 Each step settles ${report.settleSeconds} s and is measured for ${report.measureSeconds} s. Stopped because: ${report.stopReason}.
 Idle LiveKit: ${pct(report.idle.livekitCpuCores)} of its core, ${report.idle.livekitRssMiB.toFixed(0)} MiB.
 
-| tours | listeners | LiveKit CPU | core 0 busy | RSS MiB | egress RTP kB/s per listener | packets/s per listener | latency p50 / p95 ms | probe loss | crowd lost / silent | generator core busy | crowd CPU per 1,000 listeners |
+| tours | listeners | LiveKit CPU | core 0 busy | RSS MiB | egress RTP kB/s per listener | packets/s per listener | latency p50 / p95 ms | probe loss | crowd lost / silent | generator core busy | crowd cores per 1,000 listeners |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${stepRows(report.steps)}
 

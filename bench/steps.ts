@@ -16,8 +16,11 @@ import { describeLever, type Lever } from "./levers";
 import { type LivekitUnderTest, startLivekitUnderTest } from "./livekitUnderTest";
 import { busyShare, coreShare, coreTimes, cpuSample, packetCounters, rssMiB } from "./procStats";
 import type { LeverRun, StepResult } from "./report";
-import { addTour, leaveSampled, type LeverLoad, type TourPool } from "./tours";
+import { type GuidedTour, joinCrowd, joinGuide, leaveSampled, type LeverLoad, type TourPool } from "./tours";
 import type { LocalPlatform } from "../local/platform";
+
+/** Tours per step for a lever measured with the SDK crowd. */
+export const SDK_TOURS_PER_STEP = 2;
 
 export interface StepPlan {
   /** Share of the generator's core above which a step measured the generator, not LiveKit, and is invalid. */
@@ -52,7 +55,9 @@ export async function waitForJoins(crowd: Crowd, guides: Guides | undefined, lis
     timeoutMs,
     () =>
       `${listeners} crowd listeners to subscribe (${JSON.stringify(crowd.latest())}, ${crowd.failures().count} failures: ${crowd.failures().last.join(" / ")})` +
-      (guides ? ` and ${goGuides} Go guides to publish (${JSON.stringify(guides.latest())})` : ""),
+      (guides
+        ? ` and ${goGuides} Go guides to publish (${JSON.stringify(guides.latest())}, ${guides.failures().count} failures: ${guides.failures().last.join(" / ")})`
+        : ""),
   );
 }
 
@@ -111,6 +116,7 @@ export async function measureStep(livekit: LivekitUnderTest, load: LeverLoad, pl
     crowdLostRatio: lost + received > 0 ? lost / (lost + received) : 0,
     crowdSilent: b.crowdReport.silent,
     crowdFailed: b.crowdReport.failed,
+    joinRetries: load.crowd.retried() + (load.guides?.retried() ?? 0),
     crowdPacketsPerListenerPerSecond: received / seconds / load.crowdJoined,
     crowdBytesPerListenerPerSecond: (b.crowdReport.bytes - a.crowdReport.bytes) / seconds / load.crowdJoined,
     valid: generatorCoreBusy <= plan.generatorLimit,
@@ -123,7 +129,7 @@ function logStep(lever: string, s: StepResult): void {
   console.log(
     `[${lever}] ${s.tours} tours, ${s.listeners} listeners: livekit ${pct(s.livekitCpuCores)} of its core (core busy ${pct(s.livekitCoreBusy)}), ${s.livekitRssMiB.toFixed(0)} MiB; ` +
       `generator core ${pct(s.generatorCoreBusy)}, crowd ${pct(s.crowdCpuCores)}; ${s.egressPacketsPerListenerPerSecond.toFixed(1)} pkt/s/listener sent (crowd got ${s.crowdPacketsPerListenerPerSecond.toFixed(1)} pkt/s, ${(s.crowdBytesPerListenerPerSecond / 1000).toFixed(2)} kB/s); ` +
-      `latency p50 ${s.latencyP50Ms.toFixed(0)} p95 ${s.latencyP95Ms.toFixed(0)} ms, loss ${pct(s.lossRatio)}; crowd lost ${pct(s.crowdLostRatio)}, silent ${s.crowdSilent}, failed ${s.crowdFailed}${s.valid ? "" : " — INVALID: generator saturated"}`,
+      `latency p50 ${s.latencyP50Ms.toFixed(0)} p95 ${s.latencyP95Ms.toFixed(0)} ms, loss ${pct(s.lossRatio)}; crowd lost ${pct(s.crowdLostRatio)}, silent ${s.crowdSilent}, failed ${s.crowdFailed} (retried ${s.joinRetries})${s.valid ? "" : " — INVALID: generator saturated"}`,
   );
 }
 
@@ -141,11 +147,25 @@ async function idleOf(livekit: LivekitUnderTest) {
   return { livekitCpuCores: coreShare(a, cpuSample(livekit.pid)), livekitRssMiB: rssMiB(livekit.pid) };
 }
 
-async function rampSteps(ctx: BenchContext, livekit: LivekitUnderTest, load: LeverLoad, plan: StepPlan) {
+/** Adds a step's tours: guides first (so listeners subscribe to tracks that stay), then their crowds. */
+async function addStep(load: LeverLoad, tours: number): Promise<void> {
+  const guided: GuidedTour[] = [];
+  for (let t = 0; t < tours; t++) guided.push(await joinGuide(load));
+  await waitForJoins(load.crowd, load.guides, 0, load.goGuides);
+  for (const g of guided) await joinCrowd(load, g);
+  await waitForJoins(load.crowd, load.guides, load.crowdJoined, load.goGuides);
+}
+
+async function rampSteps(livekit: LivekitUnderTest, load: LeverLoad, plan: StepPlan) {
   const steps: StepResult[] = [];
   for (let n = 1; n <= plan.maxSteps; n++) {
-    for (let t = 0; t < plan.toursPerStep; t++) await addTour(load);
-    await waitForJoins(load.crowd, load.guides, load.crowdJoined, load.goGuides);
+    try {
+      await addStep(load, plan.toursPerStep);
+    } catch (error) {
+      // A lever whose joins do not complete ends here; its steps so far still count.
+      console.log(`[${load.lever.name}] ${(error as Error).message}`);
+      return { steps, stopReason: `step ${n} did not join: ${(error as Error).message.slice(0, 300)}` };
+    }
     await sleep(plan.settleMs);
     const step = await measureStep(livekit, load, plan);
     steps.push(step);
@@ -160,7 +180,10 @@ async function rampSteps(ctx: BenchContext, livekit: LivekitUnderTest, load: Lev
 export async function runLever(ctx: BenchContext, lever: Lever, plan: StepPlan): Promise<LeverRun> {
   console.log(`lever "${lever.name}": ${describeLever(lever)}`);
   const livekit = await startLivekitUnderTest(ctx.platform, lever, ctx.isolation);
-  const crowd = startCrowd("lean");
+  const crowd = startCrowd(lever.crowd ?? "lean");
+  // The SDK crowd costs about ten times the lean one per listener: smaller steps keep its core below saturation.
+  const stepPlan =
+    lever.crowd === "sdk" ? { ...plan, toursPerStep: Math.min(plan.toursPerStep, SDK_TOURS_PER_STEP) } : plan;
   const load: LeverLoad = {
     platform: ctx.platform,
     pool: ctx.pool,
@@ -175,7 +198,7 @@ export async function runLever(ctx: BenchContext, lever: Lever, plan: StepPlan):
   };
   try {
     const idle = await idleOf(livekit);
-    const { steps, stopReason } = await rampSteps(ctx, livekit, load, plan);
+    const { steps, stopReason } = await rampSteps(livekit, load, stepPlan);
     return { name: lever.name, settings: settingsOf(lever), idle, steps, stopReason };
   } finally {
     await leaveSampled(load);

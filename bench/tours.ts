@@ -88,8 +88,15 @@ async function joinSampledTour(load: LeverLoad, tour: TourFixture, guideToken: s
   return { guide, signal, probes, ears, joinMs };
 }
 
-/** Adds one tour to the lever's server: its guide, probes if sampled, and its crowd. */
-export async function addTour(load: LeverLoad): Promise<void> {
+/** A tour whose guide has joined, waiting for its crowd. */
+export interface GuidedTour {
+  readonly tour: TourFixture;
+  readonly room: string;
+  readonly sampled: boolean;
+}
+
+/** Adds one tour's guide to the lever's server: rtc-node with probes if sampled, else a Go guide. */
+export async function joinGuide(load: LeverLoad): Promise<GuidedTour> {
   const index = load.tours;
   const tour = await load.pool(index);
   const guide = await realToken(load.platform, tour.guide, tour.tourId);
@@ -100,13 +107,18 @@ export async function addTour(load: LeverLoad): Promise<void> {
     load.guides.join({ id: tour.guide, url: load.livekitUrl, token: guide.token }, load.lever.guide);
     load.goGuides++;
   }
-  const crowd = sampled ? tour.listeners.slice(PROBES_PER_TOUR) : tour.listeners;
+  load.tours++;
+  return { tour, room: guide.room, sampled };
+}
+
+/** Sends the tour's crowd (all its listeners but a sampled tour's probes) to the lever's server. */
+export async function joinCrowd(load: LeverLoad, guided: GuidedTour): Promise<void> {
+  const crowd = guided.sampled ? guided.tour.listeners.slice(PROBES_PER_TOUR) : guided.tour.listeners;
   for (const id of crowd) {
-    const join: Join = { id, url: load.livekitUrl, token: await listenerToken(load.platform, id, guide.room) };
-    load.crowd.join(join);
+    const join: Join = { id, url: load.livekitUrl, token: await listenerToken(load.platform, id, guided.room) };
+    load.crowd.send(join);
   }
   load.crowdJoined += crowd.length;
-  load.tours++;
 }
 
 /** Everyone of the lever's rtc-node tours leaves; the Go processes are stopped by their owner. */

@@ -34,6 +34,7 @@ const step = (tours: number, perListener: number, change: Partial<StepResult> = 
   crowdLostRatio: 0.0001 * tours,
   crowdSilent: 0,
   crowdFailed: 0,
+  joinRetries: 0,
   crowdPacketsPerListenerPerSecond: 50,
   crowdBytesPerListenerPerSecond: 7000,
   valid: true,
@@ -117,6 +118,18 @@ describe("a lever's figures", () => {
     expect(f.maxListeners).toBe(600);
   });
 
+  it("keep the sampled tours' fixed cost in the intercept: two or more steps are fitted without idle", () => {
+    const withSampled = {
+      ...baseline,
+      steps: [10, 20, 30].map((t) => step(t, 0.0004, { livekitCpuCores: 0.1 + 0.0004 * t * 30 })),
+    };
+    const f = leverFigures(withSampled);
+    expect(f.cpuCoresPerListener).toBeCloseTo(0.0004, 12);
+    expect(f.listenersPerCoreAt80).toBeCloseTo(0.7 / 0.0004, 6);
+    const one = leverFigures({ ...baseline, steps: [step(10, 0.0004)] });
+    expect(one.cpuCoresPerListener).toBeCloseTo(0.0004, 12);
+  });
+
   it("add the packet overhead LiveKit's byte counter leaves out, and keep the worst latency and loss", () => {
     const f = leverFigures(sixty);
     expect(f.wireBytesPerListenerPerSecond).toBe(7000 + 50 * WIRE_OVERHEAD_BYTES_PER_PACKET);
@@ -154,18 +167,18 @@ describe("the report's text", () => {
   it("sets the levers side by side in one table", () => {
     expect(leverTable(levers)).toBe(
       [
-        "| lever | guide publishes; server | listeners per core at 80 % | LiveKit CPU per 1,000 listeners (of a core) | wire kB/s per listener | latency p95 ms | loss: probes / crowd | steps |",
+        "| lever | guide publishes; server | listeners per core at 80 % | LiveKit cores per 1,000 listeners | wire kB/s per listener | latency p95 ms | loss: probes / crowd | steps |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
-        "| baseline | 20 ms, RED on, DTX on, speech 100 %; rendered livekit.yaml | 1,950 | 40.0 % | 8.90 | 130 | 7.00 % / 0.700 % | 7, up to 2,100 |",
-        "| 60 ms frames | 60 ms, RED on, DTX on, speech 100 %; rendered livekit.yaml | 3,900 (projected) | 20.0 % | 8.90 | 90 | 3.00 % / 0.300 % | 3, up to 900 |",
+        "| baseline | 20 ms, RED on, DTX on, speech 100 %; rendered livekit.yaml | 1,950 | 0.400 | 8.90 | 130 | 7.00 % / 0.700 % | 7, up to 2,100 |",
+        "| 60 ms frames | 60 ms, RED on, DTX on, speech 100 %; rendered livekit.yaml | 3,900 (projected) | 0.200 | 8.90 | 90 | 3.00 % / 0.300 % | 3, up to 900 |",
       ].join("\n"),
     );
   });
 
   it("states the cross-check's figures, margin and verdict", () => {
     const text = crossCheckText(crossCheck, derived);
-    expect(text).toContain("| lean | 9.0 % | 40.0 % | 30.0 % | 20 % | 0 / 0 |");
-    expect(text).toContain("| sdk | 10.0 % | 44.0 % | 400.0 % | 80 % | 0 / 0 |");
+    expect(text).toContain("| lean | 9.0 % | 0.400 | 0.300 | 20 % | 0 / 0 |");
+    expect(text).toContain("| sdk | 10.0 % | 0.440 | 4.000 | 80 % | 0 / 0 |");
     expect(text).toContain("is **9.1 %** from the SDK crowd's: they **agree** within the\nstated margin of ±15 %");
     expect(crossCheckText(undefined, derive({ ...report, crossCheck: undefined }).derived)).toBe(
       "Not run in this report (`--cross-check 0`).",
