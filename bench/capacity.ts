@@ -8,7 +8,7 @@
 // at the same count. The report (bench/results/capacity.{json,md,png}) sets
 // the levers side by side.
 //
-//   npm run bench:capacity -- [--levers all] [--tours-per-step 10] [--max-steps 12] [--lever-steps 3] [--cross-check 150]
+//   npm run bench:capacity -- [--levers all] [--tours-per-step 4] [--max-steps 8] [--lever-steps 3] [--cross-check 150]
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { startLocalPlatform } from "../local/platform";
@@ -19,13 +19,13 @@ import { isolateCores } from "./cpuset";
 import { crossCheck } from "./crossCheck";
 import { moveFixedPorts, pickFixedPorts } from "./livekitUnderTest";
 import { chooseLevers, type Lever, LEVERS } from "./levers";
-import type { BenchReport, CrossCheck, LeverRun } from "./report";
+import { type BenchReport, type CrossCheck, leverFigures, type LeverRun } from "./report";
 import { type BenchContext, runLever, settingsOf, type StepPlan } from "./steps";
 import { PROBES_PER_TOUR, tourPool } from "./tours";
 import { writeReport } from "./writeReport";
 
 const SPEC = {
-  usage: "usage: npm run bench:capacity -- [--levers all] [--tours-per-step 10] [--max-steps 12] [--lever-steps 3]",
+  usage: "usage: npm run bench:capacity -- [--levers all] [--tours-per-step 4] [--max-steps 8] [--lever-steps 3]",
   help: `
 Gives LiveKit core 0 alone (a cgroup v1 cpuset, no CPU quota) and runs everything
 else on core 1. Measures LiveKit's CPU per listener with the lean Go crowd and
@@ -39,29 +39,31 @@ Needs root (cgroups), two cores and the Go tools (scripts/build-tools.sh bench).
   --levers <names>        "all", or levers by name, comma-separated (the baseline always runs):
                           ${LEVERS.map((l) => l.name).join("; ")}
   --listeners <n>         listeners per tour (default 30)
-  --tours-per-step <n>    tours added per step (default 10)
-  --max-steps <n>         most steps of the baseline's ramp (default 12)
-  --lever-steps <n>       steps of every other lever, for a least-squares slope (default 3)
+  --tours-per-step <n>    tours of the baseline's first step; its later steps are sized to reach 80 %
+                          in three more (default 4)
+  --max-steps <n>         most steps of the baseline's ramp (default 8)
+  --lever-steps <n>       steps of every other lever, for a least-squares slope, sized so that the last
+                          is where the baseline reached 80 % (default 3)
   --sampled-tours <n>     tours with an rtc-node guide and ${PROBES_PER_TOUR} rtc-node probes timing the audio (default 2)
   --cross-check <n>       listeners of the lean-against-SDK cross-check, 0 to skip it (default 150)
   --generator-limit <share>  a step at which the generator's core (core 1) was busier than this is invalid,
                           left out of the fits, and ends the lever's ramp (default 0.95)
-  --settle <seconds>      wait after a step's tours joined, before measuring (default 5)
-  --measure <seconds>     measure each step for this long (default 10)
+  --settle <seconds>      wait after a step's tours joined, before measuring (default 4)
+  --measure <seconds>     measure each step for this long (default 8)
   --out <dir>             where to write the report (default bench/results)
   -h, --help              this text
 `,
   options: {
     levers: { type: "string", default: "all" },
     listeners: { type: "string", default: "30" },
-    "tours-per-step": { type: "string", default: "10" },
-    "max-steps": { type: "string", default: "12" },
+    "tours-per-step": { type: "string", default: "4" },
+    "max-steps": { type: "string", default: "8" },
     "lever-steps": { type: "string", default: "3" },
     "sampled-tours": { type: "string", default: "2" },
     "cross-check": { type: "string", default: "150" },
     "generator-limit": { type: "string", default: "0.95" },
-    settle: { type: "string", default: "5" },
-    measure: { type: "string", default: "10" },
+    settle: { type: "string", default: "4" },
+    measure: { type: "string", default: "8" },
     out: { type: "string", default: join(__dirname, "results") },
   },
 } as const;
@@ -100,10 +102,16 @@ async function runBench(options: BenchOptions, command: string): Promise<void> {
           console.log(`cross-check failed: ${crossCheckError}`);
         }
       }
-      const runs: LeverRun[] = [];
-      for (const lever of options.levers) {
-        const maxSteps = runs.length === 0 ? plan.maxSteps : options.leverSteps;
-        runs.push(await leverOrFailure(ctx, lever, { ...plan, maxSteps }));
+      const runs: LeverRun[] = [await leverOrFailure(ctx, options.levers[0]!, { ...plan, adaptiveSteps: true })];
+      // The other levers step through the same range, so that their slopes compare: their last step is
+      // where the baseline reached (or was projected to reach) 80 %.
+      const reach = leverFigures(runs[0]!).listenersPerCoreAt80;
+      const leverTours = Number.isFinite(reach)
+        ? Math.max(1, Math.round(reach / options.leverSteps / plan.listenersPerTour))
+        : plan.toursPerStep;
+      for (const lever of options.levers.slice(1)) {
+        const leverPlan = { ...plan, toursPerStep: leverTours, maxSteps: options.leverSteps, adaptiveSteps: false };
+        runs.push(await leverOrFailure(ctx, lever, leverPlan));
       }
       const baseline = runs[0]!;
       const report: BenchReport = {
@@ -115,6 +123,7 @@ async function runBench(options: BenchOptions, command: string): Promise<void> {
         probesPerTour: PROBES_PER_TOUR,
         sampledTours: plan.sampledTours,
         toursPerStep: plan.toursPerStep,
+        leverToursPerStep: leverTours,
         settleSeconds: plan.settleMs / 1000,
         measureSeconds: plan.measureMs / 1000,
         generatorLimit: plan.generatorLimit,
@@ -175,6 +184,7 @@ function main(cli: Cli<typeof SPEC.options>): Promise<number> {
       listenersPerTour: whole("listeners"),
       toursPerStep: whole("tours-per-step"),
       maxSteps: whole("max-steps"),
+      adaptiveSteps: true,
       sampledTours: count("sampled-tours"),
       settleMs: seconds("settle"),
       measureMs: seconds("measure"),

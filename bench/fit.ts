@@ -32,3 +32,24 @@ export function xAtCeiling(line: Line, ceiling = CPU_CEILING): number {
 export function relativeMargin(a: number, reference: number): number {
   return Math.abs(a - reference) / reference;
 }
+
+/**
+ * Tours per step after the first, so that `steps` more equal steps reach the
+ * ceiling if CPU stays linear: the line through idle and the first step gives
+ * where the ceiling is. At least one tour.
+ */
+export function toursPerStepToCeiling(
+  idle: number,
+  first: { readonly listeners: number; readonly cpu: number },
+  listenersPerTour: number,
+  steps: number,
+): number {
+  const atCeiling = xAtCeiling(
+    fitLine([
+      [0, idle],
+      [first.listeners, first.cpu],
+    ]),
+  );
+  if (!Number.isFinite(atCeiling)) return 1;
+  return Math.max(1, Math.ceil((atCeiling - first.listeners) / steps / listenersPerTour));
+}

@@ -85,7 +85,10 @@ export interface BenchReport {
   readonly listenersPerTour: number;
   readonly probesPerTour: number;
   readonly sampledTours: number;
+  /** Tours of the baseline's first step (later steps: a third of the way to the projected 80 % each). */
   readonly toursPerStep: number;
+  /** Tours per step of every other lever. */
+  readonly leverToursPerStep: number;
   readonly settleSeconds: number;
   readonly measureSeconds: number;
   /** Share of the generator's core above which a step is invalid. */

@@ -10,12 +10,12 @@ import { measureTours } from "../tour/measure";
 import { sleep } from "../tour/time";
 import type { CoreIsolation } from "./cpuset";
 import { GENERATOR_CORE, LIVEKIT_CORE } from "./cpuset";
-import { CPU_CEILING } from "./fit";
+import { CPU_CEILING, toursPerStepToCeiling } from "./fit";
 import { type Crowd, type Guides, startCrowd } from "./harness";
 import { describeLever, type Lever } from "./levers";
 import { type LivekitUnderTest, startLivekitUnderTest } from "./livekitUnderTest";
 import { busyShare, coreShare, coreTimes, cpuSample, packetCounters, rssMiB } from "./procStats";
-import type { LeverRun, StepResult } from "./report";
+import type { IdleFigures, LeverRun, StepResult } from "./report";
 import { type GuidedTour, joinCrowd, joinGuide, leaveSampled, type LeverLoad, type TourPool } from "./tours";
 import type { LocalPlatform } from "../local/platform";
 
@@ -26,8 +26,11 @@ export interface StepPlan {
   /** Share of the generator's core above which a step measured the generator, not LiveKit, and is invalid. */
   readonly generatorLimit: number;
   readonly listenersPerTour: number;
+  /** Tours of the first step; with adaptiveSteps, the later steps' size comes from it. */
   readonly toursPerStep: number;
   readonly maxSteps: number;
+  /** After the first step, size the rest so that ADAPTIVE_STEPS more reach 80 % (the baseline's ramp). */
+  readonly adaptiveSteps: boolean;
   readonly sampledTours: number;
   readonly settleMs: number;
   readonly measureMs: number;
@@ -156,11 +159,15 @@ async function addStep(load: LeverLoad, tours: number): Promise<void> {
   await waitForJoins(load.crowd, load.guides, load.crowdJoined, load.goGuides);
 }
 
-async function rampSteps(livekit: LivekitUnderTest, load: LeverLoad, plan: StepPlan) {
+/** Steps after the first that an adaptive ramp aims to reach 80 % in. */
+export const ADAPTIVE_STEPS = 3;
+
+async function rampSteps(livekit: LivekitUnderTest, load: LeverLoad, plan: StepPlan, idle: IdleFigures) {
   const steps: StepResult[] = [];
+  let tours = plan.toursPerStep;
   for (let n = 1; n <= plan.maxSteps; n++) {
     try {
-      await addStep(load, plan.toursPerStep);
+      await addStep(load, tours);
     } catch (error) {
       // A lever whose joins do not complete ends here; its steps so far still count.
       console.log(`[${load.lever.name}] ${(error as Error).message}`);
@@ -172,8 +179,13 @@ async function rampSteps(livekit: LivekitUnderTest, load: LeverLoad, plan: StepP
     logStep(load.lever.name, step);
     const stopReason = stopReasonAfter(step);
     if (stopReason) return { steps, stopReason };
+    if (n === 1 && plan.adaptiveSteps) {
+      const first = { listeners: step.listeners, cpu: step.livekitCpuCores };
+      tours = toursPerStepToCeiling(idle.livekitCpuCores, first, plan.listenersPerTour, ADAPTIVE_STEPS);
+      console.log(`[${load.lever.name}] next steps: ${tours} tours each`);
+    }
   }
-  return { steps, stopReason: `ran its ${plan.maxSteps} steps of ${plan.toursPerStep} tours` };
+  return { steps, stopReason: `ran its ${plan.maxSteps} steps` };
 }
 
 /** Runs one lever from a fresh LiveKit to its last step, and stops everything it started. */
@@ -198,7 +210,7 @@ export async function runLever(ctx: BenchContext, lever: Lever, plan: StepPlan):
   };
   try {
     const idle = await idleOf(livekit);
-    const { steps, stopReason } = await rampSteps(livekit, load, stepPlan);
+    const { steps, stopReason } = await rampSteps(livekit, load, stepPlan, idle);
     return { name: lever.name, settings: settingsOf(lever), idle, steps, stopReason };
   } finally {
     await leaveSampled(load);

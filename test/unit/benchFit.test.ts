@@ -1,6 +1,6 @@
 // The benchmark's pure arithmetic and lever plumbing, on inputs whose answers are known.
 import { describe, expect, it } from "vitest";
-import { fitLine, relativeMargin, xAtCeiling } from "../../bench/fit";
+import { fitLine, relativeMargin, toursPerStepToCeiling, xAtCeiling } from "../../bench/fit";
 import { chooseLevers, describeLever, LEVERS, mergeOverrides } from "../../bench/levers";
 import { busyShare, coreTimes } from "../../bench/procStats";
 
@@ -41,6 +41,18 @@ describe("listeners at 80 % of a core", () => {
   it("is undefined for a line that does not rise", () => {
     expect(Number.isNaN(xAtCeiling({ slope: 0, intercept: 0.1 }))).toBe(true);
     expect(Number.isNaN(xAtCeiling({ slope: -1, intercept: 0.1 }))).toBe(true);
+  });
+});
+
+describe("the baseline's step size after its first step", () => {
+  it("reaches 80 % in the given number of equal steps, if CPU stays linear", () => {
+    // 0.02 idle, 0.14 at 300 listeners: 80 % at 1,950, 1,650 to go in 3 steps of 550 listeners = 18.33 tours of 30.
+    expect(toursPerStepToCeiling(0.02, { listeners: 300, cpu: 0.14 }, 30, 3)).toBe(19);
+  });
+
+  it("is at least one tour, and one when the first step shows no rise", () => {
+    expect(toursPerStepToCeiling(0.02, { listeners: 300, cpu: 0.9 }, 30, 3)).toBe(1);
+    expect(toursPerStepToCeiling(0.02, { listeners: 300, cpu: 0.02 }, 30, 3)).toBe(1);
   });
 });
 

@@ -91,6 +91,7 @@ const report: BenchReport = {
   probesPerTour: 3,
   sampledTours: 2,
   toursPerStep: 10,
+  leverToursPerStep: 20,
   settleSeconds: 5,
   measureSeconds: 10,
   generatorLimit: 0.95,
