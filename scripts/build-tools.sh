@@ -43,6 +43,7 @@ build_recipe() { # name: a Go main package kept in tools/<name>
     echo "build-tools: building $name from tools/$name"
     (cd "$dir" && CGO_ENABLED=0 go build -mod=readonly -trimpath -o "$out.partial" .)
     mv "$out.partial" "$out"
+    echo "build-tools: $name built at $out"
   fi
   ln -sfn "$out" "$cache/$name"
 }
