@@ -1,10 +1,11 @@
 package main
 
 import (
-	"net"
+	"net/netip"
 	"sync"
 
 	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -28,14 +29,11 @@ type leanCrowd struct {
 // newLeanCrowd opens the shared socket on loopback, where the benchmark's
 // LiveKit listens (its node_ip is 127.0.0.1).
 func newLeanCrowd(t *totals) (*leanCrowd, error) {
-	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	raw, err := listenRawUDP(netip.AddrFrom4([4]byte{127, 0, 0, 1}))
 	if err != nil {
 		return nil, err
 	}
-	// A deep kernel queue rides out a scheduling hiccup at 100k+ packets/s
-	// (the kernel caps it at net.core.rmem_max).
-	_ = conn.SetReadBuffer(16 << 20)
-	socket := newCountingSocket(conn, t)
+	socket := newCountingSocket(raw, t)
 	mux := ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: socket})
 
 	se := webrtc.SettingEngine{}
@@ -48,8 +46,11 @@ func newLeanCrowd(t *totals) (*leanCrowd, error) {
 	if err != nil {
 		return nil, err
 	}
-	// No WithInterceptorRegistry: an API without one runs no interceptors.
-	api := webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(media))
+	// An empty registry, given explicitly: without one, NewAPI registers
+	// pion's defaults (NACK, RTCP reports, TWCC), which a CPU profile showed
+	// sending receiver reports.
+	api := webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(media),
+		webrtc.WithInterceptorRegistry(&interceptor.Registry{}))
 	return &leanCrowd{t: t, api: api, socket: socket, mux: mux, listeners: map[*leanListener]struct{}{}}, nil
 }
 

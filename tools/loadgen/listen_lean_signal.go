@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -39,6 +40,7 @@ type leanListener struct {
 	ssrcs     []uint32
 	connected chan struct{}
 	once      sync.Once
+	leaving   atomic.Bool // the server's answer to our leave is no failure
 }
 
 func signalURL(base, token string) (string, error) {
@@ -140,7 +142,7 @@ func (l *leanListener) readLoop() {
 		if err != nil {
 			return // closed: by leave(), or by the server (counted by silence)
 		}
-		if err := l.handle(msg); err != nil {
+		if err := l.handle(msg); err != nil && !l.leaving.Load() {
 			fmt.Fprintf(os.Stderr, "loadgen: %s: %v\n", l.id, err)
 		}
 	}
@@ -247,6 +249,7 @@ func (l *leanListener) trickle(c *webrtc.ICECandidate) {
 
 // leave tells the server, then closes both connections.
 func (l *leanListener) leave() {
+	l.leaving.Store(true)
 	if l.ws != nil {
 		_ = l.send(&livekit.SignalRequest{Message: &livekit.SignalRequest_Leave{Leave: &livekit.LeaveRequest{
 			Reason: livekit.DisconnectReason_CLIENT_INITIATED,

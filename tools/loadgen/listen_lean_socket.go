@@ -2,9 +2,11 @@ package main
 
 import (
 	"encoding/binary"
+	"errors"
 	"net"
 	"net/netip"
 	"sync"
+	"time"
 )
 
 // packetKind is what a UDP datagram on a WebRTC socket carries (RFC 7983).
@@ -68,14 +70,14 @@ type stream struct {
 //
 // Why not decrypt: loss shows in the sequence numbers, which SRTP leaves in
 // clear, and LiveKit keeps sending audio to a subscriber that sends no RTCP
-// at all (no receiver reports, NACKs or TWCC): its down tracks pace by the
-// publisher, not by the subscriber's feedback. The test in
-// test/tools/loadgen.test.ts holds lean listeners for several seconds and
-// asserts 0 lost and 0 silent, which would fail if LiveKit needed the RTCP.
+// at all (no receiver reports, NACKs or TWCC; the API has no interceptors).
+// Evidence: test/tools/loadgen.test.ts asserts 50 packets a second, 0 lost
+// and 0 silent for lean listeners, and 500 lean listeners held for a minute
+// on a loaded machine stayed at 50 packets a second each with 0 lost.
 // Decrypting would cost an AES pass per packet per listener for nothing.
 type countingSocket struct {
-	*net.UDPConn
-	t *totals
+	raw *rawUDP
+	t   *totals
 
 	ssrcMu sync.RWMutex
 	owners map[uint32]*listenerCount // SSRC → listener, from the offers
@@ -83,8 +85,8 @@ type countingSocket struct {
 	streams map[streamKey]*stream // the reader's own: pion's mux reads on one goroutine
 }
 
-func newCountingSocket(conn *net.UDPConn, t *totals) *countingSocket {
-	return &countingSocket{UDPConn: conn, t: t, owners: map[uint32]*listenerCount{}, streams: map[streamKey]*stream{}}
+func newCountingSocket(raw *rawUDP, t *totals) *countingSocket {
+	return &countingSocket{raw: raw, t: t, owners: map[uint32]*listenerCount{}, streams: map[streamKey]*stream{}}
 }
 
 // own says which listener an SSRC's packets are for.
@@ -103,13 +105,14 @@ func (s *countingSocket) disown(ssrcs []uint32) {
 	s.ssrcMu.Unlock()
 }
 
-// ReadFromAddrPort is what pion's UDP mux reads with: it returns only the
-// datagrams pion needs (STUN, DTLS) and counts the media itself.
+// ReadFromAddrPort is what pion's UDP mux reads with (on one goroutine): it
+// returns only the datagrams pion needs (STUN, DTLS) and counts the media
+// itself.
 func (s *countingSocket) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
 	for {
-		n, from, err := s.UDPConn.ReadFromUDPAddrPort(b)
+		n, from, err := s.raw.readFrom(b)
 		if err != nil {
-			return n, from, err
+			return 0, from, err
 		}
 		switch classify(b[:n]) {
 		case kindRTP:
@@ -122,15 +125,30 @@ func (s *countingSocket) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error)
 	}
 }
 
-// ReadFrom keeps the net.PacketConn face consistent with ReadFromAddrPort.
+func (s *countingSocket) WriteToAddrPort(b []byte, to netip.AddrPort) (int, error) {
+	return s.raw.writeTo(b, to)
+}
+
+// The net.PacketConn face pion's mux also needs.
+
 func (s *countingSocket) ReadFrom(b []byte) (int, net.Addr, error) {
 	n, from, err := s.ReadFromAddrPort(b)
 	return n, net.UDPAddrFromAddrPort(from), err
 }
 
-func (s *countingSocket) WriteToAddrPort(b []byte, to netip.AddrPort) (int, error) {
-	return s.UDPConn.WriteToUDPAddrPort(b, to)
+func (s *countingSocket) WriteTo(b []byte, to net.Addr) (int, error) {
+	udp, ok := to.(*net.UDPAddr)
+	if !ok {
+		return 0, errors.New("lean crowd: not a UDP address")
+	}
+	return s.raw.writeTo(b, udp.AddrPort())
 }
+
+func (s *countingSocket) LocalAddr() net.Addr                { return s.raw.local }
+func (s *countingSocket) Close() error                       { return s.raw.close() }
+func (s *countingSocket) SetDeadline(t time.Time) error      { return nil }
+func (s *countingSocket) SetReadDeadline(t time.Time) error  { return nil }
+func (s *countingSocket) SetWriteDeadline(t time.Time) error { return nil }
 
 func (s *countingSocket) count(b []byte, from netip.AddrPort) {
 	key := streamKey{from, rtpSSRC(b)}

@@ -45,7 +45,7 @@ func rtpPacket(ssrc uint32, seq uint16) []byte {
 }
 
 func TestCountingSocketCountsPerStreamAndPassesTheRest(t *testing.T) {
-	recv, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	recv, err := listenRawUDP(netip.MustParseAddr("127.0.0.1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestCountingSocketCountsPerStreamAndPassesTheRest(t *testing.T) {
 	mine := tot.listener("a")
 	s.own(7, mine)
 	send := func(b []byte) {
-		c, err := net.DialUDP("udp4", nil, recv.LocalAddr().(*net.UDPAddr))
+		c, err := net.DialUDP("udp4", nil, recv.local)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,7 +66,7 @@ func TestCountingSocketCountsPerStreamAndPassesTheRest(t *testing.T) {
 	}
 	// One sender: seq 1, 2, 4 of SSRC 7 (one lost), an unknown SSRC, an
 	// RTCP report, then a STUN message, which is the first thing returned.
-	c, err := net.DialUDP("udp4", nil, recv.LocalAddr().(*net.UDPAddr))
+	c, err := net.DialUDP("udp4", nil, recv.local)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,6 +59,9 @@ func run(args []string) int {
 			return 2
 		}
 	}
+	if path := os.Getenv("LOADGEN_CPUPROFILE"); path != "" {
+		profileOnSignal(path)
+	}
 	t := newTotals()
 	var c crowd
 	switch client {
