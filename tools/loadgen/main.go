@@ -46,6 +46,12 @@ type report struct {
 }
 
 func main() {
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "guide":
+			os.Exit(runGuide())
+		}
+	}
 	var (
 		mu         sync.Mutex
 		rooms      []*lksdk.Room
