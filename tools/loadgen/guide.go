@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/livekit/protocol/livekit"
+	"github.com/livekit/protocol/logger"
 	lksdk "github.com/livekit/server-sdk-go/v2"
 )
 
@@ -108,6 +109,9 @@ func (t *guideTotals) line() guideReport {
 }
 
 func runGuide() int {
+	// The SDK's and pion's info logs would be several lines per guide; stderr
+	// is kept to one line per failure, which this file writes itself.
+	lksdk.SetLogger(logger.GetDiscardLogger())
 	var (
 		totals guideTotals
 		mu     sync.Mutex
