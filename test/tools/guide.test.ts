@@ -141,7 +141,7 @@ describe("loadgen guide publishes a phone's audio stream to LiveKit", () => {
     const track = async (room: string) => {
       const guide = (await rooms.listParticipants(room)).find((p) => p.identity.startsWith("guide-"))!;
       expect(guide.tracks).toHaveLength(1);
-      return guide.tracks[0];
+      return guide.tracks[0]!;
     };
     const red = await track("tour-red20");
     const opus = await track("tour-opus60");
@@ -166,7 +166,7 @@ describe("loadgen guide publishes a phone's audio stream to LiveKit", () => {
     const started = Date.now();
     await new Promise((r) => setTimeout(r, WINDOW_MS));
     const seconds = (Date.now() - started) / 1000;
-    const rate = (room: string) => (listeners[room].latest().packets - before[room]) / seconds;
+    const rate = (room: string) => (listeners[room]!.latest().packets - before[room]!) / seconds;
     // Reports are once a second, so a window's count is off by up to a second's worth.
     expect(rate("tour-red20")).toBeGreaterThan(50 * (1 - 1.5 / seconds));
     expect(rate("tour-red20")).toBeLessThan(50 * (1 + 1.5 / seconds));
