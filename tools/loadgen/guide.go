@@ -202,13 +202,21 @@ func runOneGuide(s guideSettings, totals *guideTotals, stop <-chan struct{}) *lk
 	return room
 }
 
-// sendFrames is the guide's encoder clock: one frame slot every frameMs,
-// from the moment the transport binds the track.
+// sendFrames is the guide's encoder clock: frame slots are due every frameMs
+// of wall-clock time from the moment the transport binds the track. A tick
+// that comes late (a busy core) sends every slot due by then, as a phone's
+// encoder would have queued them, so the packet rate holds under load;
+// time.Ticker alone drops ticks for a slow receiver.
 func sendFrames(s guideSettings, track *guideTrack, totals *guideTotals, stop <-chan struct{}) {
-	ticker := time.NewTicker(time.Duration(s.frames.frameMs) * time.Millisecond)
+	frame := time.Duration(s.frames.frameMs) * time.Millisecond
+	ticker := time.NewTicker(frame)
 	defer ticker.Stop()
-	var stream *guideStream
-	reportedWriteError := false
+	var (
+		stream             *guideStream
+		started            time.Time
+		slots              int64
+		reportedWriteError bool
+	)
 	for {
 		select {
 		case <-stop:
@@ -221,20 +229,23 @@ func sendFrames(s guideSettings, track *guideTrack, totals *guideTotals, stop <-
 		}
 		if stream == nil {
 			stream = newGuideStream(s.frames, s.red, b.opusPT, uint16(rand.Uint32()), rand.Uint32())
+			started = time.Now()
 		}
-		pkt, ok := stream.next()
-		if !ok {
-			continue
-		}
-		n, err := track.write(b, pkt)
-		if err != nil {
-			if !reportedWriteError && !errors.Is(err, io.ErrClosedPipe) {
-				reportedWriteError = true
-				fmt.Fprintf(os.Stderr, "loadgen guide: %s write: %v\n", s.id, err)
+		for due := int64(time.Since(started)/frame) + 1; slots < due; slots++ {
+			pkt, ok := stream.next()
+			if !ok {
+				continue
 			}
-			continue
+			n, err := track.write(b, pkt)
+			if err != nil {
+				if !reportedWriteError && !errors.Is(err, io.ErrClosedPipe) {
+					reportedWriteError = true
+					fmt.Fprintf(os.Stderr, "loadgen guide: %s write: %v\n", s.id, err)
+				}
+				continue
+			}
+			totals.Packets.Add(1)
+			totals.Bytes.Add(int64(n))
 		}
-		totals.Packets.Add(1)
-		totals.Bytes.Add(int64(n))
 	}
 }
