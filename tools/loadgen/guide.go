@@ -88,6 +88,8 @@ func parseGuideLine(line []byte) (guideSettings, error) {
 	return s, nil
 }
 
+const joinAttempts = 3
+
 type guideTotals struct {
 	Connected atomic.Int64
 	Failed    atomic.Int64
@@ -178,11 +180,27 @@ func runOneGuide(s guideSettings, totals *guideTotals, stop <-chan struct{}) *lk
 	if s.red {
 		codecs = append([]livekit.Codec{{Mime: mimeRED, FmtpLine: redCodec.SDPFmtpLine}}, codecs...)
 	}
-	room, err := lksdk.ConnectToRoomWithToken(s.url, s.token, lksdk.NewRoomCallback(),
-		lksdk.WithAutoSubscribe(false), lksdk.WithCodecs(codecs))
+	// A phone's app retries a join that a busy server did not answer in
+	// time; so does a guide here, before it counts as failed.
+	var room *lksdk.Room
+	var err error
+	for attempt := 1; attempt <= joinAttempts; attempt++ {
+		room, err = lksdk.ConnectToRoomWithToken(s.url, s.token, lksdk.NewRoomCallback(),
+			lksdk.WithAutoSubscribe(false), lksdk.WithCodecs(codecs))
+		if err == nil {
+			break
+		}
+		if attempt < joinAttempts {
+			select {
+			case <-stop:
+				attempt = joinAttempts
+			case <-time.After(time.Duration(attempt) * time.Second):
+			}
+		}
+	}
 	if err != nil {
 		totals.Failed.Add(1)
-		fmt.Fprintf(os.Stderr, "loadgen guide: %s could not join: %v\n", s.id, err)
+		fmt.Fprintf(os.Stderr, "loadgen guide: %s could not join (%d attempts): %v\n", s.id, joinAttempts, err)
 		return nil
 	}
 	totals.Connected.Add(1)
