@@ -4,6 +4,7 @@
 // the packets it forwards to a listener in each room (the Go listener crowd,
 // one per room), its Prometheus packet counter, and an SDK listener decoding it.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { createSocket } from "node:dgram";
 import { createInterface } from "node:readline";
 import { Room } from "@livekit/rtc-node";
 import { AccessToken, RoomServiceClient, TrackSource } from "livekit-server-sdk";
@@ -56,6 +57,15 @@ async function token(identity: string, room: string, publish: boolean): Promise<
   return t.toJwt();
 }
 
+/** A UDP port free on every address (freePort checks TCP; busy machines hold many ephemeral UDP ports). */
+async function freeUdpPort(): Promise<number> {
+  const socket = createSocket("udp4");
+  await new Promise<void>((resolve, reject) => socket.once("error", reject).bind(0, "0.0.0.0", resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(resolve));
+  return port;
+}
+
 /** Sum of livekit_packet_total for one direction, over every label set. */
 async function packetTotal(metricsUrl: string, direction: string): Promise<number> {
   const text = await (await fetch(metricsUrl)).text();
@@ -89,7 +99,7 @@ describe("loadgen guide publishes a phone's audio stream to LiveKit", () => {
       port_range_start: udpStart,
       port_range_end: udpStart + 99,
     };
-    const turn = { ...config.turn, udp_port: await freePort(), tls_port: await freePort() };
+    const turn = { ...config.turn, udp_port: await freeUdpPort(), tls_port: await freePort() };
     livekit = await startLivekit({ ...config, rtc, turn }, ports.livekit);
     url = `ws://127.0.0.1:${ports.livekit}`;
     rooms = new RoomServiceClient(`http://127.0.0.1:${ports.livekit}`, TEST_SECRETS.apiKey, TEST_SECRETS.apiSecret);
