@@ -19,7 +19,7 @@ import { isolateCores } from "./cpuset";
 import { crossCheck } from "./crossCheck";
 import { moveFixedPorts, pickFixedPorts } from "./livekitUnderTest";
 import { chooseLevers, type Lever, LEVERS } from "./levers";
-import { type BenchReport, type CrossCheck, leverFigures, type LeverRun } from "./report";
+import type { BenchReport, CrossCheck, LeverRun } from "./report";
 import { type BenchContext, runLever, settingsOf, type StepPlan } from "./steps";
 import { PROBES_PER_TOUR, tourPool } from "./tours";
 import { writeReport } from "./writeReport";
@@ -43,9 +43,9 @@ Needs root (cgroups), two cores and the Go tools (scripts/build-tools.sh bench).
                           in three more (default 4)
   --max-steps <n>         most steps of the baseline's ramp (default 8)
   --lever-steps <n>       steps of every other lever, for a least-squares slope, sized so that the last
-                          is where the baseline reached 80 % (default 3)
+                          is the baseline's last (default 3)
   --sampled-tours <n>     tours with an rtc-node guide and ${PROBES_PER_TOUR} rtc-node probes timing the audio (default 2)
-  --cross-check <n>       listeners of the lean-against-SDK cross-check, 0 to skip it (default 150)
+  --cross-check <n>       listeners of the lean-against-SDK cross-check, 0 to skip it (default 210)
   --generator-limit <share>  a step at which the generator's core (core 1) was busier than this is invalid,
                           left out of the fits, and ends the lever's ramp (default 0.95)
   --settle <seconds>      wait after a step's tours joined, before measuring (default 4)
@@ -60,7 +60,7 @@ Needs root (cgroups), two cores and the Go tools (scripts/build-tools.sh bench).
     "max-steps": { type: "string", default: "8" },
     "lever-steps": { type: "string", default: "3" },
     "sampled-tours": { type: "string", default: "2" },
-    "cross-check": { type: "string", default: "150" },
+    "cross-check": { type: "string", default: "210" },
     "generator-limit": { type: "string", default: "0.95" },
     settle: { type: "string", default: "4" },
     measure: { type: "string", default: "8" },
@@ -103,11 +103,10 @@ async function runBench(options: BenchOptions, command: string): Promise<void> {
         }
       }
       const runs: LeverRun[] = [await leverOrFailure(ctx, options.levers[0]!, { ...plan, adaptiveSteps: true })];
-      // The other levers step through the same range, so that their slopes compare: their last step is
-      // where the baseline reached (or was projected to reach) 80 %.
-      const reach = leverFigures(runs[0]!).listenersPerCoreAt80;
-      const leverTours = Number.isFinite(reach)
-        ? Math.max(1, Math.round(reach / options.leverSteps / plan.listenersPerTour))
+      // The other levers step through the range the baseline measured, so that their slopes compare.
+      const measured = runs[0]!.steps.filter((s) => s.valid).at(-1)?.listeners;
+      const leverTours = measured
+        ? Math.max(1, Math.round(measured / options.leverSteps / plan.listenersPerTour))
         : plan.toursPerStep;
       for (const lever of options.levers.slice(1)) {
         const leverPlan = { ...plan, toursPerStep: leverTours, maxSteps: options.leverSteps, adaptiveSteps: false };

@@ -52,7 +52,7 @@ export interface Loadgen<R> {
 }
 
 /** Most joins a process has in flight at once: a step's hundreds of joins at once time out on a busy LiveKit. */
-export const JOIN_WINDOW = 100;
+export const JOIN_WINDOW = 50;
 /** Times a participant whose join failed is sent again. */
 const JOIN_RETRIES = 2;
 const FAILED_JOIN = /^loadgen(?: guide)?: (\S+) could not (?:join|publish)/;

@@ -29,6 +29,13 @@ async function freeUdpPort(): Promise<number> {
   return port;
 }
 
+/** Redis keeps 16 databases (0-15); the platform's LiveKit had 0. */
+let redisDb = 0;
+function nextRedisDb(): number {
+  redisDb = (redisDb % 15) + 1;
+  return redisDb;
+}
+
 export interface FixedPorts {
   readonly rtcTcp: number;
   readonly rtcUdp: number;
@@ -57,7 +64,9 @@ export async function leverLivekitConfig(platform: LocalPlatform, lever: Lever) 
   const ports = { livekit: await freePort(), redis: platform.ports.redis, metrics: await freePort() };
   const model = { ...platform.model, redundantAudio: lever.redundantAudio };
   const config = moveFixedPorts(mergeOverrides(localLivekitConfig(model, ports), lever.server), await pickFixedPorts());
-  return { config, ports };
+  // A Redis database of its own: a stopped server's rooms (same names, kept for departure_timeout) would
+  // otherwise still be routed to it when the next server's tours join.
+  return { config: { ...config, redis: { ...config.redis, db: nextRedisDb() } }, ports };
 }
 
 export async function startLivekitUnderTest(

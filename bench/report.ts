@@ -87,7 +87,7 @@ export interface BenchReport {
   readonly sampledTours: number;
   /** Tours of the baseline's first step (later steps: a third of the way to the projected 80 % each). */
   readonly toursPerStep: number;
-  /** Tours per step of every other lever. */
+  /** Tours per step of every other lever (their last step: the baseline's last). */
   readonly leverToursPerStep: number;
   readonly settleSeconds: number;
   readonly measureSeconds: number;

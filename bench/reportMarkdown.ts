@@ -115,7 +115,7 @@ ${crossCheckText(report.crossCheck, d, report.crossCheckError)}
 ## Baseline, step by step
 
 Tours of ${report.listenersPerTour} listeners: ${report.toursPerStep} in the first step, then steps sized from it to reach 80 % in three more
-(the other levers: ${report.leverToursPerStep} tours per step); ${report.sampledTours} sampled tours with an rtc-node guide and
+(the other levers: steps of ${report.leverToursPerStep} tours, their last where the baseline's last was); ${report.sampledTours} sampled tours with an rtc-node guide and
 ${report.probesPerTour} rtc-node probes (real tokens from the token function) time the audio; the other guides are \`loadgen guide\`
 (real tokens too), the other listeners the lean Go crowd (\`loadgen listen --client lean\`, tokens signed with the API key).
 Each step settles ${report.settleSeconds} s and is measured for ${report.measureSeconds} s. Stopped because: ${report.stopReason}.
