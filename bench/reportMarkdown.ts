@@ -133,6 +133,12 @@ guide and probes — run in a cpuset holding core 1. Other users of the machine 
 own CPU is their share of LiveKit's core. A step at which core 1 was more than ${pct(report.generatorLimit, 0)} busy is invalid (it measured the generator)
 and is left out of every fit.
 
+Two things this machine does that a CX33 does not: every packet goes over loopback, where the kernel runs the receiving
+socket's side of each datagram on the sending core — LiveKit's core pays for part of the crowd's receive path, which on a
+server is the phones' (so LiveKit's CPU per listener here is an upper bound); and the probes decode and time the audio on
+the generator's core, so when that core is busy their latency includes their own scheduling delay (compare the probes'
+latency with the generator core's load in the step table before blaming LiveKit).
+
 ## Derived (for the planner, \`plans/capacity.ts\`)
 
 - CPU per tour of ${report.listenersPerTour} listeners: **${pct(d.cpuCoresPerTour, 2)} of one core** (the baseline's slope × ${report.listenersPerTour}).
