@@ -48,25 +48,37 @@ export function isolateCores(): CoreIsolation {
   // Every thread of this process moves; children spawned from now on start here.
   write(`${dir}/generator`, "cgroup.procs", process.pid);
   const livekitProcs = `${dir}/livekit/cgroup.procs`;
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    for (const child of ["livekit", "generator"]) {
+      const left = readFileSync(`${dir}/${child}/cgroup.procs`, "utf8").split("\n").filter(Boolean);
+      for (const pid of left) {
+        try {
+          write(CPUSET_ROOT, "cgroup.procs", pid);
+        } catch {
+          /* exited meanwhile */
+        }
+      }
+      rmdirSync(`${dir}/${child}`);
+    }
+    rmdirSync(dir);
+  };
+  // A bench ended by a signal (the local processes' reaper exits on SIGTERM) leaves no cpuset behind.
+  process.once("exit", () => {
+    try {
+      release();
+    } catch {
+      /* best effort: a child the kernel has not reaped yet keeps its cpuset busy */
+    }
+  });
   return {
     onLivekitCore: (command, args) => [
       "sh",
       // The shell moves itself, then becomes the program: its Go runtime sees one core from the start.
       ["-c", 'echo $$ > "$0" && exec "$@"', livekitProcs, command, ...args],
     ],
-    release() {
-      for (const child of ["livekit", "generator"]) {
-        const left = readFileSync(`${dir}/${child}/cgroup.procs`, "utf8").split("\n").filter(Boolean);
-        for (const pid of left) {
-          try {
-            write(CPUSET_ROOT, "cgroup.procs", pid);
-          } catch {
-            /* exited meanwhile */
-          }
-        }
-        rmdirSync(`${dir}/${child}`);
-      }
-      rmdirSync(dir);
-    },
+    release,
   };
 }
