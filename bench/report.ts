@@ -3,7 +3,7 @@
 // the figures derived from them (derive, pure). The files are written by
 // bench/writeReport.ts.
 import { CPU_CEILING, fitLine, relativeMargin, xAtCeiling } from "./fit";
-import type { GuideSettings, ServerOverrides } from "./levers";
+import { type GuideSettings, LEVERS, type ServerOverrides } from "./levers";
 
 export interface StepResult {
   readonly tours: number;
@@ -112,8 +112,13 @@ export const WIRE_OVERHEAD_BYTES_PER_PACKET = 38;
 export interface LeverFigures {
   readonly name: string;
   readonly settings: LeverSettings;
+  /** Calibrated to the SDK-built crowd (× crowdCalibration for a lever measured with the lean crowd). */
   readonly listenersPerCoreAt80: number;
   readonly cpuCoresPerListener: number;
+  /** As measured, with the crowd that measured it. */
+  readonly measuredWith: "lean" | "sdk";
+  readonly measuredListenersPerCoreAt80: number;
+  readonly measuredCpuCoresPerListener: number;
   readonly wireBytesPerListenerPerSecond: number;
   /** Worst p95 and loss over the lever's steps. */
   readonly latencyP95Ms: number;
@@ -136,16 +141,22 @@ const wireBytes = (s: StepResult) =>
  * The steps alone, because every step carries the same sampled rtc-node tours:
  * their cost is in the intercept, not in the slope.
  */
-export function leverFigures(run: LeverRun): LeverFigures {
+export function leverFigures(run: LeverRun, calibration = 1): LeverFigures {
   const valid = run.steps.filter((s) => s.valid);
   const points = valid.map((s) => [s.listeners, s.livekitCpuCores] as const);
   const line = fitLine(valid.length >= 2 ? points : [[0, run.idle.livekitCpuCores], ...points]);
   const last = valid[valid.length - 1];
+  const measuredWith = LEVERS.find((l) => l.name === run.name)?.crowd ?? "lean";
+  const k = measuredWith === "lean" ? calibration : 1;
+  const calibrated = { slope: line.slope * k, intercept: line.intercept };
   return {
     name: run.name,
     settings: run.settings,
-    listenersPerCoreAt80: xAtCeiling(line),
-    cpuCoresPerListener: line.slope,
+    listenersPerCoreAt80: xAtCeiling(calibrated),
+    cpuCoresPerListener: calibrated.slope,
+    measuredWith,
+    measuredListenersPerCoreAt80: xAtCeiling(line),
+    measuredCpuCoresPerListener: line.slope,
     wireBytesPerListenerPerSecond: last ? wireBytes(last) : NaN,
     latencyP95Ms: worst(valid.map((s) => s.latencyP95Ms)),
     loss: worst(valid.map((s) => s.lossRatio)),
@@ -169,10 +180,30 @@ export interface DerivedFigures {
   readonly generatorCpuCoresPerListener: number;
   readonly crossCheckMargin?: number;
   readonly crossCheckAgrees?: boolean;
+  /** The factor applied to lean-crowd figures (1 when the crowds agree). */
+  readonly crowdCalibration: number;
+  /** The baseline as the lean crowd measured it, before calibration. */
+  readonly measuredListenersPerCoreAt80: number;
+}
+
+/**
+ * How much more CPU per listener LiveKit spent on the SDK-built crowd than on
+ * the lean one, when they disagree beyond the margin: phones send RTCP
+ * (receiver reports, transport-wide feedback) as the SDK crowd does, so the
+ * SDK crowd's figure is the one to plan with. 1 when they agree, when the lean
+ * crowd cost more, or without a cross-check.
+ */
+export function crowdCalibration(c: CrossCheck | undefined): number {
+  if (!c) return 1;
+  const lean = c.lean.livekitCpuCoresPerListener;
+  const sdk = c.sdk.livekitCpuCoresPerListener;
+  if (!(lean > 0 && sdk > lean) || relativeMargin(lean, sdk) <= CROSS_CHECK_MARGIN) return 1;
+  return sdk / lean;
 }
 
 export function derive(report: BenchReport): { derived: DerivedFigures; levers: LeverFigures[] } {
-  const levers = report.leverRuns.map(leverFigures);
+  const calibration = crowdCalibration(report.crossCheck);
+  const levers = report.leverRuns.map((run) => leverFigures(run, calibration));
   const baseline = levers[0]!;
   const valid = report.steps.filter((s) => s.valid);
   const rss = fitLine([[0, report.idle.livekitRssMiB], ...valid.map((s) => [s.tours, s.livekitRssMiB] as const)]);
@@ -194,6 +225,8 @@ export function derive(report: BenchReport): { derived: DerivedFigures; levers: 
     toursAt80PercentOf4Vcpu: (4 * baseline.listenersPerCoreAt80) / report.listenersPerTour,
     generatorCpuCoresPerListener: last.crowdCpuCores / last.crowdListeners,
     ...(margin === undefined ? {} : { crossCheckMargin: margin, crossCheckAgrees: margin <= CROSS_CHECK_MARGIN }),
+    crowdCalibration: calibration,
+    measuredListenersPerCoreAt80: baseline.measuredListenersPerCoreAt80,
   };
   return { derived, levers };
 }

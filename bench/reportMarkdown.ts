@@ -27,11 +27,11 @@ export function leverTable(levers: readonly LeverFigures[]): string {
   };
   const rows = levers.map(
     (l) =>
-      `| ${l.name} | ${describe(l)} | ${whole(l.listenersPerCoreAt80)}${l.reachedCeiling ? "" : " (projected)"} | ${perThousand(l.cpuCoresPerListener)} | ${(l.wireBytesPerListenerPerSecond / 1000).toFixed(2)} | ${ms(l.latencyP95Ms)} | ${pct(l.loss, 2)} / ${pct(l.crowdLoss, 3)} | ${l.validSteps}, up to ${whole(l.maxListeners)} |`,
+      `| ${l.name} | ${describe(l)} | ${whole(l.listenersPerCoreAt80)}${l.reachedCeiling ? "" : " (projected)"} | ${whole(l.measuredListenersPerCoreAt80)} (${l.measuredWith}) | ${perThousand(l.cpuCoresPerListener)} | ${(l.wireBytesPerListenerPerSecond / 1000).toFixed(2)} | ${ms(l.latencyP95Ms)} | ${pct(l.loss, 2)} / ${pct(l.crowdLoss, 3)} | ${l.validSteps}, up to ${whole(l.maxListeners)} |`,
   );
   return [
-    "| lever | guide publishes; server | listeners per core at 80 % | LiveKit cores per 1,000 listeners | wire kB/s per listener | latency p95 ms | loss: probes / crowd | steps |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| lever | guide publishes; server | listeners per core at 80 % | as measured (crowd) | LiveKit cores per 1,000 listeners | wire kB/s per listener | latency p95 ms | loss: probes / crowd | steps |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows,
   ].join("\n");
 }
@@ -53,8 +53,15 @@ ${row(c.sdk)}
 
 The lean crowd's figure is **${pct(d.crossCheckMargin)}** from the SDK crowd's: they ${d.crossCheckAgrees ? "**agree**" : "**do not agree**"} within the
 stated margin of ±${pct(CROSS_CHECK_MARGIN, 0)}. Why ±${pct(CROSS_CHECK_MARGIN, 0)}: the capacity planner keeps 20 % of a core in reserve (it plans to 80 %), so a
-per-listener error below that cannot turn a plan that fits into one that saturates; and the two crowds legitimately differ
-in the feedback they send LiveKit (receiver reports, NACKs), which is a few per cent of its per-packet work.`;
+per-listener error below that cannot turn a plan that fits into one that saturates.${
+    d.crossCheckAgrees
+      ? ""
+      : ` They do not agree: the lean crowd sends LiveKit no RTCP at all (no receiver reports, no transport-wide congestion
+feedback, no NACKs), the SDK crowd sends what a phone's WebRTC stack sends, and LiveKit's work on that feedback (SRTCP,
+its congestion controller per subscriber) is a large share of its per-listener cost. Phones behave like the SDK crowd, so
+every lean-crowd figure in this report's tables and in \`derived\` is multiplied by ${d.crowdCalibration.toFixed(2)} (the SDK crowd's CPU per
+listener over the lean crowd's) — assuming that ratio holds for every lever; the "as measured" column keeps the raw figure.`
+  }`;
 }
 
 function stepRows(steps: readonly StepResult[]): string {
@@ -71,8 +78,12 @@ const STRETCH = 4000;
 
 function headline(report: BenchReport, d: DerivedFigures, levers: readonly LeverFigures[]): string {
   const best = [...levers].sort((a, b) => b.listenersPerCoreAt80 - a.listenersPerCoreAt80)[0]!;
+  const calibrated =
+    d.crowdCalibration === 1
+      ? ""
+      : ` — calibrated to the SDK-built crowd (× ${d.crowdCalibration.toFixed(2)} CPU per listener, see the cross-check); the lean crowd alone measured ${whole(d.measuredListenersPerCoreAt80)}`;
   return `- Rendered configuration, phone defaults, continuous speech: **${whole(d.listenersPerCoreAt80)} listeners per core at ${CPU_CEILING * 100} %**
-  (${perThousand(d.cpuCoresPerListener)} cores per 1,000 listeners) — goal ≥ ${whole(GOAL)}: ${d.listenersPerCoreAt80 >= GOAL ? "met" : "**not met**"}.
+  (${perThousand(d.cpuCoresPerListener)} cores per 1,000 listeners${calibrated}) — goal ≥ ${whole(GOAL)}: ${d.listenersPerCoreAt80 >= GOAL ? "met" : "**not met**"}.
 - Best single lever: **${best.name}**, ${whole(best.listenersPerCoreAt80)} listeners per core — stretch goal ≥ ${whole(STRETCH)}: ${best.listenersPerCoreAt80 >= STRETCH ? "met" : "not met"}.
 - The generator's own cost: the lean crowd spends ${perThousand(d.generatorCpuCoresPerListener)} cores per 1,000 listeners (it carries
   about ${whole(0.9 / d.generatorCpuCoresPerListener)} on one core); cross-check against the SDK crowd: ${d.crossCheckMargin === undefined ? "not run" : `${pct(d.crossCheckMargin)} apart (${d.crossCheckAgrees ? "agree" : "disagree"} within ±${pct(CROSS_CHECK_MARGIN, 0)})`}.`;

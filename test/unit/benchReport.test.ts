@@ -4,6 +4,7 @@ import { renderChart } from "../../bench/chart";
 import { LEVERS } from "../../bench/levers";
 import {
   type BenchReport,
+  crowdCalibration,
   type CrossCheck,
   derive,
   type LeverRun,
@@ -157,6 +158,21 @@ describe("derived figures for the planner", () => {
     expect(derive({ ...report, crossCheck: far }).derived.crossCheckAgrees).toBe(false);
   });
 
+  it("calibrate lean-crowd figures to the SDK crowd when the cross-check disagrees, and say by how much", () => {
+    const far = { ...crossCheck, lean: { ...crossCheck.lean, livekitCpuCoresPerListener: 0.0002 } };
+    expect(crowdCalibration(far)).toBeCloseTo(2.2, 12);
+    expect(crowdCalibration(crossCheck)).toBe(1);
+    expect(crowdCalibration(undefined)).toBe(1);
+    const { derived, levers } = derive({ ...report, crossCheck: far });
+    expect(derived.crowdCalibration).toBeCloseTo(2.2, 12);
+    expect(derived.cpuCoresPerListener).toBeCloseTo(0.0004 * 2.2, 12);
+    expect(derived.measuredListenersPerCoreAt80).toBeCloseTo(1950, 6);
+    expect(derived.listenersPerCoreAt80).toBeCloseTo((0.8 - 0.02) / (0.0004 * 2.2), 6);
+    expect(levers[1]!.measuredCpuCoresPerListener).toBeCloseTo(0.0002, 12);
+    expect(levers[1]!.cpuCoresPerListener).toBeCloseTo(0.00044, 12);
+    expect(markdown({ ...report, crossCheck: far }, derived, levers)).toContain("× 2.20 CPU per listener");
+  });
+
   it("give the generator's own cost per crowd listener at the last valid step", () => {
     expect(derive(report).derived.generatorCpuCoresPerListener).toBeCloseTo((0.06 * 70) / (70 * 30 - 6), 12);
   });
@@ -168,10 +184,10 @@ describe("the report's text", () => {
   it("sets the levers side by side in one table", () => {
     expect(leverTable(levers)).toBe(
       [
-        "| lever | guide publishes; server | listeners per core at 80 % | LiveKit cores per 1,000 listeners | wire kB/s per listener | latency p95 ms | loss: probes / crowd | steps |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
-        "| baseline | 20 ms, RED on, DTX on, speech 100 %; rendered livekit.yaml | 1,950 | 0.400 | 8.90 | 130 | 7.00 % / 0.700 % | 7, up to 2,100 |",
-        "| 60 ms frames | 60 ms, RED on, DTX on, speech 100 %; rendered livekit.yaml | 3,900 (projected) | 0.200 | 8.90 | 90 | 3.00 % / 0.300 % | 3, up to 900 |",
+        "| lever | guide publishes; server | listeners per core at 80 % | as measured (crowd) | LiveKit cores per 1,000 listeners | wire kB/s per listener | latency p95 ms | loss: probes / crowd | steps |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| baseline | 20 ms, RED on, DTX on, speech 100 %; rendered livekit.yaml | 1,950 | 1,950 (lean) | 0.400 | 8.90 | 130 | 7.00 % / 0.700 % | 7, up to 2,100 |",
+        "| 60 ms frames | 60 ms, RED on, DTX on, speech 100 %; rendered livekit.yaml | 3,900 (projected) | 3,900 (lean) | 0.200 | 8.90 | 90 | 3.00 % / 0.300 % | 3, up to 900 |",
       ].join("\n"),
     );
   });
