@@ -56,9 +56,10 @@ stated margin of ±${pct(CROSS_CHECK_MARGIN, 0)}. Why ±${pct(CROSS_CHECK_MARGIN
 per-listener error below that cannot turn a plan that fits into one that saturates.${
     d.crossCheckAgrees
       ? ""
-      : ` They do not agree: the lean crowd sends LiveKit no RTCP at all (no receiver reports, no transport-wide congestion
-feedback, no NACKs), the SDK crowd sends what a phone's WebRTC stack sends, and LiveKit's work on that feedback (SRTCP,
-its congestion controller per subscriber) is a large share of its per-listener cost. Phones behave like the SDK crowd, so
+      : ` They do not agree. The likely reason (this run does not isolate it): the lean crowd sends LiveKit no RTCP at all (no
+receiver reports, no transport-wide congestion feedback, no NACKs), the SDK crowd sends what a phone's WebRTC stack sends,
+and LiveKit decrypts and acts on that feedback per subscriber. It also means the "congestion control off" lever, measured
+with the lean crowd, cannot show what it saves on feedback: measure it with the SDK crowd. Phones behave like the SDK crowd, so
 every lean-crowd figure in this report's tables and in \`derived\` is multiplied by ${d.crowdCalibration.toFixed(2)} (the SDK crowd's CPU per
 listener over the lean crowd's) — assuming that ratio holds for every lever; the "as measured" column keeps the raw figure.`
   }`;
