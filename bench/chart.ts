@@ -3,60 +3,63 @@
 import { Resvg } from "@resvg/resvg-js";
 import type { TopLevelSpec } from "vega-lite";
 
-/** What the chart plots of each benchmark step. */
-export interface ChartStep {
-  readonly tours: number;
-  readonly livekitCpuCores: number;
-  readonly latencyP50Ms: number;
-  readonly latencyP95Ms: number;
+/** What the chart plots of each lever: its name and, per step, listeners against LiveKit's CPU and latency. */
+export interface ChartLever {
+  readonly name: string;
+  readonly steps: readonly {
+    readonly listeners: number;
+    readonly livekitCpuCores: number;
+    readonly latencyP95Ms: number;
+    readonly valid: boolean;
+  }[];
 }
 
-function chartSpec(steps: readonly ChartStep[]): TopLevelSpec {
-  const cpu = steps.map((s) => ({
-    tours: s.tours,
-    series: "LiveKit CPU (% of its core)",
-    value: s.livekitCpuCores * 100,
-  }));
-  const latency = steps.flatMap((s) => [
-    { tours: s.tours, series: "latency p50 (ms)", value: s.latencyP50Ms },
-    { tours: s.tours, series: "latency p95 (ms)", value: s.latencyP95Ms },
-  ]);
-  const panel = (title: string, values: object[], y: string, rule?: number) => ({
+function chartSpec(levers: readonly ChartLever[]): TopLevelSpec {
+  const valid = levers.flatMap((l) => l.steps.filter((s) => s.valid).map((s) => ({ lever: l.name, ...s })));
+  const cpu = valid.map((s) => ({ lever: s.lever, listeners: s.listeners, value: s.livekitCpuCores * 100 }));
+  const latency = valid
+    .filter((s) => Number.isFinite(s.latencyP95Ms))
+    .map((s) => ({ lever: s.lever, listeners: s.listeners, value: s.latencyP95Ms }));
+  const order = levers.map((l) => l.name);
+  const panel = (title: string, values: object[], y: string, rule: number) => ({
     title,
-    width: 520,
-    height: 200,
+    width: 620,
+    height: 260,
     data: { values },
     layer: [
       {
         mark: { type: "line", point: true },
         encoding: {
-          x: { field: "tours", type: "quantitative", title: "concurrent tours", axis: { tickMinStep: 1 } },
+          x: { field: "listeners", type: "quantitative", title: "listeners on LiveKit's core" },
           y: { field: "value", type: "quantitative", title: y },
-          color: { field: "series", type: "nominal", title: null, legend: { orient: "top", labelLimit: 320 } },
+          color: {
+            field: "lever",
+            type: "nominal",
+            title: null,
+            scale: { domain: order },
+            legend: { orient: "right", labelLimit: 260 },
+          },
         },
       },
-      ...(rule === undefined
-        ? []
-        : [{ mark: { type: "rule", strokeDash: [4, 4], color: "#c00" }, encoding: { y: { datum: rule } } }]),
+      { mark: { type: "rule", strokeDash: [4, 4], color: "#c00" }, encoding: { y: { datum: rule } } },
     ],
   });
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     background: "white",
     padding: 12,
-    resolve: { scale: { color: "independent" }, legend: { color: "independent" } },
     vconcat: [
-      panel("LiveKit CPU as tours are added (red: 80 %)", cpu, "% of one core", 80),
-      panel("Guide-to-listener audio latency (red: 200 ms target)", latency, "ms", 200),
+      panel("LiveKit CPU against listeners, per lever (red: 80 % of its core)", cpu, "% of one core", 80),
+      panel("Probes' audio latency p95 (red: 200 ms target)", latency, "ms", 200),
     ],
   } as TopLevelSpec;
 }
 
-export async function renderChart(steps: readonly ChartStep[]): Promise<Buffer> {
+export async function renderChart(levers: readonly ChartLever[]): Promise<Buffer> {
   // vega and vega-lite are ES modules with top-level await: load them natively.
   const vega = await import("vega");
   const { compile } = await import("vega-lite");
-  const view = new vega.View(vega.parse(compile(chartSpec(steps)).spec), { renderer: "none" });
+  const view = new vega.View(vega.parse(compile(chartSpec(levers)).spec), { renderer: "none" });
   const svg = await view.toSVG();
   view.finalize();
   const png = new Resvg(svg, {

@@ -1,60 +1,153 @@
-// The bench's own processes: the Go crowd of listeners on the generator's
-// core, and the cgroup CPU quota that gives LiveKit a share of its core.
-import { spawn } from "node:child_process";
-import { mkdirSync, rmdirSync, writeFileSync } from "node:fs";
+// The bench's Go load generator (tools/loadgen, CONTRACTS.md): a crowd of
+// listeners (`loadgen listen --client lean|sdk`) and the guides that publish
+// with a lever's settings (`loadgen guide`). Each is one process fed JSON
+// lines on stdin and reporting totals as a JSON line a second on stdout; it
+// runs on the generator's core because this process already does.
+import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { goTool } from "../local/processes";
+import type { GuideSettings } from "./levers";
+import { cpuSample, type CpuSample } from "./procStats";
 
-export const LIVEKIT_CORE = "0";
-export const GENERATOR_CORE = "1";
+export type CrowdClient = "lean" | "sdk";
 
-interface LoadgenReport {
-  connected: number;
-  failed: number;
-  subscribed: number;
-  packets: number;
-  bytes: number;
-  silent: number;
+export interface CrowdReport {
+  readonly connected: number;
+  readonly failed: number;
+  readonly subscribed: number;
+  readonly packets: number;
+  readonly bytes: number;
+  /** RTP sequence-number gaps summed over every listener since start. */
+  readonly lost: number;
+  /** Connected, subscribed listeners that got no packet in the last second. */
+  readonly silent: number;
 }
 
-/** The Go listener crowd, on the generator's core; joins arrive as JSON lines. */
-export function startLoadgen() {
-  const child = spawn("taskset", ["-c", GENERATOR_CORE, goTool("loadgen")], { stdio: ["pipe", "pipe", "inherit"] });
-  let latest: LoadgenReport = { connected: 0, failed: 0, subscribed: 0, packets: 0, bytes: 0, silent: 0 };
+export interface GuidesReport {
+  readonly connected: number;
+  readonly failed: number;
+  readonly published: number;
+  readonly packets: number;
+  readonly bytes: number;
+}
+
+export interface Join {
+  readonly id: string;
+  readonly url: string;
+  readonly token: string;
+}
+
+/** A loadgen process: send it joins, read its latest totals, stop it. */
+export interface Loadgen<R> {
+  readonly pid: number;
+  send(join: Join): void;
+  /** Joins that failed and were sent again. */
+  retried(): number;
+  latest(): R;
+  /** Failures it reported on stderr (one line each), the last few kept. */
+  failures(): { count: number; last: string[] };
+  /** Its CPU so far; a process that exited is an error, named with what it said. */
+  cpu(): CpuSample;
+  stop(): Promise<void>;
+}
+
+/** Most joins a process has in flight at once: a step's hundreds of joins at once time out on a busy LiveKit. */
+export const JOIN_WINDOW = 50;
+/** Times a participant whose join failed is sent again. */
+const JOIN_RETRIES = 2;
+const FAILED_JOIN = /^loadgen(?: guide)?: (\S+) could not (?:join|publish)/;
+
+/**
+ * A loadgen process fed joins at most JOIN_WINDOW ahead of what it reported
+ * connected or failed, each failed join sent again up to JOIN_RETRIES times
+ * (the failure lines name the participant).
+ */
+function startLoadgen<R extends { connected: number; failed: number }>(
+  args: string[],
+  empty: R,
+  what: string,
+): Loadgen<R> {
+  const child: ChildProcess = spawn(goTool("loadgen"), args, { stdio: ["pipe", "pipe", "pipe"] });
+  let latest = empty;
+  let exited = false;
+  const failures = { count: 0, last: [] as string[] };
+  const queue: Join[] = [];
+  const byId = new Map<string, Join>();
+  const attempts = new Map<string, number>();
+  let sent = 0;
+  let retried = 0;
+  const pump = () => {
+    while (!exited && queue.length > 0 && sent - latest.connected - latest.failed < JOIN_WINDOW) {
+      child.stdin!.write(`${JSON.stringify(queue.shift())}\n`);
+      sent++;
+    }
+  };
   createInterface({ input: child.stdout! }).on("line", (line) => {
-    latest = JSON.parse(line) as LoadgenReport;
+    try {
+      latest = JSON.parse(line) as R;
+    } catch {
+      failures.count++;
+      failures.last = [...failures.last.slice(-4), `${what} printed a line that is not JSON: ${line}`];
+    }
+    pump();
   });
+  createInterface({ input: child.stderr! }).on("line", (line) => {
+    failures.count++;
+    failures.last = [...failures.last.slice(-4), line];
+    const id = FAILED_JOIN.exec(line)?.[1];
+    const join = id ? byId.get(id) : undefined;
+    if (!id || !join || (attempts.get(id) ?? 0) >= JOIN_RETRIES) return;
+    attempts.set(id, (attempts.get(id) ?? 0) + 1);
+    retried++;
+    queue.push(join);
+  });
+  const exit = new Promise<void>((resolve) =>
+    child.once("exit", () => {
+      exited = true;
+      resolve();
+    }),
+  );
+  // A closed stdin is the signal to leave; a write after that must not crash the bench.
+  child.stdin!.on("error", () => {});
   return {
-    pid: () => child.pid!,
-    join: (id: string, url: string, token: string) => child.stdin!.write(`${JSON.stringify({ id, url, token })}\n`),
+    pid: child.pid!,
+    send: (join) => {
+      if (exited) throw new Error(`${what} exited: ${failures.last.join(" / ")}`);
+      byId.set(join.id, join);
+      queue.push(join);
+      pump();
+    },
     latest: () => latest,
+    failures: () => failures,
+    retried: () => retried,
+    cpu() {
+      if (exited) throw new Error(`${what} exited: ${failures.last.join(" / ") || "(it said nothing)"}`);
+      return cpuSample(child.pid!);
+    },
     async stop() {
+      if (exited) return;
       child.stdin!.end();
-      await new Promise((r) => {
-        child.once("exit", r);
-        setTimeout(() => child.kill("SIGKILL"), 15_000);
-      });
+      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      await exit;
+      clearTimeout(timer);
     },
   };
 }
-export type Loadgen = ReturnType<typeof startLoadgen>;
 
-/** A cgroup (v1 cpu controller) that gives the process `share` of one core. */
-export function limitCpu(pid: number, share: number) {
-  const dir = `/sys/fs/cgroup/cpu/roamcast-bench-${process.pid}`;
-  mkdirSync(dir);
-  writeFileSync(`${dir}/cpu.cfs_period_us`, "100000");
-  writeFileSync(`${dir}/cpu.cfs_quota_us`, String(Math.round(share * 100_000)));
-  writeFileSync(`${dir}/cgroup.procs`, String(pid));
-  return {
-    /** Lifts the quota, so shutdown is not throttled. */
-    release: () => writeFileSync(`${dir}/cpu.cfs_quota_us`, "-1"),
-    remove: () => {
-      try {
-        rmdirSync(dir);
-      } catch {
-        /* still has a task: the kernel removes nothing, retry is harmless */
-      }
-    },
-  };
+const NO_CROWD: CrowdReport = { connected: 0, failed: 0, subscribed: 0, packets: 0, bytes: 0, lost: 0, silent: 0 };
+const NO_GUIDES: GuidesReport = { connected: 0, failed: 0, published: 0, packets: 0, bytes: 0 };
+
+export type Crowd = Loadgen<CrowdReport> & { readonly client: CrowdClient };
+
+/** The listener crowd; `lean` counts packets on one socket, `sdk` is built like LiveKit's own load tester. */
+export function startCrowd(client: CrowdClient): Crowd {
+  return { ...startLoadgen(["listen", "--client", client], NO_CROWD, `loadgen listen --client ${client}`), client };
+}
+
+export type Guides = Loadgen<GuidesReport> & { join(join: Join, settings: GuideSettings): void };
+
+/** Go guides publishing a phone's Opus packets with the lever's frame size, RED, DTX and speech share. */
+export function startGuides(): Guides {
+  const loadgen = startLoadgen(["guide"], NO_GUIDES, "loadgen guide");
+  return { ...loadgen, join: (join, settings) => loadgen.send({ ...join, ...settings }) };
 }

@@ -48,3 +48,22 @@ export async function packetCounters(metricsUrl: string): Promise<PacketCounters
   }
   return { outgoingBytes: bytes, outgoingPackets: packets, at: performance.now() };
 }
+
+export interface CoreTimes {
+  readonly busy: number;
+  readonly total: number;
+}
+
+/** Jiffies one core spent busy and in all, since boot (/proc/stat's cpuN line). */
+export function coreTimes(core: number, stat = readFileSync("/proc/stat", "utf8")): CoreTimes {
+  const line = stat.split("\n").find((l) => l.startsWith(`cpu${core} `));
+  if (!line) throw new Error(`/proc/stat has no line for core ${core}`);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  const busy = user! + nice! + system! + irq! + softirq! + steal!;
+  return { busy, total: busy + idle! + iowait! };
+}
+
+/** Share of the time a core was busy between two readings, whoever kept it busy. */
+export function busyShare(a: CoreTimes, b: CoreTimes): number {
+  return (b.busy - a.busy) / (b.total - a.total);
+}

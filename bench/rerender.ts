@@ -3,7 +3,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type Cli, InputError, runCli } from "../scripts/cli";
-import { type BenchReport, writeReport } from "./report";
+import type { BenchReport } from "./report";
+import { writeReport } from "./writeReport";
 
 const SPEC = {
   usage: "usage: npm run bench:report -- [dir]",
@@ -24,9 +25,17 @@ async function main(cli: Cli<typeof SPEC.options>): Promise<number> {
   const file = join(dir, "capacity.json");
   if (!existsSync(file))
     throw new InputError(`${file} does not exist: name the folder of a report written by npm run bench:capacity`);
-  const { derived: _derived, ...report } = JSON.parse(readFileSync(file, "utf8")) as BenchReport & {
+  // The derived figures and the lever table are recomputed from the raw steps.
+  const {
+    derived: _derived,
+    levers: _levers,
+    ...report
+  } = JSON.parse(readFileSync(file, "utf8")) as BenchReport & {
     derived: unknown;
+    levers: unknown;
   };
+  if (!Array.isArray(report.leverRuns))
+    throw new InputError(`${file} has no leverRuns: it predates the full-core benchmark; run npm run bench:capacity`);
   await writeReport(dir, report);
   console.log(`rewrote the report in ${dir}`);
   return 0;

@@ -17,6 +17,7 @@ import {
 import { localHostModel } from "./model";
 import { localLivekitConfig, type LocalPorts, pickLocalPorts, startLivekit, startRedis } from "./livekit";
 import type { Running } from "./processes";
+import type { LivekitYaml } from "../templates/livekit";
 
 export interface LocalPlatform {
   readonly model: HostModel;
@@ -40,6 +41,8 @@ export interface LocalPlatform {
 export interface PlatformOptions {
   readonly livekitCpus?: string;
   readonly listenersPerTour?: number;
+  /** Changes the local livekit.yaml before LiveKit starts (the capacity bench moves its fixed ports to free ones). */
+  readonly livekitConfig?: (config: LivekitYaml) => LivekitYaml;
 }
 
 export async function startLocalPlatform(options: PlatformOptions = {}): Promise<LocalPlatform> {
@@ -71,7 +74,8 @@ export async function startLocalPlatform(options: PlatformOptions = {}): Promise
     });
     const redis = await startRedis(model, ports);
     stops.push(() => redis.stop());
-    const livekit = await startLivekit(localLivekitConfig(model, ports), ports.livekit, options.livekitCpus);
+    const config = localLivekitConfig(model, ports);
+    const livekit = await startLivekit(options.livekitConfig?.(config) ?? config, ports.livekit, options.livekitCpus);
     stops.push(() => livekit.stop());
     const livekitUrl = `ws://127.0.0.1:${ports.livekit}`;
 

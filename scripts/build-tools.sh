@@ -2,8 +2,9 @@
 # Builds the Go programs that the tool and e2e tests run for real:
 # livekit-server, Caddy with layer4 + a YAML adapter, actionlint, the Pulumi
 # CLI, promtool and amtool, which check the rendered monitoring files, and the
-# Prometheus server and node_exporter of the monitoring scrape check ("all",
-# what CI needs); "bench" adds tools/loadgen, the benchmark's listener crowd.
+# Prometheus server and node_exporter of the monitoring scrape check, and
+# tools/loadgen, the benchmark's listener crowd and guides (test/tools/guide.test.ts
+# runs its guides) ("all", what CI needs); "bench" is loadgen and livekit-server.
 # (Alertmanager's own module does not build with go install: its UI assets are
 # not in the module, `pattern app/dist: no matching files found`; the scrape
 # check runs Debian's, scripts/install-system-packages.sh.)
@@ -43,6 +44,7 @@ build_recipe() { # name: a Go main package kept in tools/<name>
     echo "build-tools: building $name from tools/$name"
     (cd "$dir" && CGO_ENABLED=0 go build -mod=readonly -trimpath -o "$out.partial" .)
     mv "$out.partial" "$out"
+    echo "build-tools: $name built at $out"
   fi
   ln -sfn "$out" "$cache/$name"
 }
@@ -70,7 +72,7 @@ want=${1:-all}
 case "$want" in
   livekit|all) build_module livekit-server "$LIVEKIT_VERSION" github.com/livekit/livekit-server/cmd/server ;;&
   caddy|all) build_recipe caddy ;;&
-  loadgen|bench) build_recipe loadgen ;;&
+  loadgen|bench|all) build_recipe loadgen ;;&
   actionlint|all) build_module actionlint "$ACTIONLINT_VERSION" github.com/rhysd/actionlint/cmd/actionlint ;;&
   pulumi|all) build_pulumi ;;&
   promtool|all) build_module promtool "$PROMETHEUS_VERSION" github.com/prometheus/prometheus/cmd/promtool ;;&

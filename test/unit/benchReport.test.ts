@@ -1,60 +1,229 @@
-// The capacity report's arithmetic, on made-up steps whose answers are known.
+// The capacity report's figures and text, on made-up steps whose answers are known.
 import { describe, expect, it } from "vitest";
+import { renderChart } from "../../bench/chart";
+import { LEVERS } from "../../bench/levers";
 import {
   type BenchReport,
+  crowdCalibration,
+  type CrossCheck,
   derive,
-  markdown,
+  type LeverRun,
+  leverFigures,
   type StepResult,
   WIRE_OVERHEAD_BYTES_PER_PACKET,
 } from "../../bench/report";
+import { clientAdvice, crossCheckText, leverTable, markdown } from "../../bench/reportMarkdown";
+import { settingsOf } from "../../bench/steps";
 
-const step = (tours: number): StepResult => ({
+/** A step of `tours` tours of 30 on a LiveKit costing `perListener` cores per listener over 2 % idle. */
+const step = (tours: number, perListener: number, change: Partial<StepResult> = {}): StepResult => ({
   tours,
   listeners: tours * 30,
-  livekitCpuCores: 0.01 + 0.05 * tours,
-  livekitRssMiB: 50 + 40 * tours,
-  generatorCpuCores: 0.15 * tours,
+  livekitCpuCores: 0.02 + perListener * tours * 30,
+  livekitRssMiB: 50 + 4 * tours,
+  livekitCoreBusy: 0.03 + perListener * tours * 30,
+  generatorCoreBusy: 0.1 * tours,
+  generatorCpuCores: 0.09 * tours,
+  crowdCpuCores: 0.06 * tours,
+  crowdListeners: tours * 30 - 6,
   egressRtpBytesPerListenerPerSecond: 7000,
   egressPacketsPerListenerPerSecond: 50,
-  latencyP50Ms: 60,
-  latencyP95Ms: 80,
-  lossRatio: 0,
+  latencyP50Ms: 40 + tours,
+  latencyP95Ms: 60 + tours,
+  lossRatio: 0.001 * tours,
   joinP95Ms: 900,
+  crowdLostRatio: 0.0001 * tours,
+  crowdSilent: 0,
+  crowdFailed: 0,
+  joinRetries: 0,
+  crowdPacketsPerListenerPerSecond: 50,
+  crowdBytesPerListenerPerSecond: 7000,
+  valid: true,
+  ...change,
 });
+
+const run = (name: string, perListener: number, steps: StepResult[]): LeverRun => ({
+  name,
+  settings: settingsOf(LEVERS.find((l) => l.name === name)!),
+  idle: { livekitCpuCores: 0.02, livekitRssMiB: 50 },
+  steps,
+  stopReason: "test",
+});
+
+const baseline = run(
+  "baseline",
+  0.0004,
+  [10, 20, 30, 40, 50, 60, 70].map((t) => step(t, 0.0004)),
+);
+const sixty = run(
+  "60 ms frames",
+  0.0002,
+  [10, 20, 30].map((t) => step(t, 0.0002)),
+);
+const crossCheck: CrossCheck = {
+  listeners: 150,
+  tours: 5,
+  guidesOnlyLivekitCpuCores: 0.03,
+  lean: {
+    client: "lean",
+    livekitCpuCores: 0.09,
+    livekitCpuCoresPerListener: 0.0004,
+    crowdCpuCoresPerListener: 0.0003,
+    generatorCoreBusy: 0.2,
+    silent: 0,
+    failed: 0,
+  },
+  sdk: {
+    client: "sdk",
+    livekitCpuCores: 0.1,
+    livekitCpuCoresPerListener: 0.00044,
+    crowdCpuCoresPerListener: 0.004,
+    generatorCoreBusy: 0.8,
+    silent: 0,
+    failed: 0,
+  },
+};
 const report: BenchReport = {
   command: "npm run bench:capacity",
-  date: "2026-11-25T00:00:00Z",
+  date: "2026-11-30T06:00:00Z",
   cpuModel: "test cpu",
+  loadAverage: { before: [0.5, 1, 2], after: [1.2, 1, 1.5] },
   listenersPerTour: 30,
-  livekitCpuGiven: 0.25,
   probesPerTour: 3,
-  measureSeconds: 8,
-  idle: { livekitCpuCores: 0.01, livekitRssMiB: 50 },
-  steps: [1, 2, 3].map(step),
-  stopReason: "test",
+  sampledTours: 2,
+  toursPerStep: 10,
+  leverToursPerStep: 20,
+  settleSeconds: 5,
+  measureSeconds: 10,
+  generatorLimit: 0.95,
+  idle: baseline.idle,
+  steps: baseline.steps,
+  stopReason: "LiveKit reached 80 % of its core",
+  leverRuns: [baseline, sixty],
+  crossCheck,
 };
 
-describe("capacity report", () => {
-  it("takes CPU and memory per tour as the slope through idle and the steps", () => {
-    const d = derive(report);
-    expect(d.cpuCoresPerTour).toBeCloseTo(0.05, 10);
-    expect(d.rssMiBPerTour).toBeCloseTo(40, 10);
+describe("a lever's figures", () => {
+  it("take CPU per listener as the slope through idle and the steps, and listeners at 80 % where it crosses", () => {
+    const f = leverFigures(baseline);
+    expect(f.cpuCoresPerListener).toBeCloseTo(0.0004, 12);
+    expect(f.listenersPerCoreAt80).toBeCloseTo((0.8 - 0.02) / 0.0004, 6);
+    expect(f.reachedCeiling).toBe(true);
+    expect(leverFigures(sixty).reachedCeiling).toBe(false);
   });
 
-  it("projects tours at 80 % of the given CPU, of a core and of 4 vCPU", () => {
-    const d = derive(report);
-    expect(d.toursAt80PercentOfGiven).toBeCloseTo((0.2 - 0.01) / 0.05, 10);
-    expect(d.toursAt80PercentOfOneCore).toBeCloseTo((0.8 - 0.01) / 0.05, 10);
-    expect(d.toursAt80PercentOf4Vcpu).toBeCloseTo((3.2 - 0.01) / 0.05, 10);
+  it("leave out a step at which the generator saturated", () => {
+    const skewed = run("baseline", 0.0004, [step(10, 0.0004), step(20, 0.0004), step(30, 0.001, { valid: false })]);
+    const f = leverFigures(skewed);
+    expect(f.cpuCoresPerListener).toBeCloseTo(0.0004, 12);
+    expect(f.validSteps).toBe(2);
+    expect(f.maxListeners).toBe(600);
   });
 
-  it("adds the packet overhead LiveKit's byte counter leaves out", () => {
-    expect(derive(report).wireBytesPerListenerPerSecond).toBe(7000 + 50 * WIRE_OVERHEAD_BYTES_PER_PACKET);
+  it("keep the sampled tours' fixed cost in the intercept: two or more steps are fitted without idle", () => {
+    const withSampled = {
+      ...baseline,
+      steps: [10, 20, 30].map((t) => step(t, 0.0004, { livekitCpuCores: 0.1 + 0.0004 * t * 30 })),
+    };
+    const f = leverFigures(withSampled);
+    expect(f.cpuCoresPerListener).toBeCloseTo(0.0004, 12);
+    expect(f.listenersPerCoreAt80).toBeCloseTo(0.7 / 0.0004, 6);
+    const one = leverFigures({ ...baseline, steps: [step(10, 0.0004)] });
+    expect(one.cpuCoresPerListener).toBeCloseTo(0.0004, 12);
   });
 
-  it("names the command that produced it and every step", () => {
-    const md = markdown(report, derive(report));
-    expect(md).toContain("Produced by `npm run bench:capacity`");
-    expect(md.match(/^\| [123] \| /gm)).toHaveLength(3);
+  it("add the packet overhead LiveKit's byte counter leaves out, and keep the worst latency and loss", () => {
+    const f = leverFigures(sixty);
+    expect(f.wireBytesPerListenerPerSecond).toBe(7000 + 50 * WIRE_OVERHEAD_BYTES_PER_PACKET);
+    expect(f.latencyP95Ms).toBe(90);
+    expect(f.loss).toBeCloseTo(0.03, 12);
   });
+});
+
+describe("derived figures for the planner", () => {
+  it("keep the keys plans/capacity.ts reads, from the baseline", () => {
+    const { derived } = derive(report);
+    expect(derived.cpuCoresPerTour).toBeCloseTo(0.012, 12);
+    expect(derived.rssMiBPerTour).toBeCloseTo(4, 12);
+    expect(derived.wireBytesPerListenerPerSecond).toBe(7000 + 50 * WIRE_OVERHEAD_BYTES_PER_PACKET);
+    expect(derived.listenersPerCoreAt80).toBeCloseTo(1950, 6);
+    expect(derived.toursAt80PercentOf4Vcpu).toBeCloseTo(260, 6);
+  });
+
+  it("state the cross-check's margin and whether it is within ±15 %", () => {
+    const { derived } = derive(report);
+    expect(derived.crossCheckMargin).toBeCloseTo(0.04 / 0.44, 12);
+    expect(derived.crossCheckAgrees).toBe(true);
+    const far = { ...crossCheck, lean: { ...crossCheck.lean, livekitCpuCoresPerListener: 0.0003 } };
+    expect(derive({ ...report, crossCheck: far }).derived.crossCheckAgrees).toBe(false);
+  });
+
+  it("calibrate lean-crowd figures to the SDK crowd when the cross-check disagrees, and say by how much", () => {
+    const far = { ...crossCheck, lean: { ...crossCheck.lean, livekitCpuCoresPerListener: 0.0002 } };
+    expect(crowdCalibration(far)).toBeCloseTo(2.2, 12);
+    expect(crowdCalibration(crossCheck)).toBe(1);
+    expect(crowdCalibration(undefined)).toBe(1);
+    const { derived, levers } = derive({ ...report, crossCheck: far });
+    expect(derived.crowdCalibration).toBeCloseTo(2.2, 12);
+    expect(derived.cpuCoresPerListener).toBeCloseTo(0.0004 * 2.2, 12);
+    expect(derived.measuredListenersPerCoreAt80).toBeCloseTo(1950, 6);
+    expect(derived.listenersPerCoreAt80).toBeCloseTo((0.8 - 0.02) / (0.0004 * 2.2), 6);
+    expect(levers[1]!.measuredCpuCoresPerListener).toBeCloseTo(0.0002, 12);
+    expect(levers[1]!.cpuCoresPerListener).toBeCloseTo(0.00044, 12);
+    expect(markdown({ ...report, crossCheck: far }, derived, levers)).toContain("× 2.20 CPU per listener");
+  });
+
+  it("give the generator's own cost per crowd listener at the last valid step", () => {
+    expect(derive(report).derived.generatorCpuCoresPerListener).toBeCloseTo((0.06 * 70) / (70 * 30 - 6), 12);
+  });
+});
+
+describe("the report's text", () => {
+  const { derived, levers } = derive(report);
+
+  it("sets the levers side by side in one table", () => {
+    expect(leverTable(levers)).toBe(
+      [
+        "| lever | guide publishes; server | listeners per core at 80 % | as measured (crowd) | LiveKit cores per 1,000 listeners | wire kB/s per listener | latency p95 ms | loss: probes / crowd | steps |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| baseline | 20 ms, RED on, DTX on, speech 100 %; rendered livekit.yaml | 1,950 | 1,950 (lean) | 0.400 | 8.90 | 130 | 7.00 % / 0.700 % | 7, up to 2,100 |",
+        "| 60 ms frames | 60 ms, RED on, DTX on, speech 100 %; rendered livekit.yaml | 3,900 (projected) | 3,900 (lean) | 0.200 | 8.90 | 90 | 3.00 % / 0.300 % | 3, up to 900 |",
+      ].join("\n"),
+    );
+  });
+
+  it("states the cross-check's figures, margin and verdict", () => {
+    const text = crossCheckText(crossCheck, derived);
+    expect(text).toContain("| lean | 9.0 % | 0.400 | 0.300 | 20 % | 0 / 0 |");
+    expect(text).toContain("| sdk | 10.0 % | 0.440 | 4.000 | 80 % | 0 / 0 |");
+    expect(text).toContain("is **9.1 %** from the SDK crowd's: they **agree** within the\nstated margin of ±15 %");
+    expect(crossCheckText(undefined, derive({ ...report, crossCheck: undefined }).derived)).toBe(
+      "Not run in this report (`--cross-check 0`).",
+    );
+  });
+
+  it("turns the client-side levers into the guide app's advice", () => {
+    expect(clientAdvice(levers)).toContain(
+      "- 60 ms frames: 3,900 listeners per core (+100 %), 8.9 kB/s per listener, p95 90 ms\n\nagainst the baseline's 1,950",
+    );
+    expect(clientAdvice(levers.slice(0, 1))).toBe("no client-side lever was measured in this run.");
+  });
+
+  it("names the command, the load average, the goal, and every baseline step", () => {
+    const md = markdown(report, derived, levers);
+    expect(md).toContain("Produced by `npm run bench:capacity` on 2026-11-30");
+    expect(md).toContain("load average before\n0.50 1.00 2.00, after 1.20 1.00 1.50");
+    expect(md).toContain("**1,950 listeners per core at 80 %**");
+    expect(md).toContain("goal ≥ 2,000: **not met**");
+    expect(md).toContain("Best single lever: **60 ms frames**, 3,900 listeners per core");
+    expect(md.match(/^\| [1-7]0 \| \d+ \| /gm)).toHaveLength(7);
+  });
+});
+
+describe("the chart", () => {
+  it("renders a PNG of the levers", async () => {
+    const png = await renderChart([baseline, sixty]);
+    expect(png.subarray(1, 4).toString()).toBe("PNG");
+    expect(png.length).toBeGreaterThan(10_000);
+  }, 30_000);
 });

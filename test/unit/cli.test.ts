@@ -86,7 +86,12 @@ const CLIS: Readonly<Record<string, CliCase>> = {
     usage: "usage: npm run bench:capacity --",
     bad: [
       { args: ["--listeners", "0"], says: '--listeners must be a positive whole number, not "0"' },
-      { args: ["--livekit-cpu", "2"], says: '--livekit-cpu must be a number above 0 and at most 1, not "2"' },
+      { args: ["--levers", "turbo"], says: '--levers: unknown lever "turbo"; the levers are: baseline, RED off' },
+      {
+        args: ["--generator-limit", "2"],
+        says: '--generator-limit must be a number above 0 and at most 1, not "2"',
+      },
+      { args: ["--livekit-cpu", "0.25"], says: "unknown option --livekit-cpu" },
     ],
   },
   "bench/restarts.ts": {

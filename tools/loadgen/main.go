@@ -2,26 +2,28 @@
 // each tour in the capacity benchmark (bench/capacity.ts), where a WebRTC
 // client per listener in Node would cost more CPU than the server under test.
 //
+//	loadgen [listen [--client lean|sdk]]
+//
 // It reads one JSON object per line on stdin, {"id": "...", "url": "...",
-// "token": "..."}, joins the room as that listener with auto-subscribe, reads
-// and discards every RTP packet it is sent, and prints one JSON line a second
-// with the totals and how many connected listeners received nothing in that
-// second. When stdin closes, or on SIGTERM, it leaves every room and exits.
+// "token": "..."}, joins the room as that listener, receives every audio
+// track, and prints one JSON line a second with the totals (report.go). When
+// stdin closes, or on SIGTERM, it leaves every room and exits 0.
+//
+// Two clients: "sdk" (the default) joins with LiveKit's Go SDK, one full pion
+// PeerConnection per listener, as LiveKit's own load tester builds its
+// subscribers; "lean" (listen_lean.go) shares one UDP socket among all
+// listeners and counts RTP at that socket, so one core carries a crowd.
 package main
 
 import (
 	"bufio"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
 	"sync"
-	"sync/atomic"
 	"syscall"
-	"time"
-
-	lksdk "github.com/livekit/server-sdk-go/v2"
-	"github.com/pion/webrtc/v4"
 )
 
 type joinRequest struct {
@@ -30,93 +32,67 @@ type joinRequest struct {
 	Token string `json:"token"`
 }
 
-type listener struct {
-	packets atomic.Int64
-	last    int64
-}
-
-type report struct {
-	Connected  int64 `json:"connected"`
-	Failed     int64 `json:"failed"`
-	Subscribed int64 `json:"subscribed"`
-	Packets    int64 `json:"packets"`
-	Bytes      int64 `json:"bytes"`
-	// Connected and subscribed listeners that got no packet in the last second.
-	Silent int `json:"silent"`
+// crowd joins listeners and leaves them all at the end.
+type crowd interface {
+	// join connects one listener, counting it in the totals; it blocks until
+	// the listener is connected or has failed, and reports failures itself.
+	join(req joinRequest)
+	leaveAll()
 }
 
 func main() {
-	var (
-		mu         sync.Mutex
-		rooms      []*lksdk.Room
-		listeners  = map[string]*listener{}
-		connected  atomic.Int64
-		failed     atomic.Int64
-		subscribed atomic.Int64
-		packets    atomic.Int64
-		bytes      atomic.Int64
-		wg         sync.WaitGroup
-	)
+	os.Exit(run(os.Args[1:]))
+}
 
-	done := make(chan struct{})
-	go func() {
-		ticker := time.NewTicker(time.Second)
-		defer ticker.Stop()
-		out := json.NewEncoder(os.Stdout)
-		for {
-			select {
-			case <-done:
-				return
-			case <-ticker.C:
-				silent := 0
-				mu.Lock()
-				for _, l := range listeners {
-					now := l.packets.Load()
-					if now == l.last {
-						silent++
-					}
-					l.last = now
-				}
-				mu.Unlock()
-				_ = out.Encode(report{connected.Load(), failed.Load(), subscribed.Load(), packets.Load(), bytes.Load(), silent})
+func run(args []string) int {
+	client := "sdk"
+	if len(args) > 0 {
+		switch args[0] {
+		case "listen":
+			flags := flag.NewFlagSet("loadgen listen", flag.ContinueOnError)
+			flags.StringVar(&client, "client", "sdk", "lean (one shared UDP socket, RTP counted at the socket) or sdk (LiveKit's Go SDK)")
+			if err := flags.Parse(args[1:]); err != nil {
+				return 2
 			}
+		case "guide":
+			return runGuide()
+		default:
+			fmt.Fprintf(os.Stderr, "loadgen: unknown subcommand %q; usage: loadgen [listen [--client lean|sdk]] | loadgen guide\n", args[0])
+			return 2
 		}
-	}()
-
-	join := func(req joinRequest) {
-		defer wg.Done()
-		l := &listener{}
-		cb := lksdk.NewRoomCallback()
-		cb.ParticipantCallback.OnTrackSubscribed = func(track *webrtc.TrackRemote, _ *lksdk.RemoteTrackPublication, _ *lksdk.RemoteParticipant) {
-			subscribed.Add(1)
-			mu.Lock()
-			listeners[req.ID] = l
-			mu.Unlock()
-			go func() {
-				buf := make([]byte, 1600)
-				for {
-					n, _, err := track.Read(buf)
-					if err != nil {
-						return
-					}
-					l.packets.Add(1)
-					packets.Add(1)
-					bytes.Add(int64(n))
-				}
-			}()
-		}
-		room, err := lksdk.ConnectToRoomWithToken(req.URL, req.Token, cb, lksdk.WithAutoSubscribe(true))
-		if err != nil {
-			failed.Add(1)
-			fmt.Fprintf(os.Stderr, "loadgen: %s could not join: %v\n", req.ID, err)
-			return
-		}
-		connected.Add(1)
-		mu.Lock()
-		rooms = append(rooms, room)
-		mu.Unlock()
 	}
+	if path := os.Getenv("LOADGEN_CPUPROFILE"); path != "" {
+		profileOnSignal(path)
+	}
+	t := newTotals()
+	var c crowd
+	switch client {
+	case "sdk":
+		c = newSDKCrowd(t)
+	case "lean":
+		lean, err := newLeanCrowd(t)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "loadgen: could not open the lean crowd's UDP socket: %v\n", err)
+			return 1
+		}
+		c = lean
+	default:
+		fmt.Fprintf(os.Stderr, "loadgen: --client must be lean or sdk, not %q\n", client)
+		return 2
+	}
+	listen(t, c)
+	return 0
+}
 
+// listen joins a listener per stdin line until stdin closes or a signal
+// arrives, then leaves every room.
+func listen(t *totals, c crowd) {
+	done := make(chan struct{})
+	reported := make(chan struct{})
+	go func() {
+		t.reportEverySecond(os.Stdout, done)
+		close(reported)
+	}()
 	go func() {
 		stop := make(chan os.Signal, 1)
 		signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
@@ -124,6 +100,7 @@ func main() {
 		os.Stdin.Close()
 	}()
 
+	var wg sync.WaitGroup
 	scanner := bufio.NewScanner(os.Stdin)
 	scanner.Buffer(make([]byte, 64*1024), 64*1024)
 	for scanner.Scan() {
@@ -133,13 +110,13 @@ func main() {
 			continue
 		}
 		wg.Add(1)
-		go join(req)
+		go func() {
+			defer wg.Done()
+			c.join(req)
+		}()
 	}
 	wg.Wait()
-	mu.Lock()
-	for _, r := range rooms {
-		r.Disconnect()
-	}
-	mu.Unlock()
+	c.leaveAll()
 	close(done)
+	<-reported
 }

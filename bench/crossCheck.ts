@@ -1,0 +1,82 @@
+// The lean crowd against a crowd built the way LiveKit's own load tester
+// builds its subscribers (LiveKit's Go SDK, `loadgen listen --client sdk`),
+// in the same run, at the same count of listeners, on one fresh LiveKit with
+// the baseline configuration: if both make LiveKit spend the same CPU per
+// listener, the lean crowd's cheapness did not make LiveKit's work cheaper.
+// CPU per listener = (LiveKit's CPU with the crowd − with the guides alone) / listeners.
+import { sleep } from "../tour/time";
+import { GENERATOR_CORE } from "./cpuset";
+import { type CrowdClient, startCrowd, startGuides } from "./harness";
+import { LEVERS } from "./levers";
+import { startLivekitUnderTest } from "./livekitUnderTest";
+import { busyShare, coreShare, coreTimes, cpuSample } from "./procStats";
+import type { CrossCheck, CrowdMeasurement } from "./report";
+import { type BenchContext, waitForJoins } from "./steps";
+import { listenerToken } from "./tours";
+
+export interface CrossCheckPlan {
+  readonly tours: number;
+  readonly settleMs: number;
+  readonly measureMs: number;
+}
+
+async function livekitCpuOver(pid: number, ms: number, crowdPid?: number) {
+  const a = { lk: cpuSample(pid), crowd: crowdPid ? cpuSample(crowdPid) : undefined, core: coreTimes(GENERATOR_CORE) };
+  await sleep(ms);
+  const lk = coreShare(a.lk, cpuSample(pid));
+  const crowd = a.crowd && crowdPid ? coreShare(a.crowd, cpuSample(crowdPid)) : 0;
+  return { livekit: lk, crowd, generatorCoreBusy: busyShare(a.core, coreTimes(GENERATOR_CORE)) };
+}
+
+export async function crossCheck(ctx: BenchContext, plan: CrossCheckPlan): Promise<CrossCheck> {
+  const baseline = LEVERS[0]!;
+  const livekit = await startLivekitUnderTest(ctx.platform, baseline, ctx.isolation);
+  const guides = startGuides();
+  try {
+    const joins: { id: string; room: string }[] = [];
+    for (let i = 0; i < plan.tours; i++) {
+      const tour = await ctx.pool(i);
+      const res = await ctx.platform.requestToken(tour.guide, tour.tourId);
+      if (res.status !== 200) throw new Error(`guide token: ${res.status} ${JSON.stringify(res.body)}`);
+      guides.join({ id: tour.guide, url: livekit.url, token: res.body.token }, baseline.guide);
+      joins.push(...tour.listeners.map((id) => ({ id, room: res.body.room as string })));
+    }
+    const tokens = await Promise.all(
+      joins.map(async (j) => ({ id: j.id, url: livekit.url, token: await listenerToken(ctx.platform, j.id, j.room) })),
+    );
+    await sleep(plan.settleMs);
+    const guidesOnly = (await livekitCpuOver(livekit.pid, plan.measureMs)).livekit;
+    const measure = async (client: CrowdClient): Promise<CrowdMeasurement> => {
+      const crowd = startCrowd(client);
+      try {
+        for (const t of tokens) crowd.send(t);
+        await waitForJoins(crowd, undefined, tokens.length, 0);
+        await sleep(plan.settleMs);
+        const m = await livekitCpuOver(livekit.pid, plan.measureMs, crowd.pid);
+        const r = crowd.latest();
+        console.log(
+          `cross-check ${client}: ${tokens.length} listeners, livekit ${(m.livekit * 100).toFixed(1)} % (guides alone ${(guidesOnly * 100).toFixed(1)} %), crowd ${(m.crowd * 100).toFixed(1)} %, generator core ${(m.generatorCoreBusy * 100).toFixed(0)} %`,
+        );
+        return {
+          client,
+          livekitCpuCores: m.livekit,
+          livekitCpuCoresPerListener: (m.livekit - guidesOnly) / tokens.length,
+          crowdCpuCoresPerListener: m.crowd / tokens.length,
+          generatorCoreBusy: m.generatorCoreBusy,
+          silent: r.silent,
+          failed: r.failed,
+        };
+      } finally {
+        await crowd.stop();
+        // Let LiveKit close the departed participants before the next crowd joins.
+        await sleep(3000);
+      }
+    };
+    const lean = await measure("lean");
+    const sdk = await measure("sdk");
+    return { listeners: tokens.length, tours: plan.tours, guidesOnlyLivekitCpuCores: guidesOnly, lean, sdk };
+  } finally {
+    await guides.stop();
+    await livekit.stop();
+  }
+}

@@ -1,0 +1,55 @@
+// The benchmark's arithmetic, pure: a least-squares line through measured
+// points, where it crosses 80 % of a core, and how far two measurements of
+// the same quantity are apart. Tested alone (test/unit/benchFit.test.ts).
+
+/** The share of LiveKit's core the benchmark plans to: above it, latency rises and there is no headroom. */
+export const CPU_CEILING = 0.8;
+
+export interface Line {
+  readonly slope: number;
+  readonly intercept: number;
+}
+
+/** Least-squares line y = intercept + slope·x; one point gives the line through the origin. */
+export function fitLine(points: readonly (readonly [number, number])[]): Line {
+  const n = points.length;
+  if (n === 0) return { slope: NaN, intercept: NaN };
+  if (n === 1) return { slope: points[0]![1] / points[0]![0], intercept: 0 };
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  const num = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
+  const den = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  const slope = num / den;
+  return { slope, intercept: my - slope * mx };
+}
+
+/** Where the line reaches `ceiling` (share of one core): listeners per core at 80 % when x is listeners. */
+export function xAtCeiling(line: Line, ceiling = CPU_CEILING): number {
+  return line.slope > 0 ? (ceiling - line.intercept) / line.slope : NaN;
+}
+
+/** |a − b| relative to b: how far a measurement (a) is from the reference (b). */
+export function relativeMargin(a: number, reference: number): number {
+  return Math.abs(a - reference) / reference;
+}
+
+/**
+ * Tours per step after the first, so that `steps` more equal steps reach the
+ * ceiling if CPU stays linear: the line through idle and the first step gives
+ * where the ceiling is. At least one tour.
+ */
+export function toursPerStepToCeiling(
+  idle: number,
+  first: { readonly listeners: number; readonly cpu: number },
+  listenersPerTour: number,
+  steps: number,
+): number {
+  const atCeiling = xAtCeiling(
+    fitLine([
+      [0, idle],
+      [first.listeners, first.cpu],
+    ]),
+  );
+  if (!Number.isFinite(atCeiling)) return 1;
+  return Math.max(1, Math.ceil((atCeiling - first.listeners) / steps / listenersPerTour));
+}

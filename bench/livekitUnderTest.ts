@@ -1,0 +1,106 @@
+// One livekit-server per lever, on LiveKit's core: the platform's rendered
+// livekit.yaml (host values moved to loopback, as local/livekit.ts does) with
+// the lever's overrides merged in. A fresh server per lever, so each starts
+// from the same empty state and its idle figures are its own. Every port is a
+// free one, so that another LiveKit on this machine cannot clash with it.
+import { createSocket } from "node:dgram";
+import { stringify } from "yaml";
+import { type LocalPlatform } from "../local/platform";
+import { localLivekitConfig } from "../local/livekit";
+import type { LivekitYaml } from "../templates/livekit";
+import { freePort, goTool, start, waitFor } from "../local/processes";
+import { writeTemp } from "../local/temp";
+import type { CoreIsolation } from "./cpuset";
+import { type Lever, mergeOverrides } from "./levers";
+
+export interface LivekitUnderTest {
+  readonly pid: number;
+  /** ws:// URL clients connect to. */
+  readonly url: string;
+  readonly metricsUrl: string;
+  stop(): Promise<void>;
+}
+
+async function freeUdpPort(): Promise<number> {
+  const socket = createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(resolve));
+  return port;
+}
+
+/** Redis keeps 16 databases (0-15); the platform's LiveKit had 0. */
+let redisDb = 0;
+function nextRedisDb(): number {
+  redisDb = (redisDb % 15) + 1;
+  return redisDb;
+}
+
+export interface FixedPorts {
+  readonly rtcTcp: number;
+  readonly rtcUdp: number;
+  readonly turnUdp: number;
+  readonly turnTls: number;
+}
+
+export async function pickFixedPorts(): Promise<FixedPorts> {
+  return {
+    rtcTcp: await freePort(),
+    rtcUdp: await freeUdpPort(),
+    turnUdp: await freeUdpPort(),
+    turnTls: await freePort(),
+  };
+}
+
+/** The rendered config's fixed ports (ICE over TCP, TURN, a single media port if set) moved to free ones. */
+export function moveFixedPorts(config: LivekitYaml, ports: FixedPorts): LivekitYaml {
+  const rtc: LivekitYaml["rtc"] & { udp_port?: number } = { ...config.rtc, tcp_port: ports.rtcTcp };
+  if ("udp_port" in rtc) rtc.udp_port = ports.rtcUdp;
+  return { ...config, rtc, turn: { ...config.turn, udp_port: ports.turnUdp, tls_port: ports.turnTls } };
+}
+
+/** livekit.yaml for a lever on this machine, as an object. */
+export async function leverLivekitConfig(platform: LocalPlatform, lever: Lever) {
+  const ports = { livekit: await freePort(), redis: platform.ports.redis, metrics: await freePort() };
+  const model = { ...platform.model, redundantAudio: lever.redundantAudio };
+  const config = moveFixedPorts(mergeOverrides(localLivekitConfig(model, ports), lever.server), await pickFixedPorts());
+  // A Redis database of its own: a stopped server's rooms (same names, kept for departure_timeout) would
+  // otherwise still be routed to it when the next server's tours join.
+  return { config: { ...config, redis: { ...config.redis, db: nextRedisDb() } }, ports };
+}
+
+export async function startLivekitUnderTest(
+  platform: LocalPlatform,
+  lever: Lever,
+  isolation: CoreIsolation,
+): Promise<LivekitUnderTest> {
+  const { config, ports } = await leverLivekitConfig(platform, lever);
+  const [command, args] = isolation.onLivekitCore(goTool("livekit-server"), [
+    "--config",
+    writeTemp("livekit.yaml", stringify(config)),
+  ]);
+  const livekit = start(command, args);
+  try {
+    await Promise.race([
+      waitFor(
+        "livekit-server to answer GET /",
+        async () => ((await fetch(`http://127.0.0.1:${ports.livekit}/`)).status === 200 ? true : undefined),
+        30_000,
+      ),
+      livekit.exited().then((code) => {
+        throw new Error(
+          `livekit-server (lever "${lever.name}") exited with ${code}:\n${livekit.output().slice(-2000)}`,
+        );
+      }),
+    ]);
+  } catch (error) {
+    await livekit.stop();
+    throw error;
+  }
+  return {
+    pid: livekit.child.pid!,
+    url: `ws://127.0.0.1:${ports.livekit}`,
+    metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`,
+    stop: () => livekit.stop(),
+  };
+}

@@ -1,0 +1,182 @@
+// capacity.md: the lever table first (what operators and the guide app
+// choose from), then the cross-check, the baseline's steps, the generator's
+// own cost and the planning figures. Pure: text from the report's figures.
+import { CPU_CEILING } from "./fit";
+import { describeLever, LEVERS } from "./levers";
+import {
+  type BenchReport,
+  CROSS_CHECK_MARGIN,
+  type CrossCheck,
+  type DerivedFigures,
+  type LeverFigures,
+  type StepResult,
+  WIRE_OVERHEAD_BYTES_PER_PACKET,
+} from "./report";
+
+const pct = (x: number, digits = 1) => `${(x * 100).toFixed(digits)} %`;
+const whole = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-GB") : "—");
+/** Cores per 1,000 listeners, from cores per listener. */
+const perThousand = (x: number) => (x * 1000).toFixed(3);
+const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : "—");
+
+/** The levers side by side; listeners per core are a projection when the lever's ramp stopped below 80 %. */
+export function leverTable(levers: readonly LeverFigures[]): string {
+  const describe = (l: LeverFigures) => {
+    const known = LEVERS.find((k) => k.name === l.name);
+    return known ? describeLever(known) : "";
+  };
+  const rows = levers.map(
+    (l) =>
+      `| ${l.name} | ${describe(l)} | ${whole(l.listenersPerCoreAt80)}${l.reachedCeiling ? "" : " (projected)"} | ${whole(l.measuredListenersPerCoreAt80)} (${l.measuredWith}) | ${perThousand(l.cpuCoresPerListener)} | ${(l.wireBytesPerListenerPerSecond / 1000).toFixed(2)} | ${ms(l.latencyP95Ms)} | ${pct(l.loss, 2)} / ${pct(l.crowdLoss, 3)} | ${l.validSteps}, up to ${whole(l.maxListeners)} |`,
+  );
+  return [
+    "| lever | guide publishes; server | listeners per core at 80 % | as measured (crowd) | LiveKit cores per 1,000 listeners | wire kB/s per listener | latency p95 ms | loss: probes / crowd | steps |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...rows,
+  ].join("\n");
+}
+
+export function crossCheckText(c: CrossCheck | undefined, d: DerivedFigures, error?: string): string {
+  if (error) return `It failed in this run: ${error}`;
+  if (!c || d.crossCheckMargin === undefined) return "Not run in this report (`--cross-check 0`).";
+  const row = (m: CrossCheck["lean"]) =>
+    `| ${m.client} | ${pct(m.livekitCpuCores)} | ${perThousand(m.livekitCpuCoresPerListener)} | ${perThousand(m.crowdCpuCoresPerListener)} | ${pct(m.generatorCoreBusy, 0)} | ${m.silent} / ${m.failed} |`;
+  return `${c.listeners} listeners in ${c.tours} tours (Go guides, baseline settings) on one fresh LiveKit, joined first by the
+lean crowd and then, after it left, by the SDK crowd (\`loadgen listen --client sdk\`, LiveKit's Go SDK on pion, built like
+LiveKit's own load tester). LiveKit with the guides alone: ${pct(c.guidesOnlyLivekitCpuCores)} of its core. CPU per listener =
+(LiveKit with the crowd − with the guides alone) / listeners.
+
+| crowd | LiveKit CPU | LiveKit cores per 1,000 listeners | crowd's own cores per 1,000 listeners | generator core busy | silent / failed |
+| --- | --- | --- | --- | --- | --- |
+${row(c.lean)}
+${row(c.sdk)}
+
+The lean crowd's figure is **${pct(d.crossCheckMargin)}** from the SDK crowd's: they ${d.crossCheckAgrees ? "**agree**" : "**do not agree**"} within the
+stated margin of ±${pct(CROSS_CHECK_MARGIN, 0)}. Why ±${pct(CROSS_CHECK_MARGIN, 0)}: the capacity planner keeps 20 % of a core in reserve (it plans to 80 %), so a
+per-listener error below that cannot turn a plan that fits into one that saturates.${
+    d.crossCheckAgrees
+      ? ""
+      : ` They do not agree. The likely reason (this run does not isolate it): the lean crowd sends LiveKit no RTCP at all (no
+receiver reports, no transport-wide congestion feedback, no NACKs), the SDK crowd sends what a phone's WebRTC stack sends,
+and LiveKit decrypts and acts on that feedback per subscriber. It also means the "congestion control off" lever, measured
+with the lean crowd, cannot show what it saves on feedback: measure it with the SDK crowd. Phones behave like the SDK crowd, so
+every lean-crowd figure in this report's tables and in \`derived\` is multiplied by ${d.crowdCalibration.toFixed(2)} (the SDK crowd's CPU per
+listener over the lean crowd's) — assuming that ratio holds for every lever; the "as measured" column keeps the raw figure.`
+  }`;
+}
+
+function stepRows(steps: readonly StepResult[]): string {
+  return steps
+    .map(
+      (s) =>
+        `| ${s.tours} | ${s.listeners} | ${pct(s.livekitCpuCores)} | ${pct(s.livekitCoreBusy)} | ${s.livekitRssMiB.toFixed(0)} | ${(s.egressRtpBytesPerListenerPerSecond / 1000).toFixed(2)} | ${s.egressPacketsPerListenerPerSecond.toFixed(1)} | ${ms(s.latencyP50Ms)} / ${ms(s.latencyP95Ms)} | ${pct(s.lossRatio, 2)} | ${pct(s.crowdLostRatio, 3)} / ${s.crowdSilent} | ${pct(s.generatorCoreBusy, 0)}${s.valid ? "" : " (invalid)"} | ${perThousand(s.crowdCpuCores / s.crowdListeners)} |`,
+    )
+    .join("\n");
+}
+
+const GOAL = 2000;
+const STRETCH = 4000;
+
+function headline(report: BenchReport, d: DerivedFigures, levers: readonly LeverFigures[]): string {
+  const best = [...levers].sort((a, b) => b.listenersPerCoreAt80 - a.listenersPerCoreAt80)[0]!;
+  const calibrated =
+    d.crowdCalibration === 1
+      ? ""
+      : ` — calibrated to the SDK-built crowd (× ${d.crowdCalibration.toFixed(2)} CPU per listener, see the cross-check); the lean crowd alone measured ${whole(d.measuredListenersPerCoreAt80)}`;
+  return `- Rendered configuration, phone defaults, continuous speech: **${whole(d.listenersPerCoreAt80)} listeners per core at ${CPU_CEILING * 100} %**
+  (${perThousand(d.cpuCoresPerListener)} cores per 1,000 listeners${calibrated}) — goal ≥ ${whole(GOAL)}: ${d.listenersPerCoreAt80 >= GOAL ? "met" : "**not met**"}.
+- Best single lever: **${best.name}**, ${whole(best.listenersPerCoreAt80)} listeners per core — stretch goal ≥ ${whole(STRETCH)}: ${best.listenersPerCoreAt80 >= STRETCH ? "met" : "not met"}.
+- The generator's own cost: the lean crowd spends ${perThousand(d.generatorCpuCoresPerListener)} cores per 1,000 listeners (it carries
+  about ${whole(0.9 / d.generatorCpuCoresPerListener)} on one core); cross-check against the SDK crowd: ${d.crossCheckMargin === undefined ? "not run" : `${pct(d.crossCheckMargin)} apart (${d.crossCheckAgrees ? "agree" : "disagree"} within ±${pct(CROSS_CHECK_MARGIN, 0)})`}.`;
+}
+
+export function markdown(report: BenchReport, d: DerivedFigures, levers: readonly LeverFigures[]): string {
+  const la = (l: readonly number[]) => l.map((x) => x.toFixed(2)).join(" ");
+  return `# Capacity benchmark
+
+Produced by \`${report.command}\` on ${report.date.slice(0, 10)} (${report.cpuModel}, 2 cores; load average before
+${la(report.loadAverage.before)}, after ${la(report.loadAverage.after)}).
+
+${headline(report, d, levers)}
+
+## Levers, side by side
+
+${leverTable(levers)}
+
+Why each lever's ramp ended:
+${report.leverRuns.map((r) => `- ${r.name}: ${r.stopReason}.`).join("\n")}
+
+![LiveKit CPU against listeners, per lever](capacity.png)
+
+Each lever ran on its own fresh livekit-server v1.13.5 with the stack's rendered \`livekit.yaml\` (host values moved to
+loopback) and the lever's change. Listeners per core at ${CPU_CEILING * 100} % come from the least-squares line through the lever's
+valid steps (LiveKit CPU against listeners; with only one valid step, through idle and it), where it crosses ${CPU_CEILING * 100} %; the
+sampled rtc-node tours join in the first step and stay, so their cost sits in the line's intercept; "projected" means the
+ramp stopped below ${CPU_CEILING * 100} % (step budget or generator) and the line is extended. Latency p95 and loss are the worst over the
+lever's steps (probes: markers not heard; crowd: RTP sequence gaps). The probes' guide is an rtc-node client with the
+lever's RED setting and 20 ms frames; the other tours' guides publish the lever's settings.
+
+## Recommended guide-app settings
+
+The client-side levers are the app's publish options (\`TrackPublishOptions\`): ${clientAdvice(levers)}
+
+## Cross-check: lean crowd against an SDK-built crowd
+
+${crossCheckText(report.crossCheck, d, report.crossCheckError)}
+
+## Baseline, step by step
+
+Tours of ${report.listenersPerTour} listeners: ${report.toursPerStep} in the first step, then steps sized from it to reach 80 % in three more
+(the other levers: steps of ${report.leverToursPerStep} tours, their last where the baseline's last was); ${report.sampledTours} sampled tours with an rtc-node guide and
+${report.probesPerTour} rtc-node probes (real tokens from the token function) time the audio; the other guides are \`loadgen guide\`
+(real tokens too), the other listeners the lean Go crowd (\`loadgen listen --client lean\`, tokens signed with the API key).
+Each step settles ${report.settleSeconds} s and is measured for ${report.measureSeconds} s. Stopped because: ${report.stopReason}.
+Idle LiveKit: ${pct(report.idle.livekitCpuCores)} of its core, ${report.idle.livekitRssMiB.toFixed(0)} MiB.
+
+| tours | listeners | LiveKit CPU | core 0 busy | RSS MiB | egress RTP kB/s per listener | packets/s per listener | latency p50 / p95 ms | probe loss | crowd lost / silent | generator core busy | crowd cores per 1,000 listeners |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${stepRows(report.steps)}
+
+## How it is isolated
+
+LiveKit runs alone in a cgroup v1 cpuset holding core 0, with no CPU quota (it is never throttled); this Node process and
+everything it starts — PostgreSQL, Deno's token and webhook functions, Redis, the Go crowd and guides, the rtc-node
+guide and probes — run in a cpuset holding core 1. Other users of the machine are not moved: "core 0 busy" above LiveKit's
+own CPU is their share of LiveKit's core. A step at which core 1 was more than ${pct(report.generatorLimit, 0)} busy is invalid (it measured the generator)
+and is left out of every fit.
+
+Two things this machine does that a CX33 does not: every packet goes over loopback, where the kernel runs the receiving
+socket's side of each datagram on the sending core — LiveKit's core pays for part of the crowd's receive path, which on a
+server is the phones' (so LiveKit's CPU per listener here is an upper bound); and the probes decode and time the audio on
+the generator's core, so when that core is busy their latency includes their own scheduling delay (compare the probes'
+latency with the generator core's load in the step table before blaming LiveKit).
+
+## Derived (for the planner, \`plans/capacity.ts\`)
+
+- CPU per tour of ${report.listenersPerTour} listeners: **${pct(d.cpuCoresPerTour, 2)} of one core** (the baseline's slope × ${report.listenersPerTour}).
+- Memory per tour: **${d.rssMiBPerTour.toFixed(1)} MiB** of LiveKit RSS (slope over the baseline's steps).
+- Egress per listener: **${(d.wireBytesPerListenerPerSecond / 1000).toFixed(1)} kB/s** on the wire (RTP bytes counted by LiveKit plus ${WIRE_OVERHEAD_BYTES_PER_PACKET} B of IPv4/UDP/SRTP per packet).
+- Tours at ${CPU_CEILING * 100} % of one core: **${d.toursAt80PercentOfOneCore.toFixed(1)}**; of 4 vCPU: **${d.toursAt80PercentOf4Vcpu.toFixed(0)}**, if CPU per tour stays linear.
+
+## From this machine to a CX33
+
+A CX33 has 4 *shared* vCPU; the projection multiplies one dedicated core of this ${report.cpuModel} by four and assumes a
+Hetzner vCPU is as fast and that LiveKit scales across cores, which it does for independent rooms. Shared vCPUs can deliver
+less under neighbours' load: treat it as an upper bound and keep a margin. The generator is not part of the server's
+budget: in production the listeners are phones.
+`;
+}
+
+/** What the measured client-side levers say the guide app should publish with. */
+export function clientAdvice(levers: readonly LeverFigures[]): string {
+  const base = levers.find((l) => l.name === "baseline");
+  const client = levers.filter((l) => Object.keys(l.settings.server).length === 0 && l.name !== "baseline");
+  if (!base || client.length === 0) return "no client-side lever was measured in this run.";
+  const lines = client.map(
+    (l) =>
+      `${l.name}: ${whole(l.listenersPerCoreAt80)} listeners per core (${l.listenersPerCoreAt80 >= base.listenersPerCoreAt80 ? "+" : ""}${pct(l.listenersPerCoreAt80 / base.listenersPerCoreAt80 - 1, 0)}), ${(l.wireBytesPerListenerPerSecond / 1000).toFixed(1)} kB/s per listener, p95 ${ms(l.latencyP95Ms)} ms`,
+  );
+  return `\n\n${lines.map((l) => `- ${l}`).join("\n")}\n\nagainst the baseline's ${whole(base.listenersPerCoreAt80)} (${(base.wireBytesPerListenerPerSecond / 1000).toFixed(1)} kB/s, p95 ${ms(base.latencyP95Ms)} ms). A 60 ms frame adds 40 ms of
+packetisation delay at the guide and makes each lost packet a 60 ms gap; RED off saves bytes but leaves single losses
+unrepaired. Keep DTX on (it costs nothing while the guide talks and saves packets in pauses).`;
+}

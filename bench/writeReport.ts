@@ -1,0 +1,17 @@
+// The report files: JSON (raw steps and derived figures; the capacity planner,
+// plans/capacity.ts, reads it), Markdown and a PNG chart.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { renderChart } from "./chart";
+import { type BenchReport, derive } from "./report";
+import { markdown } from "./reportMarkdown";
+
+export async function writeReport(dir: string, report: BenchReport): Promise<void> {
+  if (report.steps.filter((s) => s.valid).length === 0)
+    throw new Error("the baseline recorded no valid step; nothing to report");
+  mkdirSync(dir, { recursive: true });
+  const { derived, levers } = derive(report);
+  writeFileSync(join(dir, "capacity.json"), JSON.stringify({ ...report, derived, levers }, null, 2) + "\n");
+  writeFileSync(join(dir, "capacity.md"), markdown(report, derived, levers));
+  writeFileSync(join(dir, "capacity.png"), await renderChart(report.leverRuns));
+}

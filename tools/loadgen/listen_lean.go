@@ -1,0 +1,113 @@
+package main
+
+import (
+	"net/netip"
+	"sync"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
+)
+
+// leanCrowd holds every listener on one UDP socket: pion's ICE UDP mux
+// shares it among the PeerConnections, and the socket counts the media
+// itself (listen_lean_socket.go). No interceptors (no NACKs, TWCC or
+// reports are sent: LiveKit does not need them to keep sending audio), no
+// SRTP decryption, no track reading, no decoding. Signalling is a minimal
+// client of LiveKit's protocol (listen_lean_signal.go): the Go SDK builds
+// its own pion API and cannot be given this one.
+type leanCrowd struct {
+	t      *totals
+	api    *webrtc.API
+	socket *countingSocket
+	mux    *ice.UDPMuxDefault
+
+	mu        sync.Mutex
+	listeners map[*leanListener]struct{}
+}
+
+// newLeanCrowd opens the shared socket on loopback, where the benchmark's
+// LiveKit listens (its node_ip is 127.0.0.1).
+func newLeanCrowd(t *totals) (*leanCrowd, error) {
+	raw, err := listenRawUDP(netip.AddrFrom4([4]byte{127, 0, 0, 1}))
+	if err != nil {
+		return nil, err
+	}
+	socket := newCountingSocket(raw, t)
+	mux := ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: socket})
+
+	se := webrtc.SettingEngine{}
+	se.SetICEUDPMux(mux)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetIncludeLoopbackCandidate(true)
+
+	media, err := phoneAudioCodecs()
+	if err != nil {
+		return nil, err
+	}
+	// An empty registry, given explicitly: without one, NewAPI registers
+	// pion's defaults (NACK, RTCP reports, TWCC), which a CPU profile showed
+	// sending receiver reports.
+	api := webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(media),
+		webrtc.WithInterceptorRegistry(&interceptor.Registry{}))
+	return &leanCrowd{t: t, api: api, socket: socket, mux: mux, listeners: map[*leanListener]struct{}{}}, nil
+}
+
+// phoneAudioCodecs accepts what a phone's browser accepts for a guide's
+// track: Opus, and RED over Opus (the guide publishes with RED by default),
+// with the audio-level header extension so packets are a phone's size.
+func phoneAudioCodecs() (*webrtc.MediaEngine, error) {
+	m := &webrtc.MediaEngine{}
+	codecs := []webrtc.RTPCodecParameters{
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"}, PayloadType: 111},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: "audio/red", ClockRate: 48000, Channels: 2, SDPFmtpLine: "111/111"}, PayloadType: 63},
+	}
+	for _, c := range codecs {
+		if err := m.RegisterCodec(c, webrtc.RTPCodecTypeAudio); err != nil {
+			return nil, err
+		}
+	}
+	ext := webrtc.RTPHeaderExtensionCapability{URI: "urn:ietf:params:rtp-hdrext:ssrc-audio-level"}
+	if err := m.RegisterHeaderExtension(ext, webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func (c *leanCrowd) join(req joinRequest) {
+	l := &leanListener{id: req.ID, crowd: c, count: c.t.listener(req.ID), connected: make(chan struct{})}
+	if err := l.join(req.URL, req.Token); err != nil {
+		l.close()
+		c.t.failed.Add(1)
+		c.t.forget(req.ID)
+		failure(req.ID, err)
+		return
+	}
+	c.mu.Lock()
+	c.listeners[l] = struct{}{}
+	c.mu.Unlock()
+	c.t.connected.Add(1)
+}
+
+// leaveAll sends every listener's leave, a few hundred at a time so a large
+// crowd leaves in seconds without a burst of thousands of goroutines.
+func (c *leanCrowd) leaveAll() {
+	c.mu.Lock()
+	all := c.listeners
+	c.listeners = map[*leanListener]struct{}{}
+	c.mu.Unlock()
+	slots := make(chan struct{}, 256)
+	var wg sync.WaitGroup
+	for l := range all {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			l.leave()
+		}()
+	}
+	wg.Wait()
+	_ = c.mux.Close()
+	_ = c.socket.Close()
+}
