@@ -10,6 +10,7 @@ import type {
 import { stringify } from "yaml";
 import { roamcastPolicies } from "../../policy/policies";
 import type { StackFileReader } from "../../policy/stackContext";
+import { reveal } from "./pulumiMocks";
 
 export const urnOf = (stack: string, type: string, name: string) => `urn:pulumi:${stack}::roamcast::${type}::${name}`;
 
@@ -110,4 +111,26 @@ export async function stackViolations(
     (message, urn) => messages.push(urn ? `${message} [${urn.split("::").pop()}]` : message),
   );
   return messages;
+}
+
+/**
+ * Every resource policy of the pack on every resource a mocked program
+ * registered: each violation as "<policy> on <resource>: <message>", and the
+ * resource types the policies saw.
+ */
+export async function programResourceViolations(
+  reader: StackFileReader,
+  stack: string,
+  resources: readonly { type: string; name: string; inputs: unknown }[],
+): Promise<{ policies: number; violations: string[]; checkedTypes: string[] }> {
+  const policies = roamcastPolicies(reader).filter((p) => "validateResource" in p);
+  const violations: string[] = [];
+  const checked = new Set<string>();
+  for (const r of resources)
+    for (const policy of policies) {
+      const found = await resourceViolations(reader, policy.name, { stack, ...r, props: reveal(r.inputs) });
+      violations.push(...found.map((message) => `${policy.name} on ${r.name}: ${message}`));
+      checked.add(r.type);
+    }
+  return { policies: policies.length, violations, checkedTypes: [...checked] };
 }
