@@ -63,4 +63,23 @@ describe("livekit-token with three LiveKit nodes", () => {
     const chosen = new Set(await Promise.all(tours.map((t) => urlFor(t.guide, t.tourId))));
     expect(chosen.size).toBeGreaterThan(1);
   });
+
+  it.each([
+    [
+      "an https URL among the nodes",
+      "wss://live.test.roamcast,https://live-2.test.roamcast",
+      'LIVEKIT_URL holds "https://live-2.test.roamcast", which is not a ws:// or wss:// URL; list the nodes comma-separated',
+    ],
+    ["a node listed twice", `${NODES[0]},${NODES[0]}`, "LIVEKIT_URL lists a node twice; list each node once"],
+  ])("refuses to start with %s in LIVEKIT_URL, naming the variable and the fix", async (_, value, message) => {
+    const started = startFunction("livekit-token", {
+      SUPABASE_URL: keys.supabaseUrl,
+      SUPABASE_JWKS: keys.jwksJson,
+      SUPABASE_DB_URL: db.postgresUrl,
+      LIVEKIT_URL: value,
+      LIVEKIT_API_KEY: "APInodesTest",
+      LIVEKIT_API_SECRET: "nodes-test-secret-0123456789abcdefghijklmnop",
+    });
+    await expect(started).rejects.toThrow(message);
+  });
 });
