@@ -46,6 +46,7 @@ Needs root (cgroups), two cores and the Go tools (scripts/build-tools.sh bench).
                           is the baseline's last (default 3)
   --sampled-tours <n>     tours with an rtc-node guide and ${PROBES_PER_TOUR} rtc-node probes timing the audio (default 2)
   --cross-check <n>       listeners of the lean-against-SDK cross-check, 0 to skip it (default 210)
+  --cross-check-rounds <n>  rounds of the cross-check, each crowd once per round (default 3)
   --generator-limit <share>  a step at which the generator's core (core 1) was busier than this is invalid,
                           left out of the fits, and ends the lever's ramp (default 0.95)
   --settle <seconds>      wait after a step's tours joined, before measuring (default 4)
@@ -61,6 +62,7 @@ Needs root (cgroups), two cores and the Go tools (scripts/build-tools.sh bench).
     "lever-steps": { type: "string", default: "3" },
     "sampled-tours": { type: "string", default: "2" },
     "cross-check": { type: "string", default: "210" },
+    "cross-check-rounds": { type: "string", default: "3" },
     "generator-limit": { type: "string", default: "0.95" },
     settle: { type: "string", default: "4" },
     measure: { type: "string", default: "8" },
@@ -73,6 +75,7 @@ interface BenchOptions {
   readonly baseline: StepPlan;
   readonly leverSteps: number;
   readonly crossCheckListeners: number;
+  readonly crossCheckRounds: number;
   readonly out: OutFolder;
 }
 
@@ -96,7 +99,12 @@ async function runBench(options: BenchOptions, command: string): Promise<void> {
       let crossCheckError: string | undefined;
       if (tours > 0) {
         try {
-          checked = await crossCheck(ctx, { tours, settleMs: plan.settleMs, measureMs: plan.measureMs });
+          checked = await crossCheck(ctx, {
+            tours,
+            settleMs: plan.settleMs,
+            measureMs: plan.measureMs,
+            rounds: options.crossCheckRounds,
+          });
         } catch (error) {
           crossCheckError = (error as Error).message.slice(0, 500);
           console.log(`cross-check failed: ${crossCheckError}`);
@@ -172,7 +180,7 @@ function leversOption(raw: string): Lever[] {
 
 function main(cli: Cli<typeof SPEC.options>): Promise<number> {
   const { values } = cli;
-  type Whole = "listeners" | "tours-per-step" | "max-steps" | "lever-steps";
+  type Whole = "listeners" | "tours-per-step" | "max-steps" | "lever-steps" | "cross-check-rounds";
   const whole = (name: Whole) => numberOption(name, values[name], { integer: true, above: 0 });
   const count = (name: "sampled-tours" | "cross-check") =>
     numberOption(name, values[name], { integer: true, atLeast: 0 });
@@ -191,6 +199,7 @@ function main(cli: Cli<typeof SPEC.options>): Promise<number> {
     },
     leverSteps: whole("lever-steps"),
     crossCheckListeners: count("cross-check"),
+    crossCheckRounds: whole("cross-check-rounds"),
     // Refused now, not after the whole run.
     out: checkOutFolder("--out", values.out),
   };

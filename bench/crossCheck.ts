@@ -10,7 +10,7 @@ import { type CrowdClient, startCrowd, startGuides } from "./harness";
 import { LEVERS } from "./levers";
 import { startLivekitUnderTest } from "./livekitUnderTest";
 import { busyShare, coreShare, coreTimes, cpuSample } from "./procStats";
-import type { CrossCheck, CrowdMeasurement } from "./report";
+import { type CrossCheck, type CrossCheckRound, crossCheckOfRounds, type CrowdMeasurement } from "./report";
 import { type BenchContext, waitForJoins } from "./steps";
 import { listenerToken } from "./tours";
 
@@ -18,7 +18,12 @@ export interface CrossCheckPlan {
   readonly tours: number;
   readonly settleMs: number;
   readonly measureMs: number;
+  /** Rounds of every crowd in turn: one 8-second sample of each was seen to swing by a third between runs. */
+  readonly rounds: number;
 }
+
+/** The crowds in the order each round joins them; "lean-polled" receives as the SDK crowd does. */
+export const CROSS_CHECK_CROWDS: readonly CrowdClient[] = ["lean", "lean-polled", "sdk"];
 
 async function livekitCpuOver(pid: number, ms: number, crowdPid?: number) {
   const a = { lk: cpuSample(pid), crowd: crowdPid ? cpuSample(crowdPid) : undefined, core: coreTimes(GENERATOR_CORE) };
@@ -26,6 +31,41 @@ async function livekitCpuOver(pid: number, ms: number, crowdPid?: number) {
   const lk = coreShare(a.lk, cpuSample(pid));
   const crowd = a.crowd && crowdPid ? coreShare(a.crowd, cpuSample(crowdPid)) : 0;
   return { livekit: lk, crowd, generatorCoreBusy: busyShare(a.core, coreTimes(GENERATOR_CORE)) };
+}
+
+type ListenerToken = { id: string; url: string; token: string };
+
+async function measureCrowd(
+  livekitPid: number,
+  client: CrowdClient,
+  tokens: readonly ListenerToken[],
+  guidesOnly: number,
+  plan: CrossCheckPlan,
+): Promise<CrowdMeasurement> {
+  const crowd = startCrowd(client);
+  try {
+    for (const t of tokens) crowd.send(t);
+    await waitForJoins(crowd, undefined, tokens.length, 0);
+    await sleep(plan.settleMs);
+    const m = await livekitCpuOver(livekitPid, plan.measureMs, crowd.pid);
+    const r = crowd.latest();
+    console.log(
+      `cross-check ${client}: ${tokens.length} listeners, livekit ${(m.livekit * 100).toFixed(1)} % (guides alone ${(guidesOnly * 100).toFixed(1)} %), crowd ${(m.crowd * 100).toFixed(1)} %, generator core ${(m.generatorCoreBusy * 100).toFixed(0)} %`,
+    );
+    return {
+      client,
+      livekitCpuCores: m.livekit,
+      livekitCpuCoresPerListener: (m.livekit - guidesOnly) / tokens.length,
+      crowdCpuCoresPerListener: m.crowd / tokens.length,
+      generatorCoreBusy: m.generatorCoreBusy,
+      silent: r.silent,
+      failed: r.failed,
+    };
+  } finally {
+    await crowd.stop();
+    // Let LiveKit close the departed participants before the next crowd joins.
+    await sleep(3000);
+  }
 }
 
 export async function crossCheck(ctx: BenchContext, plan: CrossCheckPlan): Promise<CrossCheck> {
@@ -45,36 +85,21 @@ export async function crossCheck(ctx: BenchContext, plan: CrossCheckPlan): Promi
       joins.map(async (j) => ({ id: j.id, url: livekit.url, token: await listenerToken(ctx.platform, j.id, j.room) })),
     );
     await sleep(plan.settleMs);
-    const guidesOnly = (await livekitCpuOver(livekit.pid, plan.measureMs)).livekit;
-    const measure = async (client: CrowdClient): Promise<CrowdMeasurement> => {
-      const crowd = startCrowd(client);
-      try {
-        for (const t of tokens) crowd.send(t);
-        await waitForJoins(crowd, undefined, tokens.length, 0);
-        await sleep(plan.settleMs);
-        const m = await livekitCpuOver(livekit.pid, plan.measureMs, crowd.pid);
-        const r = crowd.latest();
-        console.log(
-          `cross-check ${client}: ${tokens.length} listeners, livekit ${(m.livekit * 100).toFixed(1)} % (guides alone ${(guidesOnly * 100).toFixed(1)} %), crowd ${(m.crowd * 100).toFixed(1)} %, generator core ${(m.generatorCoreBusy * 100).toFixed(0)} %`,
-        );
-        return {
-          client,
-          livekitCpuCores: m.livekit,
-          livekitCpuCoresPerListener: (m.livekit - guidesOnly) / tokens.length,
-          crowdCpuCoresPerListener: m.crowd / tokens.length,
-          generatorCoreBusy: m.generatorCoreBusy,
-          silent: r.silent,
-          failed: r.failed,
-        };
-      } finally {
-        await crowd.stop();
-        // Let LiveKit close the departed participants before the next crowd joins.
-        await sleep(3000);
-      }
-    };
-    const lean = await measure("lean");
-    const sdk = await measure("sdk");
-    return { listeners: tokens.length, tours: plan.tours, guidesOnlyLivekitCpuCores: guidesOnly, lean, sdk };
+    const rounds: CrossCheckRound[] = [];
+    for (let round = 0; round < plan.rounds; round++) {
+      // Guides alone again each round: LiveKit's idle share drifts between rounds too.
+      const guidesOnly = (await livekitCpuOver(livekit.pid, plan.measureMs)).livekit;
+      const crowds: Partial<Record<CrowdClient, CrowdMeasurement>> = {};
+      for (const client of CROSS_CHECK_CROWDS)
+        crowds[client] = await measureCrowd(livekit.pid, client, tokens, guidesOnly, plan);
+      rounds.push({
+        guidesOnlyLivekitCpuCores: guidesOnly,
+        lean: crowds.lean!,
+        leanPolled: crowds["lean-polled"]!,
+        sdk: crowds.sdk!,
+      });
+    }
+    return crossCheckOfRounds(tokens.length, plan.tours, rounds);
   } finally {
     await guides.stop();
     await livekit.stop();

@@ -59,7 +59,7 @@ export interface LeverRun {
 }
 
 export interface CrowdMeasurement {
-  readonly client: "lean" | "sdk";
+  readonly client: "lean" | "lean-polled" | "sdk";
   readonly livekitCpuCores: number;
   readonly livekitCpuCoresPerListener: number;
   /** The crowd process's own CPU per listener: the generator's cost. */
@@ -69,12 +69,50 @@ export interface CrowdMeasurement {
   readonly failed: number;
 }
 
-export interface CrossCheck {
-  readonly listeners: number;
-  readonly tours: number;
+/** One round of the cross-check: LiveKit with the guides alone, then each crowd in turn. */
+export interface CrossCheckRound {
   readonly guidesOnlyLivekitCpuCores: number;
   readonly lean: CrowdMeasurement;
+  /** The lean crowd with a polled socket per listener: the SDK crowd's way of receiving. */
+  readonly leanPolled?: CrowdMeasurement;
   readonly sdk: CrowdMeasurement;
+}
+
+/** The cross-check: its figures are the means over its rounds (each round also kept). */
+export interface CrossCheck extends CrossCheckRound {
+  readonly listeners: number;
+  readonly tours: number;
+  readonly rounds?: readonly CrossCheckRound[];
+}
+
+const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
+function meanMeasurement(ms: readonly CrowdMeasurement[]): CrowdMeasurement {
+  const of = (f: (m: CrowdMeasurement) => number) => mean(ms.map(f));
+  return {
+    client: ms[0]!.client,
+    livekitCpuCores: of((m) => m.livekitCpuCores),
+    livekitCpuCoresPerListener: of((m) => m.livekitCpuCoresPerListener),
+    crowdCpuCoresPerListener: of((m) => m.crowdCpuCoresPerListener),
+    generatorCoreBusy: of((m) => m.generatorCoreBusy),
+    silent: Math.max(...ms.map((m) => m.silent)),
+    failed: Math.max(...ms.map((m) => m.failed)),
+  };
+}
+
+/** The cross-check's figures from its rounds: means of each crowd's, worst silent and failed. */
+export function crossCheckOfRounds(listeners: number, tours: number, rounds: readonly CrossCheckRound[]): CrossCheck {
+  if (rounds.length === 0) throw new Error("a cross-check needs at least one round");
+  const polled = rounds.flatMap((r) => (r.leanPolled ? [r.leanPolled] : []));
+  return {
+    listeners,
+    tours,
+    guidesOnlyLivekitCpuCores: mean(rounds.map((r) => r.guidesOnlyLivekitCpuCores)),
+    lean: meanMeasurement(rounds.map((r) => r.lean)),
+    ...(polled.length === rounds.length ? { leanPolled: meanMeasurement(polled) } : {}),
+    sdk: meanMeasurement(rounds.map((r) => r.sdk)),
+    rounds,
+  };
 }
 
 export interface BenchReport {

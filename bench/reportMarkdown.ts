@@ -1,12 +1,12 @@
 // capacity.md: the lever table first (what operators and the guide app
 // choose from), then the cross-check, the baseline's steps, the generator's
 // own cost and the planning figures. Pure: text from the report's figures.
+import { crossCheckText } from "./crossCheckMarkdown";
 import { CPU_CEILING } from "./fit";
 import { describeLever, LEVERS } from "./levers";
 import {
   type BenchReport,
   CROSS_CHECK_MARGIN,
-  type CrossCheck,
   type DerivedFigures,
   type LeverFigures,
   type StepResult,
@@ -34,35 +34,6 @@ export function leverTable(levers: readonly LeverFigures[]): string {
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows,
   ].join("\n");
-}
-
-export function crossCheckText(c: CrossCheck | undefined, d: DerivedFigures, error?: string): string {
-  if (error) return `It failed in this run: ${error}`;
-  if (!c || d.crossCheckMargin === undefined) return "Not run in this report (`--cross-check 0`).";
-  const row = (m: CrossCheck["lean"]) =>
-    `| ${m.client} | ${pct(m.livekitCpuCores)} | ${perThousand(m.livekitCpuCoresPerListener)} | ${perThousand(m.crowdCpuCoresPerListener)} | ${pct(m.generatorCoreBusy, 0)} | ${m.silent} / ${m.failed} |`;
-  return `${c.listeners} listeners in ${c.tours} tours (Go guides, baseline settings) on one fresh LiveKit, joined first by the
-lean crowd and then, after it left, by the SDK crowd (\`loadgen listen --client sdk\`, LiveKit's Go SDK on pion, built like
-LiveKit's own load tester). LiveKit with the guides alone: ${pct(c.guidesOnlyLivekitCpuCores)} of its core. CPU per listener =
-(LiveKit with the crowd − with the guides alone) / listeners.
-
-| crowd | LiveKit CPU | LiveKit cores per 1,000 listeners | crowd's own cores per 1,000 listeners | generator core busy | silent / failed |
-| --- | --- | --- | --- | --- | --- |
-${row(c.lean)}
-${row(c.sdk)}
-
-The lean crowd's figure is **${pct(d.crossCheckMargin)}** from the SDK crowd's: they ${d.crossCheckAgrees ? "**agree**" : "**do not agree**"} within the
-stated margin of ±${pct(CROSS_CHECK_MARGIN, 0)}. Why ±${pct(CROSS_CHECK_MARGIN, 0)}: the capacity planner keeps 20 % of a core in reserve (it plans to 80 %), so a
-per-listener error below that cannot turn a plan that fits into one that saturates.${
-    d.crossCheckAgrees
-      ? ""
-      : ` They do not agree. The likely reason (this run does not isolate it): the lean crowd sends LiveKit no RTCP at all (no
-receiver reports, no transport-wide congestion feedback, no NACKs), the SDK crowd sends what a phone's WebRTC stack sends,
-and LiveKit decrypts and acts on that feedback per subscriber. It also means the "congestion control off" lever, measured
-with the lean crowd, cannot show what it saves on feedback: measure it with the SDK crowd. Phones behave like the SDK crowd, so
-every lean-crowd figure in this report's tables and in \`derived\` is multiplied by ${d.crowdCalibration.toFixed(2)} (the SDK crowd's CPU per
-listener over the lean crowd's) — assuming that ratio holds for every lever; the "as measured" column keeps the raw figure.`
-  }`;
 }
 
 function stepRows(steps: readonly StepResult[]): string {

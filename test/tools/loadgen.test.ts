@@ -101,7 +101,7 @@ describe("loadgen listen under livekit-server", () => {
     await redis?.stop();
   });
 
-  async function hold(client: "lean" | "sdk"): Promise<{ crowd: Crowd; rate: number; last: Report }> {
+  async function hold(client: "lean" | "lean-polled" | "sdk"): Promise<{ crowd: Crowd; rate: number; last: Report }> {
     const c = crowd(["listen", "--client", client]);
     for (let i = 0; i < LISTENERS; i++) c.join(`${client}-${i}`, url, await token(`${client}-${i}`));
     await until(
@@ -119,7 +119,7 @@ describe("loadgen listen under livekit-server", () => {
     return { crowd: c, rate: (last.packets - from.packets) / seconds / LISTENERS, last };
   }
 
-  for (const client of ["lean", "sdk"] as const) {
+  for (const client of ["lean", "lean-polled", "sdk"] as const) {
     it(`${client}: ${LISTENERS} listeners each receive the guide's 50 packets a second, none lost, none silent`, async () => {
       const { crowd: c, rate, last } = await hold(client);
       expect(rate).toBeGreaterThan(45);
@@ -146,6 +146,6 @@ describe("loadgen listen under livekit-server", () => {
   it("refuses an unknown client, naming the flag", async () => {
     const c = crowd(["listen", "--client", "fast"]);
     expect(await c.leave()).toBe(2);
-    expect(c.stderr()).toContain("--client must be lean or sdk");
+    expect(c.stderr()).toContain("--client must be lean, lean-polled or sdk");
   });
 });

@@ -6,13 +6,17 @@ import {
   type BenchReport,
   crowdCalibration,
   type CrossCheck,
+  crossCheckOfRounds,
+  type CrossCheckRound,
+  type CrowdMeasurement,
   derive,
   type LeverRun,
   leverFigures,
   type StepResult,
   WIRE_OVERHEAD_BYTES_PER_PACKET,
 } from "../../bench/report";
-import { clientAdvice, crossCheckText, leverTable, markdown } from "../../bench/reportMarkdown";
+import { crossCheckText, roundRatios } from "../../bench/crossCheckMarkdown";
+import { clientAdvice, leverTable, markdown } from "../../bench/reportMarkdown";
 import { settingsOf } from "../../bench/steps";
 
 /** A step of `tours` tours of 30 on a LiveKit costing `perListener` cores per listener over 2 % idle. */
@@ -194,12 +198,54 @@ describe("the report's text", () => {
 
   it("states the cross-check's figures, margin and verdict", () => {
     const text = crossCheckText(crossCheck, derived);
-    expect(text).toContain("| lean | 9.0 % | 0.400 | 0.300 | 20 % | 0 / 0 |");
-    expect(text).toContain("| sdk | 10.0 % | 0.440 | 4.000 | 80 % | 0 / 0 |");
-    expect(text).toContain("is **9.1 %** from the SDK crowd's: they **agree** within the\nstated margin of ±15 %");
+    expect(text).toContain("| 1 | lean | 9.0 % | 3.0 % | 0.400 | 0.300 | 20 % | 0 / 0 |");
+    expect(text).toContain("| 1 | sdk | 10.0 % | 3.0 % | 0.440 | 4.000 | 80 % | 0 / 0 |");
+    expect(text).toContain(
+      "mean figure is **9.1 %** from the SDK crowd's: they **agree** within the\nstated margin of ±15 %",
+    );
+    expect(text).toContain("The lean crowd's figures are used as measured.");
+    expect(text).not.toContain("mean** |");
     expect(crossCheckText(undefined, derive({ ...report, crossCheck: undefined }).derived)).toBe(
       "Not run in this report (`--cross-check 0`).",
     );
+  });
+
+  it("lists every round, the means, the round-to-round spread and what the polled crowd shows", () => {
+    const polled = (perListener: number): CrowdMeasurement => ({
+      ...crossCheck.lean,
+      client: "lean-polled",
+      livekitCpuCoresPerListener: perListener,
+    });
+    const rounds: CrossCheckRound[] = [
+      { guidesOnlyLivekitCpuCores: 0.03, lean: crossCheck.lean, leanPolled: polled(0.0005), sdk: crossCheck.sdk },
+      {
+        guidesOnlyLivekitCpuCores: 0.05,
+        lean: { ...crossCheck.lean, livekitCpuCoresPerListener: 0.0002, silent: 2 },
+        leanPolled: polled(0.0003),
+        sdk: { ...crossCheck.sdk, livekitCpuCoresPerListener: 0.0006, failed: 1 },
+      },
+    ];
+    const c = crossCheckOfRounds(150, 5, rounds);
+    expect(c.guidesOnlyLivekitCpuCores).toBeCloseTo(0.04, 12);
+    expect(c.lean.livekitCpuCoresPerListener).toBeCloseTo(0.0003, 12);
+    expect(c.sdk.livekitCpuCoresPerListener).toBeCloseTo(0.00052, 12);
+    expect(c.leanPolled?.livekitCpuCoresPerListener).toBeCloseTo(0.0004, 12);
+    expect([c.lean.silent, c.sdk.failed]).toEqual([2, 1]);
+    expect(roundRatios(c).low).toBeCloseTo(1.1, 12);
+    expect(roundRatios(c).high).toBeCloseTo(3, 12);
+    const d = derive({ ...report, crossCheck: c }).derived;
+    expect(d.crowdCalibration).toBeCloseTo(0.00052 / 0.0003, 12);
+    const text = crossCheckText(c, d);
+    expect(text).toContain("one fresh LiveKit, 2 rounds.");
+    expect(text).toContain("| 2 | lean-polled | 9.0 % | 5.0 % | 0.300 |");
+    expect(text).toContain("| **mean** | sdk | 10.0 % | 4.0 % | 0.520 |");
+    expect(text).toContain("they **do not agree** within the");
+    expect(text).toContain("Round by round, the SDK crowd's figure was 1.10–3.00 times the lean crowd's.");
+    expect(text).toContain("multiplied by 1.73 (the SDK crowd's mean CPU per listener over the lean crowd's)");
+    expect(text).toContain("polled lean crowd\n+33.3 % against the lean crowd, −23.1 % against the SDK crowd.");
+    expect(() => crossCheckOfRounds(150, 5, [])).toThrow("a cross-check needs at least one round");
+    const noPolled = crossCheckOfRounds(150, 5, [rounds[0]!, { ...rounds[1]!, leanPolled: undefined }]);
+    expect(noPolled.leanPolled).toBeUndefined();
   });
 
   it("turns the client-side levers into the guide app's advice", () => {

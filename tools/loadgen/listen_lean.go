@@ -16,24 +16,69 @@ import (
 // SRTP decryption, no track reading, no decoding. Signalling is a minimal
 // client of LiveKit's protocol (listen_lean_signal.go): the Go SDK builds
 // its own pion API and cannot be given this one.
+//
+// With polled sockets ("lean-polled") each listener has a UDP socket of its
+// own, read by a goroutine parked in Go's network poller, as each of the
+// SDK crowd's PeerConnections has. Everything else is the same, so the two
+// lean crowds differ only in how the kernel hands them their datagrams.
 type leanCrowd struct {
 	t      *totals
-	api    *webrtc.API
-	socket *countingSocket
-	mux    *ice.UDPMuxDefault
+	shared *leanTransport // nil: one polled socket per listener
 
 	mu        sync.Mutex
 	listeners map[*leanListener]struct{}
 }
 
+// leanTransport is a UDP socket with the pion API whose PeerConnections use it.
+type leanTransport struct {
+	api    *webrtc.API
+	socket *countingSocket
+	mux    *ice.UDPMuxDefault
+}
+
 // newLeanCrowd opens the shared socket on loopback, where the benchmark's
-// LiveKit listens (its node_ip is 127.0.0.1).
-func newLeanCrowd(t *totals) (*leanCrowd, error) {
-	raw, err := listenRawUDP(netip.AddrFrom4([4]byte{127, 0, 0, 1}))
+// LiveKit listens (its node_ip is 127.0.0.1), unless each listener is to
+// get a polled socket of its own.
+func newLeanCrowd(t *totals, socketPerListener bool) (*leanCrowd, error) {
+	c := &leanCrowd{t: t, listeners: map[*leanListener]struct{}{}}
+	if socketPerListener {
+		return c, nil
+	}
+	raw, err := listenRawUDP(loopback)
 	if err != nil {
 		return nil, err
 	}
-	socket := newCountingSocket(raw, t)
+	shared, err := newLeanTransport(t, raw)
+	if err != nil {
+		_ = raw.close()
+		return nil, err
+	}
+	c.shared = shared
+	return c, nil
+}
+
+var loopback = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+
+// transport gives a joining listener the shared transport, or a polled
+// socket of its own (own: the listener closes it when it leaves).
+func (c *leanCrowd) transport() (tr *leanTransport, own bool, err error) {
+	if c.shared != nil {
+		return c.shared, false, nil
+	}
+	conn, err := listenPolledUDP(loopback)
+	if err != nil {
+		return nil, false, err
+	}
+	tr, err = newLeanTransport(c.t, conn)
+	if err != nil {
+		_ = conn.close()
+		return nil, false, err
+	}
+	return tr, true, nil
+}
+
+func newLeanTransport(t *totals, conn datagramConn) (*leanTransport, error) {
+	socket := newCountingSocket(conn, t)
 	mux := ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: socket})
 
 	se := webrtc.SettingEngine{}
@@ -51,7 +96,12 @@ func newLeanCrowd(t *totals) (*leanCrowd, error) {
 	// sending receiver reports.
 	api := webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(media),
 		webrtc.WithInterceptorRegistry(&interceptor.Registry{}))
-	return &leanCrowd{t: t, api: api, socket: socket, mux: mux, listeners: map[*leanListener]struct{}{}}, nil
+	return &leanTransport{api: api, socket: socket, mux: mux}, nil
+}
+
+func (tr *leanTransport) close() {
+	_ = tr.mux.Close()
+	_ = tr.socket.Close()
 }
 
 // phoneAudioCodecs accepts what a phone's browser accepts for a guide's
@@ -77,7 +127,12 @@ func phoneAudioCodecs() (*webrtc.MediaEngine, error) {
 
 func (c *leanCrowd) join(req joinRequest) {
 	l := &leanListener{id: req.ID, crowd: c, count: c.t.listener(req.ID), connected: make(chan struct{})}
-	if err := l.join(req.URL, req.Token); err != nil {
+	tr, own, err := c.transport()
+	if err == nil {
+		l.transport, l.ownTransport = tr, own
+		err = l.join(req.URL, req.Token)
+	}
+	if err != nil {
 		l.close()
 		c.t.failed.Add(1)
 		c.t.forget(req.ID)
@@ -108,6 +163,7 @@ func (c *leanCrowd) leaveAll() {
 		}()
 	}
 	wg.Wait()
-	_ = c.mux.Close()
-	_ = c.socket.Close()
+	if c.shared != nil {
+		c.shared.close()
+	}
 }

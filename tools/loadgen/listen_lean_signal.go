@@ -32,6 +32,9 @@ type leanListener struct {
 	crowd *leanCrowd
 	count *listenerCount
 
+	transport    *leanTransport
+	ownTransport bool // a polled socket of its own, closed on leaving
+
 	writeMu sync.Mutex
 	ws      *websocket.Conn
 
@@ -90,7 +93,7 @@ func (l *leanListener) join(base, token string) error {
 	if first.GetJoin() == nil {
 		return fmt.Errorf("the server's first message is not a join response: %T", first.Message)
 	}
-	pc, err := l.crowd.api.NewPeerConnection(webrtc.Configuration{})
+	pc, err := l.transport.api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return err
 	}
@@ -188,7 +191,7 @@ func (l *leanListener) answer(offer *livekit.SessionDescription) error {
 		}
 		l.mu.Unlock()
 		if !known {
-			l.crowd.socket.own(ssrc, l.count)
+			l.transport.socket.own(ssrc, l.count)
 			l.crowd.t.subscribed.Add(1)
 			l.count.subscribed.Store(true)
 		}
@@ -262,9 +265,14 @@ func (l *leanListener) close() {
 	l.mu.Lock()
 	pc, ssrcs := l.pc, l.ssrcs
 	l.mu.Unlock()
-	l.crowd.socket.disown(ssrcs)
+	if l.transport != nil {
+		l.transport.socket.disown(ssrcs)
+	}
 	if pc != nil {
 		_ = pc.Close()
+	}
+	if l.ownTransport {
+		l.transport.close()
 	}
 	if l.ws != nil {
 		_ = l.ws.Close()

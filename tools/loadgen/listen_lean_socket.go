@@ -76,7 +76,7 @@ type stream struct {
 // on a loaded machine stayed at 50 packets a second each with 0 lost.
 // Decrypting would cost an AES pass per packet per listener for nothing.
 type countingSocket struct {
-	raw *rawUDP
+	raw datagramConn
 	t   *totals
 
 	ssrcMu sync.RWMutex
@@ -85,7 +85,7 @@ type countingSocket struct {
 	streams map[streamKey]*stream // the reader's own: pion's mux reads on one goroutine
 }
 
-func newCountingSocket(raw *rawUDP, t *totals) *countingSocket {
+func newCountingSocket(raw datagramConn, t *totals) *countingSocket {
 	return &countingSocket{raw: raw, t: t, owners: map[uint32]*listenerCount{}, streams: map[streamKey]*stream{}}
 }
 
@@ -144,7 +144,7 @@ func (s *countingSocket) WriteTo(b []byte, to net.Addr) (int, error) {
 	return s.raw.writeTo(b, udp.AddrPort())
 }
 
-func (s *countingSocket) LocalAddr() net.Addr                { return s.raw.local }
+func (s *countingSocket) LocalAddr() net.Addr                { return s.raw.localAddr() }
 func (s *countingSocket) Close() error                       { return s.raw.close() }
 func (s *countingSocket) SetDeadline(t time.Time) error      { return nil }
 func (s *countingSocket) SetReadDeadline(t time.Time) error  { return nil }

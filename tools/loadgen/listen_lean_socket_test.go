@@ -44,18 +44,33 @@ func rtpPacket(ssrc uint32, seq uint16) []byte {
 	return b
 }
 
+// The counting socket behaves the same over both ways of receiving: the
+// drained raw socket (the lean crowd) and a polled one (lean-polled).
 func TestCountingSocketCountsPerStreamAndPassesTheRest(t *testing.T) {
-	recv, err := listenRawUDP(netip.MustParseAddr("127.0.0.1"))
-	if err != nil {
-		t.Fatal(err)
+	opens := map[string]func(netip.Addr) (datagramConn, error){
+		"raw":    func(ip netip.Addr) (datagramConn, error) { return listenRawUDP(ip) },
+		"polled": func(ip netip.Addr) (datagramConn, error) { return listenPolledUDP(ip) },
 	}
+	for name, open := range opens {
+		t.Run(name, func(t *testing.T) {
+			recv, err := open(netip.MustParseAddr("127.0.0.1"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			countsPerStreamAndPassesTheRest(t, recv)
+		})
+	}
+}
+
+func countsPerStreamAndPassesTheRest(t *testing.T, recv datagramConn) {
+	local := recv.localAddr().(*net.UDPAddr)
 	tot := newTotals()
 	s := newCountingSocket(recv, tot)
 	defer s.Close()
 	mine := tot.listener("a")
 	s.own(7, mine)
 	send := func(b []byte) {
-		c, err := net.DialUDP("udp4", nil, recv.local)
+		c, err := net.DialUDP("udp4", nil, local)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,7 +81,7 @@ func TestCountingSocketCountsPerStreamAndPassesTheRest(t *testing.T) {
 	}
 	// One sender: seq 1, 2, 4 of SSRC 7 (one lost), an unknown SSRC, an
 	// RTCP report, then a STUN message, which is the first thing returned.
-	c, err := net.DialUDP("udp4", nil, recv.local)
+	c, err := net.DialUDP("udp4", nil, local)
 	if err != nil {
 		t.Fatal(err)
 	}

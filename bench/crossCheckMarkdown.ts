@@ -1,0 +1,80 @@
+// The cross-check's section of capacity.md: every round's figures, their
+// means, the verdict, and what the polled lean crowd shows. Pure.
+import { CROSS_CHECK_MARGIN, type CrossCheck, type CrowdMeasurement, type DerivedFigures } from "./report";
+
+const pct = (x: number, digits = 1) => `${(x * 100).toFixed(digits)} %`;
+const perThousand = (x: number) => (x * 1000).toFixed(3);
+const signedPct = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)} %`;
+
+function row(label: string, guidesAlone: number, m: CrowdMeasurement): string {
+  return `| ${label} | ${m.client} | ${pct(m.livekitCpuCores)} | ${pct(guidesAlone)} | ${perThousand(m.livekitCpuCoresPerListener)} | ${perThousand(m.crowdCpuCoresPerListener)} | ${pct(m.generatorCoreBusy, 0)} | ${m.silent} / ${m.failed} |`;
+}
+
+function table(c: CrossCheck): string {
+  const rounds = c.rounds ?? [c];
+  const lines = rounds.flatMap((r, i) =>
+    [r.lean, r.leanPolled, r.sdk].flatMap((m) => (m ? [row(String(i + 1), r.guidesOnlyLivekitCpuCores, m)] : [])),
+  );
+  const means = [c.lean, c.leanPolled, c.sdk].flatMap((m) =>
+    m ? [row("**mean**", c.guidesOnlyLivekitCpuCores, m)] : [],
+  );
+  return [
+    "| round | crowd | LiveKit CPU | guides alone | LiveKit cores per 1,000 listeners | crowd's own cores per 1,000 listeners | generator core busy | silent / failed |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...lines,
+    ...(rounds.length > 1 ? means : []),
+  ].join("\n");
+}
+
+/** The SDK crowd's CPU per listener over the lean crowd's, lowest and highest over the rounds. */
+export function roundRatios(c: CrossCheck): { low: number; high: number } {
+  const ratios = (c.rounds ?? [c]).map((r) => r.sdk.livekitCpuCoresPerListener / r.lean.livekitCpuCoresPerListener);
+  return { low: Math.min(...ratios), high: Math.max(...ratios) };
+}
+
+function verdict(c: CrossCheck, d: DerivedFigures & { crossCheckMargin: number }): string {
+  const why = `Why ±${pct(CROSS_CHECK_MARGIN, 0)}: the capacity planner keeps 20 % of a core in reserve (it plans to 80 %), so a
+per-listener error below that cannot turn a plan that fits into one that saturates.`;
+  const spread = c.rounds && c.rounds.length > 1 ? roundRatios(c) : undefined;
+  const spreadText = spread
+    ? ` Round by round, the SDK crowd's figure was ${spread.low.toFixed(2)}–${spread.high.toFixed(2)} times the lean crowd's.`
+    : "";
+  const head = `The lean crowd's mean figure is **${pct(d.crossCheckMargin)}** from the SDK crowd's: they ${d.crossCheckAgrees ? "**agree**" : "**do not agree**"} within the
+stated margin of ±${pct(CROSS_CHECK_MARGIN, 0)}.${spreadText} ${why}`;
+  if (d.crossCheckAgrees) return `${head} The lean crowd's figures are used as measured.`;
+  return `${head} Phones answer LiveKit as the SDK crowd does, so every lean-crowd figure in this report's tables and in
+\`derived\` is multiplied by ${d.crowdCalibration.toFixed(2)} (the SDK crowd's mean CPU per listener over the lean crowd's),
+assuming that ratio holds for every lever; the "as measured" column keeps the raw figure.`;
+}
+
+function polledText(c: CrossCheck): string {
+  if (!c.leanPolled) return "";
+  const lean = c.lean.livekitCpuCoresPerListener;
+  const polled = c.leanPolled.livekitCpuCoresPerListener;
+  const sdk = c.sdk.livekitCpuCoresPerListener;
+  return `
+
+The polled lean crowd differs from the lean crowd only in how it receives (a socket per listener whose reader waits in
+Go's poller, as each SDK PeerConnection's does), and from the SDK crowd only in what it does with the audio and what it
+answers (no decryption, no RTCP; LiveKit offers a subscriber's audio NACK and no transport-wide congestion feedback, and
+the SDK crowd sends a receiver report a second per track). LiveKit's CPU per listener, mean: polled lean crowd
+${signedPct(polled / lean - 1)} against the lean crowd, ${signedPct(polled / sdk - 1)} against the SDK crowd. Over loopback the kernel
+delivers each datagram on the sending core, LiveKit's, waking the reader that waits for it; on a server that work is the
+phones'.`;
+}
+
+export function crossCheckText(c: CrossCheck | undefined, d: DerivedFigures, error?: string): string {
+  if (error) return `It failed in this run: ${error}`;
+  const margin = d.crossCheckMargin;
+  if (!c || margin === undefined) return "Not run in this report (`--cross-check 0`).";
+  const rounds = c.rounds?.length ?? 1;
+  return `${c.listeners} listeners in ${c.tours} tours (Go guides, baseline settings) on one fresh LiveKit, ${rounds} round${rounds === 1 ? "" : "s"}.
+Each round measures LiveKit with the guides alone, then joins each crowd in turn, after the previous one left: the lean
+crowd, the lean crowd with polled sockets (\`--client lean-polled\`), and the SDK crowd (\`loadgen listen --client sdk\`,
+LiveKit's Go SDK on pion, built like LiveKit's own load tester). CPU per listener = (LiveKit with the crowd − with the
+guides alone that round) / listeners. Rounds, because one sample of each crowd swung by a third between runs.
+
+${table(c)}
+
+${verdict(c, { ...d, crossCheckMargin: margin })}${polledText(c)}`;
+}
