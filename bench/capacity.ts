@@ -52,6 +52,8 @@ Needs root (cgroups), two cores and the Go tools (scripts/build-tools.sh bench).
   --settle <seconds>      wait after a step's tours joined, before measuring (default 4)
   --measure <seconds>     measure each step for this long (default 8)
   --out <dir>             where to write the report (default bench/results)
+  --livekit-profile <dir> each lever's LiveKit writes its CPU profile there (livekit-<lever>.pprof;
+                          read with \`go tool pprof -top\`)
   -h, --help              this text
 `,
   options: {
@@ -67,6 +69,7 @@ Needs root (cgroups), two cores and the Go tools (scripts/build-tools.sh bench).
     settle: { type: "string", default: "4" },
     measure: { type: "string", default: "8" },
     out: { type: "string", default: join(__dirname, "results") },
+    "livekit-profile": { type: "string" },
   },
 } as const;
 
@@ -77,6 +80,7 @@ interface BenchOptions {
   readonly crossCheckListeners: number;
   readonly crossCheckRounds: number;
   readonly out: OutFolder;
+  readonly livekitProfile?: OutFolder;
 }
 
 async function runBench(options: BenchOptions, command: string): Promise<void> {
@@ -91,7 +95,13 @@ async function runBench(options: BenchOptions, command: string): Promise<void> {
     });
     // Each lever starts its own LiveKit on LiveKit's core; the platform's is not measured.
     await platform.livekit.stop();
-    const ctx: BenchContext = { platform, isolation, pool: tourPool(platform, options.baseline.listenersPerTour) };
+    options.livekitProfile?.create();
+    const ctx: BenchContext = {
+      platform,
+      isolation,
+      pool: tourPool(platform, options.baseline.listenersPerTour),
+      ...(options.livekitProfile ? { livekitProfileDir: options.livekitProfile.path } : {}),
+    };
     try {
       const plan = options.baseline;
       const tours = Math.ceil(options.crossCheckListeners / plan.listenersPerTour);
@@ -202,6 +212,9 @@ function main(cli: Cli<typeof SPEC.options>): Promise<number> {
     crossCheckRounds: whole("cross-check-rounds"),
     // Refused now, not after the whole run.
     out: checkOutFolder("--out", values.out),
+    ...(values["livekit-profile"] === undefined
+      ? {}
+      : { livekitProfile: checkOutFolder("--livekit-profile", values["livekit-profile"]) }),
   };
   if (options.baseline.listenersPerTour <= PROBES_PER_TOUR && options.baseline.sampledTours > 0)
     throw new InputError(

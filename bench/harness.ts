@@ -9,7 +9,7 @@ import { goTool } from "../local/processes";
 import type { GuideSettings } from "./levers";
 import { cpuSample, type CpuSample } from "./procStats";
 
-export type CrowdClient = "lean" | "lean-polled" | "sdk";
+export type CrowdClient = "lean" | "lean-polled" | "lean-ports" | "sdk";
 
 export interface CrowdReport {
   readonly connected: number;

@@ -29,10 +29,11 @@ export interface Lever {
   readonly server: ServerOverrides;
   /**
    * The crowd that can measure it, when the lean one cannot: the lean crowd
-   * tells its peer connections apart by the server's address, which a
-   * single-port server shares between all of them.
+   * shares one port among its peer connections, and a single-port server
+   * tells its peers apart by their address. "lean-ports" gives each listener
+   * a port of its own, still read without waking anyone.
    */
-  readonly crowd?: "sdk";
+  readonly crowd?: "lean-ports" | "sdk";
 }
 
 /** What a phone publishes with by default (LiveKit's client SDKs): RED, 20 ms frames, DTX; the guide never pauses. */
@@ -78,7 +79,7 @@ export const LEVERS: readonly Lever[] = [
         batch_io: { batch_size: 128, max_flush_interval: "2ms" },
       },
     }),
-    crowd: "sdk",
+    crowd: "lean-ports",
   },
 ];
 
@@ -115,7 +116,7 @@ export function describeLever(lever: Lever): string {
     Object.keys(lever.server).length === 0
       ? "rendered livekit.yaml"
       : `livekit.yaml + ${flatKeys(lever.server).join(", ")}`;
-  return `${guide}; ${server}${lever.crowd ? ` (measured with the ${lever.crowd.toUpperCase()} crowd)` : ""}`;
+  return `${guide}; ${server}${lever.crowd ? ` (measured with the ${lever.crowd === "sdk" ? "SDK" : lever.crowd} crowd)` : ""}`;
 }
 
 function flatKeys(o: ServerOverrides, prefix = ""): string[] {

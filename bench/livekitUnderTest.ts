@@ -10,6 +10,7 @@ import { localLivekitConfig } from "../local/livekit";
 import type { LivekitYaml } from "../templates/livekit";
 import { freePort, goTool, start, waitFor } from "../local/processes";
 import { writeTemp } from "../local/temp";
+import { sleep } from "../tour/time";
 import type { CoreIsolation } from "./cpuset";
 import { type Lever, mergeOverrides } from "./levers";
 
@@ -69,15 +70,20 @@ export async function leverLivekitConfig(platform: LocalPlatform, lever: Lever) 
   return { config: { ...config, redis: { ...config.redis, db: nextRedisDb() } }, ports };
 }
 
+const PROFILE_EXIT_GRACE_MS = 45_000;
+
 export async function startLivekitUnderTest(
   platform: LocalPlatform,
   lever: Lever,
   isolation: CoreIsolation,
+  /** A file for LiveKit's own CPU profile (Go's pprof), written when it stops. */
+  cpuProfile?: string,
 ): Promise<LivekitUnderTest> {
   const { config, ports } = await leverLivekitConfig(platform, lever);
   const [command, args] = isolation.onLivekitCore(goTool("livekit-server"), [
     "--config",
     writeTemp("livekit.yaml", stringify(config)),
+    ...(cpuProfile ? ["--cpuprofile", cpuProfile] : []),
   ]);
   const livekit = start(command, args);
   try {
@@ -101,6 +107,14 @@ export async function startLivekitUnderTest(
     pid: livekit.child.pid!,
     url: `ws://127.0.0.1:${ports.livekit}`,
     metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`,
-    stop: () => livekit.stop(),
+    stop: async () => {
+      if (cpuProfile) {
+        // LiveKit writes its profile only when it exits cleanly, and a clean exit waits for the last participants'
+        // departures: more than the 5 s stop() gives before SIGKILL.
+        livekit.child.kill("SIGTERM");
+        await Promise.race([livekit.exited(), sleep(PROFILE_EXIT_GRACE_MS)]);
+      }
+      await livekit.stop();
+    },
   };
 }

@@ -59,7 +59,7 @@ export interface LeverRun {
 }
 
 export interface CrowdMeasurement {
-  readonly client: "lean" | "lean-polled" | "sdk";
+  readonly client: "lean" | "lean-polled" | "lean-ports" | "sdk";
   readonly livekitCpuCores: number;
   readonly livekitCpuCoresPerListener: number;
   /** The crowd process's own CPU per listener: the generator's cost. */
@@ -154,7 +154,7 @@ export interface LeverFigures {
   readonly listenersPerCoreAt80: number;
   readonly cpuCoresPerListener: number;
   /** As measured, with the crowd that measured it. */
-  readonly measuredWith: "lean" | "sdk";
+  readonly measuredWith: "lean" | "lean-ports" | "sdk";
   readonly measuredListenersPerCoreAt80: number;
   readonly measuredCpuCoresPerListener: number;
   readonly wireBytesPerListenerPerSecond: number;
@@ -185,7 +185,8 @@ export function leverFigures(run: LeverRun, calibration = 1): LeverFigures {
   const line = fitLine(valid.length >= 2 ? points : [[0, run.idle.livekitCpuCores], ...points]);
   const last = valid[valid.length - 1];
   const measuredWith = LEVERS.find((l) => l.name === run.name)?.crowd ?? "lean";
-  const k = measuredWith === "lean" ? calibration : 1;
+  // Both lean crowds are calibrated: they answer LiveKit alike and differ only in their sockets.
+  const k = measuredWith === "sdk" ? 1 : calibration;
   const calibrated = { slope: line.slope * k, intercept: line.intercept };
   return {
     name: run.name,

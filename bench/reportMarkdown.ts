@@ -118,7 +118,9 @@ and is left out of every fit.
 
 Two things this machine does that a CX33 does not: every packet goes over loopback, where the kernel runs the receiving
 socket's side of each datagram on the sending core — LiveKit's core pays for part of the crowd's receive path, which on a
-server is the phones' (so LiveKit's CPU per listener here is an upper bound); and the probes decode and time the audio on
+server is the phones' (so LiveKit's CPU per listener here is an upper bound; moving that work to core 1 with Receive
+Packet Steering on \`lo\` was tried on 2026-11-30 and made LiveKit's CPU at 210 listeners rise from 28 % to 50 %: in this VM the
+inter-processor interrupt per steered packet costs more than the work it moves); and the probes decode and time the audio on
 the generator's core, so when that core is busy their latency includes their own scheduling delay (compare the probes'
 latency with the generator core's load in the step table before blaming LiveKit).
 

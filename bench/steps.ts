@@ -5,6 +5,7 @@
 // silent counts — until LiveKit reaches 80 % of its core, the generator's
 // core saturates (that step is invalid: it measured the generator), or the
 // lever's steps run out.
+import { join } from "node:path";
 import { nowMs } from "../tour/audio";
 import { measureTours } from "../tour/measure";
 import { sleep } from "../tour/time";
@@ -40,6 +41,8 @@ export interface BenchContext {
   readonly platform: LocalPlatform;
   readonly isolation: CoreIsolation;
   readonly pool: TourPool;
+  /** Where each lever's LiveKit writes its CPU profile (livekit-<lever>.pprof), when asked. */
+  readonly livekitProfileDir?: string;
 }
 
 async function waitUntil(ok: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
@@ -191,7 +194,9 @@ async function rampSteps(livekit: LivekitUnderTest, load: LeverLoad, plan: StepP
 /** Runs one lever from a fresh LiveKit to its last step, and stops everything it started. */
 export async function runLever(ctx: BenchContext, lever: Lever, plan: StepPlan): Promise<LeverRun> {
   console.log(`lever "${lever.name}": ${describeLever(lever)}`);
-  const livekit = await startLivekitUnderTest(ctx.platform, lever, ctx.isolation);
+  const profile =
+    ctx.livekitProfileDir && join(ctx.livekitProfileDir, `livekit-${lever.name.replace(/[^a-z0-9]+/gi, "-")}.pprof`);
+  const livekit = await startLivekitUnderTest(ctx.platform, lever, ctx.isolation, profile || undefined);
   const crowd = startCrowd(lever.crowd ?? "lean");
   // The SDK crowd costs about ten times the lean one per listener: smaller steps keep its core below saturation.
   const stepPlan =

@@ -113,7 +113,7 @@ describe("levers", () => {
   it("describe what they change in one line", () => {
     expect(describeLever(LEVERS[0]!)).toBe("20 ms, RED on, DTX on, speech 100 %; rendered livekit.yaml");
     expect(describeLever(LEVERS.find((l) => l.name === "single UDP port + batched writes")!)).toBe(
-      '20 ms, RED on, DTX on, speech 100 %; livekit.yaml + rtc.port_range_start: (removed), rtc.port_range_end: (removed), rtc.udp_port: 7882, rtc.batch_io: {"batch_size":128,"max_flush_interval":"2ms"} (measured with the SDK crowd)',
+      '20 ms, RED on, DTX on, speech 100 %; livekit.yaml + rtc.port_range_start: (removed), rtc.port_range_end: (removed), rtc.udp_port: 7882, rtc.batch_io: {"batch_size":128,"max_flush_interval":"2ms"} (measured with the lean-ports crowd)',
     );
   });
 });

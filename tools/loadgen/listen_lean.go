@@ -19,11 +19,15 @@ import (
 //
 // With polled sockets ("lean-polled") each listener has a UDP socket of its
 // own, read by a goroutine parked in Go's network poller, as each of the
-// SDK crowd's PeerConnections has. Everything else is the same, so the two
+// SDK crowd's PeerConnections has. With ports ("lean-ports") each listener
+// has a port of its own that no one waits on (listen_lean_ports.go), which
+// LiveKit's single-port mode needs. Everything else is the same, so the
 // lean crowds differ only in how the kernel hands them their datagrams.
 type leanCrowd struct {
 	t      *totals
-	shared *leanTransport // nil: one polled socket per listener
+	mode   socketMode
+	shared *leanTransport // socketShared only
+	ports  *portReader    // socketPerPort only
 
 	mu        sync.Mutex
 	listeners map[*leanListener]struct{}
@@ -36,12 +40,27 @@ type leanTransport struct {
 	mux    *ice.UDPMuxDefault
 }
 
-// newLeanCrowd opens the shared socket on loopback, where the benchmark's
-// LiveKit listens (its node_ip is 127.0.0.1), unless each listener is to
-// get a polled socket of its own.
-func newLeanCrowd(t *totals, socketPerListener bool) (*leanCrowd, error) {
-	c := &leanCrowd{t: t, listeners: map[*leanListener]struct{}{}}
-	if socketPerListener {
+type socketMode int
+
+const (
+	socketShared  socketMode = iota // lean: one socket for every listener
+	socketPolled                    // lean-polled: a socket per listener in Go's poller
+	socketPerPort                   // lean-ports: a socket per listener, read without waiting
+)
+
+// newLeanCrowd opens what the mode shares on loopback, where the benchmark's
+// LiveKit listens (its node_ip is 127.0.0.1).
+func newLeanCrowd(t *totals, mode socketMode) (*leanCrowd, error) {
+	c := &leanCrowd{t: t, mode: mode, listeners: map[*leanListener]struct{}{}}
+	switch mode {
+	case socketPolled:
+		return c, nil
+	case socketPerPort:
+		ports, err := newPortReader()
+		if err != nil {
+			return nil, err
+		}
+		c.ports = ports
 		return c, nil
 	}
 	raw, err := listenRawUDP(loopback)
@@ -59,19 +78,32 @@ func newLeanCrowd(t *totals, socketPerListener bool) (*leanCrowd, error) {
 
 var loopback = netip.AddrFrom4([4]byte{127, 0, 0, 1})
 
-// transport gives a joining listener the shared transport, or a polled
-// socket of its own (own: the listener closes it when it leaves).
+// transport gives a joining listener the shared transport, or a socket of
+// its own (own: the listener closes it when it leaves).
 func (c *leanCrowd) transport() (tr *leanTransport, own bool, err error) {
-	if c.shared != nil {
+	switch c.mode {
+	case socketShared:
 		return c.shared, false, nil
+	case socketPolled:
+		conn, err := listenPolledUDP(loopback)
+		if err != nil {
+			return nil, false, err
+		}
+		if tr, err = newLeanTransport(c.t, conn); err != nil {
+			_ = conn.close()
+			return nil, false, err
+		}
+		return tr, true, nil
 	}
-	conn, err := listenPolledUDP(loopback)
+	port, err := c.ports.open(loopback)
 	if err != nil {
 		return nil, false, err
 	}
-	tr, err = newLeanTransport(c.t, conn)
+	if tr, err = newLeanTransport(c.t, port); err == nil {
+		err = port.start(tr.socket)
+	}
 	if err != nil {
-		_ = conn.close()
+		_ = port.close()
 		return nil, false, err
 	}
 	return tr, true, nil
@@ -165,5 +197,8 @@ func (c *leanCrowd) leaveAll() {
 	wg.Wait()
 	if c.shared != nil {
 		c.shared.close()
+	}
+	if c.ports != nil {
+		c.ports.close()
 	}
 }

@@ -114,15 +114,24 @@ func (s *countingSocket) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error)
 		if err != nil {
 			return 0, from, err
 		}
-		switch classify(b[:n]) {
-		case kindRTP:
-			s.count(b[:n], from)
-		case kindRTCP:
-			// The server's sender reports: nothing to learn from them here.
-		default:
+		if s.take(b[:n], from) {
 			return n, from, nil
 		}
 	}
+}
+
+// take counts a media datagram and says whether pion needs it (STUN, DTLS,
+// anything else). Called by one goroutine at a time: the socket's reader.
+func (s *countingSocket) take(b []byte, from netip.AddrPort) bool {
+	switch classify(b) {
+	case kindRTP:
+		s.count(b, from)
+		return false
+	case kindRTCP:
+		// The server's sender reports: nothing to learn from them here.
+		return false
+	}
+	return true
 }
 
 func (s *countingSocket) WriteToAddrPort(b []byte, to netip.AddrPort) (int, error) {

@@ -44,28 +44,49 @@ func rtpPacket(ssrc uint32, seq uint16) []byte {
 	return b
 }
 
-// The counting socket behaves the same over both ways of receiving: the
-// drained raw socket (the lean crowd) and a polled one (lean-polled).
+// The counting socket behaves the same over every way of receiving: the
+// drained raw socket (lean), a polled one (lean-polled) and a port in the
+// unwaited epoll set (lean-ports).
 func TestCountingSocketCountsPerStreamAndPassesTheRest(t *testing.T) {
-	opens := map[string]func(netip.Addr) (datagramConn, error){
-		"raw":    func(ip netip.Addr) (datagramConn, error) { return listenRawUDP(ip) },
-		"polled": func(ip netip.Addr) (datagramConn, error) { return listenPolledUDP(ip) },
+	ip := netip.MustParseAddr("127.0.0.1")
+	noStart := func(*countingSocket) error { return nil }
+	opens := map[string]func() (datagramConn, func(*countingSocket) error, error){
+		"raw": func() (datagramConn, func(*countingSocket) error, error) {
+			c, err := listenRawUDP(ip)
+			return c, noStart, err
+		},
+		"polled": func() (datagramConn, func(*countingSocket) error, error) {
+			c, err := listenPolledUDP(ip)
+			return c, noStart, err
+		},
+		"ports": func() (datagramConn, func(*countingSocket) error, error) {
+			r, err := newPortReader()
+			if err != nil {
+				return nil, nil, err
+			}
+			t.Cleanup(r.close)
+			p, err := r.open(ip)
+			return p, p.start, err
+		},
 	}
 	for name, open := range opens {
 		t.Run(name, func(t *testing.T) {
-			recv, err := open(netip.MustParseAddr("127.0.0.1"))
+			recv, start, err := open()
 			if err != nil {
 				t.Fatal(err)
 			}
-			countsPerStreamAndPassesTheRest(t, recv)
+			countsPerStreamAndPassesTheRest(t, recv, start)
 		})
 	}
 }
 
-func countsPerStreamAndPassesTheRest(t *testing.T, recv datagramConn) {
+func countsPerStreamAndPassesTheRest(t *testing.T, recv datagramConn, start func(*countingSocket) error) {
 	local := recv.localAddr().(*net.UDPAddr)
 	tot := newTotals()
 	s := newCountingSocket(recv, tot)
+	if err := start(s); err != nil {
+		t.Fatal(err)
+	}
 	defer s.Close()
 	mine := tot.listener("a")
 	s.own(7, mine)

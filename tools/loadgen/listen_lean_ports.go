@@ -1,0 +1,159 @@
+package main
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// portReader gives each listener a UDP port of its own, as a phone has,
+// without the cost of Go's poller: LiveKit's single-port mode
+// (rtc.udp_port) tells its peers apart by their address, so the one shared
+// socket of the lean crowd cannot be used against it. Every port is in one
+// epoll set that nobody waits on: the reader asks it without blocking, reads
+// one datagram from each port that has any, and pauses readPause when none
+// has. Since nothing sleeps in the kernel, a datagram landing wakes no one —
+// the wake-ups the polled crowd pays for (listen_lean_polled.go).
+type portReader struct {
+	epfd   int
+	mu     sync.RWMutex
+	ports  map[int32]*portSocket
+	closed atomic.Bool
+}
+
+// passQueue holds a port's STUN and DTLS datagrams until pion's mux reads
+// them; ICE and DTLS retransmit what a full queue drops.
+const passQueue = 64
+
+func newPortReader() (*portReader, error) {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	r := &portReader{epfd: epfd, ports: map[int32]*portSocket{}}
+	go r.loop()
+	return r, nil
+}
+
+// portSocket is one listener's port: media is counted by the reader, the
+// rest queued for pion.
+type portSocket struct {
+	fd      int
+	local   *net.UDPAddr
+	reader  *portReader
+	counter *countingSocket
+	pass    chan datagram
+	done    chan struct{}
+	once    sync.Once
+}
+
+type datagram struct {
+	b    []byte
+	from netip.AddrPort
+}
+
+// open binds a new port on ip; it is read once start gives it its counter.
+func (r *portReader) open(ip netip.Addr) (*portSocket, error) {
+	raw, err := listenRawUDP(ip)
+	if err != nil {
+		return nil, err
+	}
+	return &portSocket{fd: raw.fd, local: raw.local, reader: r, pass: make(chan datagram, passQueue), done: make(chan struct{})}, nil
+}
+
+func (p *portSocket) start(counter *countingSocket) error {
+	p.counter = counter
+	p.reader.mu.Lock()
+	p.reader.ports[int32(p.fd)] = p
+	p.reader.mu.Unlock()
+	return unix.EpollCtl(p.reader.epfd, unix.EPOLL_CTL_ADD, p.fd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(p.fd)})
+}
+
+func (r *portReader) loop() {
+	events := make([]unix.EpollEvent, 512)
+	buf := make([]byte, 1600)
+	for !r.closed.Load() {
+		n, err := unix.EpollWait(r.epfd, events, 0)
+		if err != nil && !errors.Is(err, unix.EINTR) {
+			return
+		}
+		r.mu.RLock()
+		for _, ev := range events[:max(n, 0)] {
+			if p := r.ports[ev.Fd]; p != nil {
+				p.readOne(buf)
+			}
+		}
+		r.mu.RUnlock()
+		// A full batch means more are ready: ask again at once.
+		if n < len(events) {
+			time.Sleep(readPause)
+		}
+	}
+}
+
+// readOne takes one datagram; a port with more stays ready for the next round.
+func (p *portSocket) readOne(buf []byte) {
+	n, from, err := unix.Recvfrom(p.fd, buf, unix.MSG_DONTWAIT)
+	if err != nil {
+		return
+	}
+	in, ok := from.(*unix.SockaddrInet4)
+	if !ok {
+		return
+	}
+	addr := netip.AddrPortFrom(netip.AddrFrom4(in.Addr), uint16(in.Port))
+	if !p.counter.take(buf[:n], addr) {
+		return
+	}
+	select {
+	case p.pass <- datagram{b: append([]byte(nil), buf[:n]...), from: addr}:
+	default:
+	}
+}
+
+func (p *portSocket) readFrom(b []byte) (int, netip.AddrPort, error) {
+	select {
+	case d := <-p.pass:
+		return copy(b, d.b), d.from, nil
+	case <-p.done:
+		return 0, netip.AddrPort{}, net.ErrClosed
+	}
+}
+
+func (p *portSocket) writeTo(b []byte, to netip.AddrPort) (int, error) {
+	to = netip.AddrPortFrom(to.Addr().Unmap(), to.Port())
+	if !to.Addr().Is4() {
+		return 0, errors.New("lean crowd: IPv4 only")
+	}
+	if err := unix.Sendto(p.fd, b, 0, &unix.SockaddrInet4{Addr: to.Addr().As4(), Port: int(to.Port())}); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+func (p *portSocket) close() error {
+	p.once.Do(func() {
+		// Out of the set and the table before the descriptor number can be reused.
+		_ = unix.EpollCtl(p.reader.epfd, unix.EPOLL_CTL_DEL, p.fd, nil)
+		p.reader.mu.Lock()
+		delete(p.reader.ports, int32(p.fd))
+		p.reader.mu.Unlock()
+		_ = unix.Close(p.fd)
+		close(p.done)
+	})
+	return nil
+}
+
+func (p *portSocket) localAddr() net.Addr { return p.local }
+
+func (r *portReader) close() {
+	if !r.closed.Swap(true) {
+		// The loop notices within readPause; the descriptor outlives it harmlessly until exit.
+		time.AfterFunc(10*readPause, func() { _ = unix.Close(r.epfd) })
+	}
+}
