@@ -1,12 +1,13 @@
 // `loadgen guide` against a real livekit-server running the rendered config:
-// two guides with different levers (20 ms frames with RED; 60 ms without),
-// and what LiveKit made of them — the track's codec in its own room service,
-// the packets it forwards to a listener in each room (the Go listener crowd,
-// one per room), its Prometheus packet counter, and an SDK listener decoding it.
+// two guides with different levers (20 ms frames with RED; 60 ms without) and
+// one that never talks, and what LiveKit made of them — the track's codec in
+// its own room service, the packets it forwards to a listener in each room (the
+// Go listener crowd, one per room), its Prometheus packet counter, an SDK
+// listener decoding it, and the active speakers it names to SDK listeners.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { createInterface } from "node:readline";
-import { Room } from "@livekit/rtc-node";
+import { Room, RoomEvent } from "@livekit/rtc-node";
 import { AccessToken, RoomServiceClient, TrackSource } from "livekit-server-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, goTool, type Running, waitFor } from "../../local/processes";
@@ -17,6 +18,8 @@ import { TEST_SECRETS, testModel } from "../support/fixtures";
 
 const model = testModel();
 const WINDOW_MS = 6_000;
+// Packets a second from the three guides: 20 ms frames, 60 ms frames, and the quiet guide's 20 ms silence frames.
+const GUIDES_RATE = 50 + 1000 / 60 + 50;
 
 interface Totals {
   connected: number;
@@ -86,6 +89,14 @@ describe("loadgen guide publishes a phone's audio stream to LiveKit", () => {
   const listeners: Record<string, ReturnType<typeof loadgen>> = {};
   let sdkListener: Room;
   let ear: ListenerEar;
+  // An SDK listener in the quiet guide's and the 60 ms guide's rooms (the decoding one is in tour-red20).
+  const speakerListeners: Room[] = [];
+  // Every identity LiveKit named an active speaker to each room's SDK listener.
+  const spoke: Record<string, Set<string>> = {
+    "tour-red20": new Set(),
+    "tour-opus60": new Set(),
+    "tour-quiet": new Set(),
+  };
 
   beforeAll(async () => {
     ports = await pickLocalPorts();
@@ -108,19 +119,30 @@ describe("loadgen guide publishes a phone's audio stream to LiveKit", () => {
     guides.send(
       JSON.stringify({ id: "g-bad", url, token: await token("g-bad", "tour-x", true), frameMs: 30, red: true }),
     );
-    const lever = (id: string, room: string, frameMs: number, red: boolean) =>
+    const lever = (id: string, room: string, frameMs: number, red: boolean, speech = 1) =>
       token(id, room, true).then((t) =>
-        guides.send(JSON.stringify({ id, url, token: t, frameMs, red, dtx: false, bitrateKbps: 32, speech: 1 })),
+        guides.send(JSON.stringify({ id, url, token: t, frameMs, red, dtx: false, bitrateKbps: 32, speech })),
       );
     await lever("guide-red20", "tour-red20", 20, true);
     await lever("guide-opus60", "tour-opus60", 60, false);
-    await waitFor("both guides to publish", async () => (guides.latest().published === 2 ? true : undefined), 30_000);
+    // A guide that never talks: LiveKit must never name it an active speaker.
+    await lever("guide-quiet", "tour-quiet", 20, true, 0);
+    await waitFor("the guides to publish", async () => (guides.latest().published === 3 ? true : undefined), 30_000);
     for (const room of ["tour-red20", "tour-opus60"]) {
       listeners[room] = loadgen([]);
       listeners[room].send(JSON.stringify({ id: `l-${room}`, url, token: await token(`l-${room}`, room, false) }));
     }
     sdkListener = new Room();
     ear = listen(sdkListener);
+    const hear = (room: Room, name: string) =>
+      room.on(RoomEvent.ActiveSpeakersChanged, (speakers) => speakers.forEach((p) => spoke[name]!.add(p.identity)));
+    hear(sdkListener, "tour-red20");
+    for (const name of ["tour-opus60", "tour-quiet"]) {
+      const room = new Room();
+      speakerListeners.push(room);
+      hear(room, name);
+      await room.connect(url, await token(`l-sdk-${name}`, name, false), { autoSubscribe: true, dynacast: false });
+    }
     await sdkListener.connect(url, await token("l-sdk", "tour-red20", false), { autoSubscribe: true, dynacast: false });
     await waitFor(
       "each listener to receive packets",
@@ -132,6 +154,7 @@ describe("loadgen guide publishes a phone's audio stream to LiveKit", () => {
   afterAll(async () => {
     ear?.close();
     if (sdkListener) await leaveRooms([sdkListener]);
+    await leaveRooms(speakerListeners);
     await disposeClients();
     for (const l of Object.values(listeners)) await l.close();
     await guides?.close();
@@ -144,7 +167,7 @@ describe("loadgen guide publishes a phone's audio stream to LiveKit", () => {
     expect(guides.stderr()).toMatch(/line 2: frameMs must be 20, 40 or 60 \(got 30\)/);
     expect(guides.stderr()).not.toMatch(/panic|goroutine/);
     expect(guides.running()).toBe(true);
-    expect(guides.latest()).toMatchObject({ connected: 2, failed: 2, published: 2 });
+    expect(guides.latest()).toMatchObject({ connected: 3, failed: 2, published: 3 });
   });
 
   it("is a RED microphone track to LiveKit with RED on, an Opus one without", async () => {
@@ -159,6 +182,18 @@ describe("loadgen guide publishes a phone's audio stream to LiveKit", () => {
     expect(opus.mimeType).toBe("audio/opus");
     for (const t of [red, opus]) expect(t.source).toBe(TrackSource.MICROPHONE);
   });
+
+  it("is named an active speaker to its listeners while it talks, and never while it is silent", async () => {
+    // LiveKit reads the ssrc-audio-level extension and sends a speaker update when a speaker's quantised level
+    // changes (checked every 400 ms); a listener that joined while the level held still hears of it at the next change.
+    await waitFor(
+      "LiveKit to name each talking guide to its room's listener",
+      async () =>
+        spoke["tour-red20"]!.has("guide-red20") && spoke["tour-opus60"]!.has("guide-opus60") ? true : undefined,
+      15_000,
+    );
+    expect([...spoke["tour-quiet"]!]).toEqual([]);
+  }, 20_000);
 
   it("reaches an SDK listener as audio it decodes", async () => {
     // The SDK decodes 10 ms frames: ≈100 a second once the RED track's primary Opus reaches it.
@@ -182,9 +217,10 @@ describe("loadgen guide publishes a phone's audio stream to LiveKit", () => {
     expect(rate("tour-red20")).toBeLessThan(50 * (1 + 1.5 / seconds));
     expect(rate("tour-opus60")).toBeGreaterThan((1000 / 60) * (1 - 1.5 / seconds));
     expect(rate("tour-opus60")).toBeLessThan((1000 / 60) * (1 + 1.5 / seconds));
+    // The quiet guide (DTX off) sends a silence frame every 20 ms.
     const sentRate = (guides.latest().packets - sentBefore) / seconds;
-    expect(sentRate).toBeGreaterThan(66.7 * (1 - 1.5 / seconds));
-    expect(sentRate).toBeLessThan(66.7 * (1 + 1.5 / seconds));
+    expect(sentRate).toBeGreaterThan(GUIDES_RATE * (1 - 1.5 / seconds));
+    expect(sentRate).toBeLessThan(GUIDES_RATE * (1 + 1.5 / seconds));
     const incoming = await waitFor(
       "LiveKit's packet counter to move",
       async () => {
@@ -194,9 +230,9 @@ describe("loadgen guide publishes a phone's audio stream to LiveKit", () => {
       15_000,
       500,
     );
-    // Incoming counts the guides' RTP (≈67/s); with up to two 5 s stats intervals in between, bounded loosely.
-    expect(incoming - incomingBefore).toBeGreaterThan(66.7 * 4);
-    expect(incoming - incomingBefore).toBeLessThan(66.7 * (seconds + 15) * 1.2);
+    // Incoming counts the guides' RTP (≈117/s); with up to two 5 s stats intervals in between, bounded loosely.
+    expect(incoming - incomingBefore).toBeGreaterThan(GUIDES_RATE * 4);
+    expect(incoming - incomingBefore).toBeLessThan(GUIDES_RATE * (seconds + 15) * 1.2);
   }, 40_000);
 
   it("leaves every room and exits 0 when stdin closes", async () => {
@@ -205,7 +241,7 @@ describe("loadgen guide publishes a phone's audio stream to LiveKit", () => {
       "the guides to leave their rooms",
       async () => {
         const left = await Promise.all(
-          ["tour-red20", "tour-opus60"].map(async (room) =>
+          ["tour-red20", "tour-opus60", "tour-quiet"].map(async (room) =>
             (await rooms.listParticipants(room)).map((p) => p.identity),
           ),
         );

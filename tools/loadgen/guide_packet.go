@@ -35,6 +35,12 @@ const (
 	// ssrc-audio-level (RFC 6464): -dBov 0..127 and the voice-activity bit.
 	audioLevelVAD    = 0x80
 	audioLevelSilent = 127
+	// Speech levels in -dBov: each syllable's peak, and the floor between
+	// syllables (louder than LiveKit's default active level, 35).
+	syllableMs         = 250
+	speechPeakLoudest  = 8
+	speechPeakQuietest = 28
+	speechFloor        = 34
 )
 
 // frameKind is what the encoder emits for one frame slot.
@@ -147,16 +153,37 @@ func opusFrameMs(pkt []byte) float64 {
 }
 
 // audioLevel is the ssrc-audio-level byte a phone's VAD and level meter
-// would write: speech between -20 and -34 dBov (louder than LiveKit's default
-// active level of 35, so it counts as speaking) with V set, and quiet
-// background without V in pauses.
-func audioLevel(k frameKind, n int) byte {
+// would write for the frame that starts atMs into the stream: V set and
+// syllables at 4 a second in speech, quiet background without V in pauses.
+//
+// Each syllable peaks at its own level, -8 to -28 dBov (stressed and
+// unstressed), and falls to -34 between syllables, so every speech frame
+// stays louder than LiveKit's active level (-35) while the loudest level of
+// each of LiveKit's 400 ms observation windows moves. LiveKit sends speaker
+// updates only when a speaker's level, quantised to eighths of full scale,
+// changes (rtc.Room.audioUpdateWorker), and a listener that joins while the
+// level holds still is never told (a subscription's own update is dropped
+// before the listener is ready). Levels no louder than -18 dBov always
+// quantise to 1/8: with speech at -20..-34 the guide was named once, to
+// itself, and never to a listener.
+func audioLevel(k frameKind, atMs int) byte {
 	if k != frameSpeech {
-		return 90 + byte(n%7)
+		return 90 + byte(atMs/20%7)
 	}
-	// Syllables at ~4 per second.
-	level := 27 + 7*math.Sin(2*math.Pi*4*float64(n)/50)
+	peak := speechPeakLoudest + float64(scramble(uint32(atMs/syllableMs))%(speechPeakQuietest-speechPeakLoudest+1))
+	rise := math.Sin(math.Pi * float64(atMs%syllableMs) / syllableMs)
+	level := speechFloor - (speechFloor-peak)*rise*rise
 	return audioLevelVAD | byte(math.Round(level))
+}
+
+// scramble is a fixed integer hash (murmur3's finaliser): the syllables'
+// peaks follow no short cycle, as a voice's do not.
+func scramble(x uint32) uint32 {
+	x ^= x >> 16
+	x *= 0x85ebca6b
+	x ^= x >> 13
+	x *= 0xc2b2ae35
+	return x ^ x>>16
 }
 
 // redBlock is one earlier encoding carried again in a RED packet.

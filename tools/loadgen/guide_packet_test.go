@@ -202,8 +202,8 @@ func TestAudioLevelExtensionBytes(t *testing.T) {
 	w := &capturedWrite{}
 	track := newGuideTrack("g", false)
 	b := &guideBinding{writer: w, ssrc: 0x01020304, pt: 111, opusPT: 111, levelExt: 1}
-	speech := guidePacket{sequence: 7, timestamp: 960, marker: true, audioLevel: audioLevel(frameSpeech, 3), payload: []byte{0x78, 0}}
-	silent := guidePacket{sequence: 8, timestamp: 1920, audioLevel: audioLevel(frameSilence, 4), payload: []byte{0x48}}
+	speech := guidePacket{sequence: 7, timestamp: 960, marker: true, audioLevel: audioLevel(frameSpeech, 60), payload: []byte{0x78, 0}}
+	silent := guidePacket{sequence: 8, timestamp: 1920, audioLevel: audioLevel(frameSilence, 80), payload: []byte{0x48}}
 	for _, p := range []guidePacket{speech, silent} {
 		if _, err := track.write(b, p); err != nil {
 			t.Fatal(err)
@@ -219,8 +219,8 @@ func TestAudioLevelExtensionBytes(t *testing.T) {
 			t.Errorf("packet %d: extension %x", i, ext)
 		}
 	}
-	if l := speech.audioLevel; l&audioLevelVAD == 0 || l&0x7f < 20 || l&0x7f > 34 {
-		t.Errorf("speech level byte %#x: want V set and -20..-34 dBov", l)
+	if l := speech.audioLevel; l&audioLevelVAD == 0 || l&0x7f < speechPeakLoudest || l&0x7f > speechFloor {
+		t.Errorf("speech level byte %#x: want V set and -10..-34 dBov", l)
 	}
 	if l := silent.audioLevel; l&audioLevelVAD != 0 || l&0x7f < 80 {
 		t.Errorf("pause level byte %#x: want V clear and quiet", l)

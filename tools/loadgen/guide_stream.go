@@ -46,7 +46,7 @@ func (s *guideStream) next() (pkt guidePacket, ok bool) {
 		sequence:   s.sequence,
 		timestamp:  ts,
 		marker:     kind == frameSpeech && s.lastKind != frameSpeech,
-		audioLevel: audioLevel(kind, n),
+		audioLevel: audioLevel(kind, n*s.frames.frameMs),
 		payload:    opus,
 	}
 	s.sequence++

@@ -94,8 +94,8 @@ func TestGuideTrackSendsNegotiatedAudioLevel(t *testing.T) {
 			if err := level.Unmarshal(p.GetExtension(id)); err != nil {
 				t.Fatalf("packet has no audio level under negotiated id %d: %v (extensions %v)", id, err, p.Extensions)
 			}
-			if !level.Voice || level.Level < 20 || level.Level > 34 {
-				t.Fatalf("speech level %+v, want voice at 20..34 -dBov", level)
+			if !level.Voice || level.Level < speechPeakLoudest || level.Level > speechFloor {
+				t.Fatalf("speech level %+v, want voice at 10..34 -dBov", level)
 			}
 			return
 		case <-deadline:
