@@ -59,11 +59,32 @@ type datagram struct {
 
 // open binds a new port on ip; it is read once start gives it its counter.
 func (r *portReader) open(ip netip.Addr) (*portSocket, error) {
-	raw, err := listenRawUDP(ip)
+	fd, local, err := bindUDP4(ip)
 	if err != nil {
 		return nil, err
 	}
-	return &portSocket{fd: raw.fd, local: raw.local, reader: r, pass: make(chan datagram, passQueue), done: make(chan struct{})}, nil
+	return &portSocket{fd: fd, local: local, reader: r, pass: make(chan datagram, passQueue), done: make(chan struct{})}, nil
+}
+
+// bindUDP4 opens a UDP socket on an ephemeral port of ip, with the kernel's
+// default queue (a port carries one listener: 50 datagrams a second), and
+// none of the raw socket's batch buffers (thousands of ports).
+func bindUDP4(ip netip.Addr) (int, *net.UDPAddr, error) {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, nil, err
+	}
+	if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: ip.As4()}); err != nil {
+		unix.Close(fd)
+		return -1, nil, err
+	}
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		unix.Close(fd)
+		return -1, nil, err
+	}
+	in := sa.(*unix.SockaddrInet4)
+	return fd, &net.UDPAddr{IP: net.IP(in.Addr[:]), Port: in.Port}, nil
 }
 
 func (p *portSocket) start(counter *countingSocket) error {
