@@ -2,7 +2,7 @@
 // the tour's room, as guide (publish microphone, administer the room) or
 // listener (subscribe only). Every refusal is a JSON error with a stable code.
 import { AccessToken, RoomConfiguration } from "livekit-server-sdk";
-import { asRoleAtOnce, type Sql } from "../_shared/database.ts";
+import { asRoleInOneExchange, jsonbCannotHold, type Sql, uuidLiteral } from "../_shared/database.ts";
 import { errorResponse, HttpError, json, logLine, preflight, readBody, requirePost } from "../_shared/http.ts";
 import { bearerToken, type UserClaims } from "../_shared/supabaseJwt.ts";
 import { nodeForRoom, parseNodeUrls } from "./nodes.ts";
@@ -107,15 +107,21 @@ interface Joined {
 }
 
 async function joinTourRoom(sql: Sql, claims: UserClaims, tourId: string): Promise<Joined> {
+  if (jsonbCannotHold(claims)) {
+    throw new HttpError(401, "invalid_token", "the access token is not valid: a claim holds a NUL or a lone surrogate");
+  }
   try {
-    // The tour's end is read as the user, after the function ran: the tours policy lets a tour's guide and
-    // participants read it.
-    const [[joined]] = await asRoleAtOnce(sql, "authenticated", claims, (tx) => [
-      tx<Joined[]>`
-        select j.room_name, j.participant_role, j.access_until,
-               (select t.ends_at from public.tours t where t.id = ${tourId}) as ends_at
-          from private.join_tour_room(${tourId}) j`,
-    ]);
+    // One exchange with PostgreSQL (database.ts). The tour's end is read as the user, after the function ran:
+    // the tours policy lets a tour's guide and participants read it. tourId is a UUID (parseTourRequest).
+    const tour = uuidLiteral(tourId);
+    const [joined] = await asRoleInOneExchange<Joined>(
+      sql,
+      "authenticated",
+      claims,
+      `select j.room_name, j.participant_role, j.access_until,
+              (select t.ends_at from public.tours t where t.id = ${tour}) as ends_at
+         from private.join_tour_room(${tour}) j`,
+    );
     return joined!;
   } catch (error) {
     const refusal = REFUSALS[(error as { code?: string }).code ?? ""];
