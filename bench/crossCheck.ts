@@ -22,8 +22,11 @@ export interface CrossCheckPlan {
   readonly rounds: number;
 }
 
-/** The crowds in the order each round joins them; "lean-polled" receives as the SDK crowd does. */
-export const CROSS_CHECK_CROWDS: readonly CrowdClient[] = ["lean", "lean-polled", "sdk"];
+/**
+ * The crowds in the order each round joins them: "lean-polled" receives as the SDK crowd does; "lean-ports"
+ * is the single-port lever's crowd, compared here with the lean crowd that measures the other levers.
+ */
+export const CROSS_CHECK_CROWDS: readonly CrowdClient[] = ["lean", "lean-polled", "lean-ports", "sdk"];
 
 async function livekitCpuOver(pid: number, ms: number, crowdPid?: number) {
   const a = { lk: cpuSample(pid), crowd: crowdPid ? cpuSample(crowdPid) : undefined, core: coreTimes(GENERATOR_CORE) };
@@ -96,6 +99,7 @@ export async function crossCheck(ctx: BenchContext, plan: CrossCheckPlan): Promi
         guidesOnlyLivekitCpuCores: guidesOnly,
         lean: crowds.lean!,
         leanPolled: crowds["lean-polled"]!,
+        leanPorts: crowds["lean-ports"]!,
         sdk: crowds.sdk!,
       });
     }

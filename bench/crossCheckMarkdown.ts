@@ -13,9 +13,11 @@ function row(label: string, guidesAlone: number, m: CrowdMeasurement): string {
 function table(c: CrossCheck): string {
   const rounds = c.rounds ?? [c];
   const lines = rounds.flatMap((r, i) =>
-    [r.lean, r.leanPolled, r.sdk].flatMap((m) => (m ? [row(String(i + 1), r.guidesOnlyLivekitCpuCores, m)] : [])),
+    [r.lean, r.leanPolled, r.leanPorts, r.sdk].flatMap((m) =>
+      m ? [row(String(i + 1), r.guidesOnlyLivekitCpuCores, m)] : [],
+    ),
   );
-  const means = [c.lean, c.leanPolled, c.sdk].flatMap((m) =>
+  const means = [c.lean, c.leanPolled, c.leanPorts, c.sdk].flatMap((m) =>
     m ? [row("**mean**", c.guidesOnlyLivekitCpuCores, m)] : [],
   );
   return [
@@ -60,7 +62,14 @@ answers (no decryption, no RTCP; LiveKit offers a subscriber's audio NACK and no
 the SDK crowd sends a receiver report a second per track). LiveKit's CPU per listener, mean: polled lean crowd
 ${signedPct(polled / lean - 1)} against the lean crowd, ${signedPct(polled / sdk - 1)} against the SDK crowd. Over loopback the kernel
 delivers each datagram on the sending core, LiveKit's, waking the reader that waits for it; on a server that work is the
-phones'.`;
+phones'.${portsText(c)}`;
+}
+
+function portsText(c: CrossCheck): string {
+  if (!c.leanPorts) return "";
+  const ports = c.leanPorts.livekitCpuCoresPerListener;
+  return ` The lean crowd with a port per listener that no one waits on (\`--client lean-ports\`, the crowd of the
+single-port lever) made LiveKit spend ${signedPct(ports / c.lean.livekitCpuCoresPerListener - 1)} against the lean crowd per listener.`;
 }
 
 export function crossCheckText(c: CrossCheck | undefined, d: DerivedFigures, error?: string): string {
@@ -70,7 +79,7 @@ export function crossCheckText(c: CrossCheck | undefined, d: DerivedFigures, err
   const rounds = c.rounds?.length ?? 1;
   return `${c.listeners} listeners in ${c.tours} tours (Go guides, baseline settings) on one fresh LiveKit, ${rounds} round${rounds === 1 ? "" : "s"}.
 Each round measures LiveKit with the guides alone, then joins each crowd in turn, after the previous one left: the lean
-crowd, the lean crowd with polled sockets (\`--client lean-polled\`), and the SDK crowd (\`loadgen listen --client sdk\`,
+crowd, the lean crowd with polled sockets (\`--client lean-polled\`), with unwaited ports (\`--client lean-ports\`), and the SDK crowd (\`loadgen listen --client sdk\`,
 LiveKit's Go SDK on pion, built like LiveKit's own load tester). CPU per listener = (LiveKit with the crowd − with the
 guides alone that round) / listeners. Rounds, because one sample of each crowd swung by a third between runs.
 

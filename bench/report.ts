@@ -75,6 +75,8 @@ export interface CrossCheckRound {
   readonly lean: CrowdMeasurement;
   /** The lean crowd with a polled socket per listener: the SDK crowd's way of receiving. */
   readonly leanPolled?: CrowdMeasurement;
+  /** The lean crowd with an unwaited port per listener: the crowd of the single-port lever. */
+  readonly leanPorts?: CrowdMeasurement;
   readonly sdk: CrowdMeasurement;
 }
 
@@ -104,12 +106,14 @@ function meanMeasurement(ms: readonly CrowdMeasurement[]): CrowdMeasurement {
 export function crossCheckOfRounds(listeners: number, tours: number, rounds: readonly CrossCheckRound[]): CrossCheck {
   if (rounds.length === 0) throw new Error("a cross-check needs at least one round");
   const polled = rounds.flatMap((r) => (r.leanPolled ? [r.leanPolled] : []));
+  const ports = rounds.flatMap((r) => (r.leanPorts ? [r.leanPorts] : []));
   return {
     listeners,
     tours,
     guidesOnlyLivekitCpuCores: mean(rounds.map((r) => r.guidesOnlyLivekitCpuCores)),
     lean: meanMeasurement(rounds.map((r) => r.lean)),
     ...(polled.length === rounds.length ? { leanPolled: meanMeasurement(polled) } : {}),
+    ...(ports.length === rounds.length ? { leanPorts: meanMeasurement(ports) } : {}),
     sdk: meanMeasurement(rounds.map((r) => r.sdk)),
     rounds,
   };
