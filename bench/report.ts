@@ -80,17 +80,22 @@ export interface CrossCheckRound {
   readonly sdk: CrowdMeasurement;
 }
 
-/** The cross-check: its figures are the means over its rounds (each round also kept). */
+/** The cross-check: its figures are the medians over its rounds (each round also kept). */
 export interface CrossCheck extends CrossCheckRound {
   readonly listeners: number;
   readonly tours: number;
   readonly rounds?: readonly CrossCheckRound[];
 }
 
-const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+/** The middle value (the mean of the middle two for an even count): one outlying round cannot move it far. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
 
-function meanMeasurement(ms: readonly CrowdMeasurement[]): CrowdMeasurement {
-  const of = (f: (m: CrowdMeasurement) => number) => mean(ms.map(f));
+function medianMeasurement(ms: readonly CrowdMeasurement[]): CrowdMeasurement {
+  const of = (f: (m: CrowdMeasurement) => number) => median(ms.map(f));
   return {
     client: ms[0]!.client,
     livekitCpuCores: of((m) => m.livekitCpuCores),
@@ -102,7 +107,10 @@ function meanMeasurement(ms: readonly CrowdMeasurement[]): CrowdMeasurement {
   };
 }
 
-/** The cross-check's figures from its rounds: means of each crowd's, worst silent and failed. */
+/**
+ * The cross-check's figures from its rounds: the median of each crowd's figures (each figure on its own), worst
+ * silent and failed. Medians, because one round's SDK sample was seen at 1.7 times the other two.
+ */
 export function crossCheckOfRounds(listeners: number, tours: number, rounds: readonly CrossCheckRound[]): CrossCheck {
   if (rounds.length === 0) throw new Error("a cross-check needs at least one round");
   const polled = rounds.flatMap((r) => (r.leanPolled ? [r.leanPolled] : []));
@@ -110,11 +118,11 @@ export function crossCheckOfRounds(listeners: number, tours: number, rounds: rea
   return {
     listeners,
     tours,
-    guidesOnlyLivekitCpuCores: mean(rounds.map((r) => r.guidesOnlyLivekitCpuCores)),
-    lean: meanMeasurement(rounds.map((r) => r.lean)),
-    ...(polled.length === rounds.length ? { leanPolled: meanMeasurement(polled) } : {}),
-    ...(ports.length === rounds.length ? { leanPorts: meanMeasurement(ports) } : {}),
-    sdk: meanMeasurement(rounds.map((r) => r.sdk)),
+    guidesOnlyLivekitCpuCores: median(rounds.map((r) => r.guidesOnlyLivekitCpuCores)),
+    lean: medianMeasurement(rounds.map((r) => r.lean)),
+    ...(polled.length === rounds.length ? { leanPolled: medianMeasurement(polled) } : {}),
+    ...(ports.length === rounds.length ? { leanPorts: medianMeasurement(ports) } : {}),
+    sdk: medianMeasurement(rounds.map((r) => r.sdk)),
     rounds,
   };
 }

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type Cli, InputError, runCli } from "../scripts/cli";
-import type { BenchReport } from "./report";
+import { type BenchReport, crossCheckOfRounds } from "./report";
 import { writeReport } from "./writeReport";
 
 const SPEC = {
@@ -36,7 +36,10 @@ async function main(cli: Cli<typeof SPEC.options>): Promise<number> {
   };
   if (!Array.isArray(report.leverRuns))
     throw new InputError(`${file} has no leverRuns: it predates the full-core benchmark; run npm run bench:capacity`);
-  await writeReport(dir, report);
+  // The cross-check's summary too, from its rounds, when it has them.
+  const c = report.crossCheck;
+  const crossCheck = c?.rounds ? crossCheckOfRounds(c.listeners, c.tours, c.rounds) : c;
+  await writeReport(dir, { ...report, ...(crossCheck ? { crossCheck } : {}) });
   console.log(`rewrote the report in ${dir}`);
   return 0;
 }

@@ -23,10 +23,20 @@ export interface LivekitYaml {
     departure_timeout: number;
     enabled_codecs: { mime: string }[];
   };
+  audio: { update_interval: number; smooth_intervals: number };
   prometheus: { port: number };
   logging: { level: string; json: boolean };
   webhook?: { api_key: string; urls: string[] };
 }
+
+/**
+ * Speaker updates every 2 s, unsmoothed, instead of LiveKit's 400 ms over 2
+ * intervals: each update goes to every participant of the room over its
+ * signalling socket, and a tour's listeners need at most a "guide speaking"
+ * hint. It can only remove work; the capacity benchmark measured +31 % in one
+ * run and no difference in the next (bench/results/capacity.md, README).
+ */
+export const SPEAKER_UPDATES = { update_interval: 2000, smooth_intervals: 0 } as const;
 
 export function livekitConfig(model: HostModel): LivekitYaml {
   assertRenderable(model);
@@ -68,6 +78,7 @@ export function livekitConfig(model: HostModel): LivekitYaml {
       // leaked guide token cannot push video through the tour's uplink.
       enabled_codecs: codecs,
     },
+    audio: { ...SPEAKER_UPDATES },
     prometheus: { port: PORTS.metrics },
     logging: { level: "info", json: true },
   };

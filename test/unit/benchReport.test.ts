@@ -8,6 +8,7 @@ import {
   type CrossCheck,
   crossCheckOfRounds,
   type CrossCheckRound,
+  median,
   type CrowdMeasurement,
   derive,
   type LeverRun,
@@ -201,16 +202,33 @@ describe("the report's text", () => {
     expect(text).toContain("| 1 | lean | 9.0 % | 3.0 % | 0.400 | 0.300 | 20 % | 0 / 0 |");
     expect(text).toContain("| 1 | sdk | 10.0 % | 3.0 % | 0.440 | 4.000 | 80 % | 0 / 0 |");
     expect(text).toContain(
-      "mean figure is **9.1 %** from the SDK crowd's: they **agree** within the\nstated margin of ±15 %",
+      "median figure is **9.1 %** from the SDK crowd's: they **agree** within the\nstated margin of ±15 %",
     );
     expect(text).toContain("The lean crowd's figures are used as measured.");
-    expect(text).not.toContain("mean** |");
+    expect(text).not.toContain("median** |");
     expect(crossCheckText(undefined, derive({ ...report, crossCheck: undefined }).derived)).toBe(
       "Not run in this report (`--cross-check 0`).",
     );
   });
 
-  it("lists every round, the means, the round-to-round spread and what the polled crowd shows", () => {
+  it("summarises the rounds by medians, so one far-off round does not move the verdict", () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    const sdk = (perListener: number): CrowdMeasurement => ({
+      ...crossCheck.sdk,
+      livekitCpuCoresPerListener: perListener,
+    });
+    const rounds = [0.00042, 0.0012, 0.00046].map((x) => ({
+      guidesOnlyLivekitCpuCores: 0.03,
+      lean: crossCheck.lean,
+      sdk: sdk(x),
+    }));
+    const c = crossCheckOfRounds(150, 5, rounds);
+    expect(c.sdk.livekitCpuCoresPerListener).toBeCloseTo(0.00046, 12);
+    expect(derive({ ...report, crossCheck: c }).derived.crossCheckAgrees).toBe(true);
+  });
+
+  it("lists every round, the medians, the round-to-round spread and what the polled crowd shows", () => {
     const polled = (perListener: number): CrowdMeasurement => ({
       ...crossCheck.lean,
       client: "lean-polled",
@@ -238,11 +256,16 @@ describe("the report's text", () => {
     const text = crossCheckText(c, d);
     expect(text).toContain("one fresh LiveKit, 2 rounds.");
     expect(text).toContain("| 2 | lean-polled | 9.0 % | 5.0 % | 0.300 |");
-    expect(text).toContain("| **mean** | sdk | 10.0 % | 4.0 % | 0.520 |");
+    expect(text).toContain("| **median** | sdk | 10.0 % | 4.0 % | 0.520 |");
     expect(text).toContain("they **do not agree** within the");
     expect(text).toContain("Round by round, the SDK crowd's figure was 1.10–3.00 times the lean crowd's.");
-    expect(text).toContain("multiplied by 1.73 (the SDK crowd's mean CPU per listener over the lean crowd's)");
+    expect(text).toContain("multiplied by 1.73 (the SDK crowd's median CPU per listener over the lean crowd's)");
     expect(text).toContain("polled lean crowd\n+33.3 % against the lean crowd, −23.1 % against the SDK crowd.");
+    expect(text).not.toContain("agree within ±15 %: what the lean crowd leaves");
+    const near = crossCheckOfRounds(150, 5, [{ ...rounds[0]!, leanPolled: polled(0.00042) }]);
+    expect(crossCheckText(near, derive({ ...report, crossCheck: near }).derived)).toContain(
+      "The polled lean crowd and the SDK crowd agree within ±15 %: what the lean crowd leaves",
+    );
     expect(() => crossCheckOfRounds(150, 5, [])).toThrow("a cross-check needs at least one round");
     const noPolled = crossCheckOfRounds(150, 5, [rounds[0]!, { ...rounds[1]!, leanPolled: undefined }]);
     expect(noPolled.leanPolled).toBeUndefined();
