@@ -68,7 +68,8 @@ func (r *portReader) open(ip netip.Addr) (*portSocket, error) {
 
 // bindUDP4 opens a UDP socket on an ephemeral port of ip, with the kernel's
 // default queue (a port carries one listener: 50 datagrams a second), and
-// none of the raw socket's batch buffers (thousands of ports).
+// none of the raw socket's batch buffers (thousands of ports). The raw
+// socket opens its own with it too.
 func bindUDP4(ip netip.Addr) (int, *net.UDPAddr, error) {
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -146,12 +147,15 @@ func (p *portSocket) readFrom(b []byte) (int, netip.AddrPort, error) {
 	}
 }
 
-func (p *portSocket) writeTo(b []byte, to netip.AddrPort) (int, error) {
+func (p *portSocket) writeTo(b []byte, to netip.AddrPort) (int, error) { return sendToV4(p.fd, b, to) }
+
+// sendToV4 writes one datagram to an IPv4 address (or an IPv4-mapped one).
+func sendToV4(fd int, b []byte, to netip.AddrPort) (int, error) {
 	to = netip.AddrPortFrom(to.Addr().Unmap(), to.Port())
 	if !to.Addr().Is4() {
 		return 0, errors.New("lean crowd: IPv4 only")
 	}
-	if err := unix.Sendto(p.fd, b, 0, &unix.SockaddrInet4{Addr: to.Addr().As4(), Port: int(to.Port())}); err != nil {
+	if err := unix.Sendto(fd, b, 0, &unix.SockaddrInet4{Addr: to.Addr().As4(), Port: int(to.Port())}); err != nil {
 		return 0, err
 	}
 	return len(b), nil

@@ -34,7 +34,7 @@ type rawUDP struct {
 const readPause = 2 * time.Millisecond
 
 func listenRawUDP(ip netip.Addr) (*rawUDP, error) {
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	fd, local, err := bindUDP4(ip)
 	if err != nil {
 		return nil, err
 	}
@@ -44,17 +44,7 @@ func listenRawUDP(ip netip.Addr) (*rawUDP, error) {
 	if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 32<<20) != nil {
 		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 32<<20)
 	}
-	if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: ip.As4()}); err != nil {
-		unix.Close(fd)
-		return nil, err
-	}
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		unix.Close(fd)
-		return nil, err
-	}
-	in := sa.(*unix.SockaddrInet4)
-	return &rawUDP{fd: fd, local: &net.UDPAddr{IP: net.IP(in.Addr[:]), Port: in.Port}, batch: newRecvBatch(recvBatchSize)}, nil
+	return &rawUDP{fd: fd, local: local, batch: newRecvBatch(recvBatchSize)}, nil
 }
 
 // readFrom returns the next datagram, pausing while the queue is empty. Like
@@ -86,16 +76,7 @@ func (r *rawUDP) readFrom(b []byte) (int, netip.AddrPort, error) {
 	}
 }
 
-func (r *rawUDP) writeTo(b []byte, to netip.AddrPort) (int, error) {
-	to = netip.AddrPortFrom(to.Addr().Unmap(), to.Port())
-	if !to.Addr().Is4() {
-		return 0, errors.New("lean crowd: IPv4 only")
-	}
-	if err := unix.Sendto(r.fd, b, 0, &unix.SockaddrInet4{Addr: to.Addr().As4(), Port: int(to.Port())}); err != nil {
-		return 0, err
-	}
-	return len(b), nil
-}
+func (r *rawUDP) writeTo(b []byte, to netip.AddrPort) (int, error) { return sendToV4(r.fd, b, to) }
 
 func (r *rawUDP) close() error {
 	if r.closed.Swap(true) {
