@@ -92,6 +92,11 @@ const CLIS: Readonly<Record<string, CliCase>> = {
         says: '--generator-limit must be a number above 0 and at most 1, not "2"',
       },
       { args: ["--livekit-cpu", "0.25"], says: "unknown option --livekit-cpu" },
+      { args: ["--cross-check-rounds", "0"], says: '--cross-check-rounds must be a positive whole number, not "0"' },
+      {
+        args: ["--livekit-profile", "/proc/x"],
+        says: "--livekit-profile /proc/x is on /proc (a kernel filesystem), not a place for files",
+      },
     ],
   },
   "bench/restarts.ts": {
