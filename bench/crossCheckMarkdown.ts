@@ -57,7 +57,7 @@ function polledText(c: CrossCheck): string {
   return `
 
 The polled lean crowd differs from the lean crowd only in how it receives (a socket per listener whose reader waits in
-Go's poller, as each SDK PeerConnection's does), and from the SDK crowd only in what it does with the audio and what it
+Go's poller, as each SDK PeerConnection's does), and from the SDK crowd in what it does with the audio and what it
 answers (no decryption, no RTCP; LiveKit offers a subscriber's audio NACK and no transport-wide congestion feedback, and
 the SDK crowd sends a receiver report a second per track). LiveKit's CPU per listener, median: polled lean crowd
 ${signedPct(polled / lean - 1)} against the lean crowd, ${signedPct(polled / sdk - 1)} against the SDK crowd. Over loopback the kernel
