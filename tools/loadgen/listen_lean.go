@@ -6,6 +6,7 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/logging"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -114,6 +115,14 @@ func newLeanTransport(t *totals, conn datagramConn) (*leanTransport, error) {
 	mux := ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: socket})
 
 	se := webrtc.SettingEngine{}
+	// pion's own log lines off: stderr carries one line per listener that
+	// could not join (report.go), and a listener's ICE agent may still try a
+	// keepalive on its closed connection while it leaves ("read/write on
+	// closed pipe"), which is no failure. Joins, silence and loss are counted.
+	// (PION_LOG_<LEVEL>=<scopes> still turns scopes on when debugging.)
+	logs := logging.NewDefaultLoggerFactory()
+	logs.DefaultLogLevel = logging.LogLevelDisabled
+	se.LoggerFactory = logs
 	se.SetICEUDPMux(mux)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
