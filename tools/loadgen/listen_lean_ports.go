@@ -97,6 +97,8 @@ func (p *portSocket) start(counter *countingSocket) error {
 }
 
 func (r *portReader) loop() {
+	// The loop owns the epoll descriptor: closed when it has stopped using it.
+	defer unix.Close(r.epfd)
 	events := make([]unix.EpollEvent, 512)
 	buf := make([]byte, 1600)
 	for !r.closed.Load() {
@@ -176,9 +178,5 @@ func (p *portSocket) close() error {
 
 func (p *portSocket) localAddr() net.Addr { return p.local }
 
-func (r *portReader) close() {
-	if !r.closed.Swap(true) {
-		// The loop notices within readPause; the descriptor outlives it harmlessly until exit.
-		time.AfterFunc(10*readPause, func() { _ = unix.Close(r.epfd) })
-	}
-}
+// close stops the reader within readPause; the ports close with their listeners.
+func (r *portReader) close() { r.closed.Store(true) }
