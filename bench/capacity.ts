@@ -1,14 +1,14 @@
 // Capacity benchmark: LiveKit alone on one core (a cpuset, no quota), the
-// load generator on the other. For each lever — the rendered configuration
-// with a phone's publish defaults first, then one change at a time, on the
-// guide's side or livekit.yaml's — a fresh LiveKit takes tours of listeners
-// step by step until it uses 80 % of its core, the generator's core
-// saturates, or the lever's steps run out; a cross-check first measures
-// LiveKit's CPU per listener with the lean Go crowd and with an SDK-built one
-// at the same count. The report (bench/results/capacity.{json,md,png}) sets
-// the levers side by side.
+// load generator on the other. A cross-check first measures LiveKit's CPU per
+// listener with the lean Go crowd and with an SDK-built one at the same
+// count; then the rendered configuration with a phone's publish defaults (the
+// baseline) takes tours of listeners step by step on a fresh LiveKit until it
+// uses 80 % of its core; then every lever — one change at a time, on the
+// guide's side or livekit.yaml's — runs in paired rounds against the
+// baseline (bench/pairedRounds.ts). The report
+// (bench/results/capacity.{json,md,png}) sets the levers side by side.
 //
-//   npm run bench:capacity -- [--levers all] [--tours-per-step 4] [--max-steps 8] [--lever-steps 3] [--cross-check 150]
+//   npm run bench:capacity -- [--levers all] [--tours-per-step 4] [--max-steps 8] [--lever-rounds 5] [--cross-check 210]
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { startLocalPlatform } from "../local/platform";
@@ -19,21 +19,24 @@ import { isolateCores } from "./cpuset";
 import { crossCheck } from "./crossCheck";
 import { moveFixedPorts, pickFixedPorts } from "./livekitUnderTest";
 import { chooseLevers, type Lever, LEVERS } from "./levers";
-import type { BenchReport, CrossCheck, LeverRun } from "./report";
+import type { BenchReport, CrossCheck, LeverRun } from "./records";
+import { runLeverRounds } from "./leverRounds";
 import { type BenchContext, runLever, settingsOf, type StepPlan } from "./steps";
 import { PROBES_PER_TOUR, tourPool } from "./tours";
 import { writeReport } from "./writeReport";
 
 const SPEC = {
-  usage: "usage: npm run bench:capacity -- [--levers all] [--tours-per-step 4] [--max-steps 8] [--lever-steps 3]",
+  usage: "usage: npm run bench:capacity -- [--levers all] [--tours-per-step 4] [--max-steps 8] [--lever-rounds 5]",
   help: `
 Gives LiveKit core 0 alone (a cgroup v1 cpuset, no CPU quota) and runs everything
 else on core 1. Measures LiveKit's CPU per listener with the lean Go crowd and
-with an SDK-built crowd at the same count (--cross-check), then, for each lever,
-adds --tours-per-step tours of --listeners listeners per step to a fresh LiveKit
-until it uses 80 % of its core, the generator's core saturates, or the lever's
-steps run out (--max-steps for the baseline, --lever-steps for the others), and
-writes the report (capacity.json, .md, .png) to --out.
+with an SDK-built crowd at the same count (--cross-check); then adds tours of
+--listeners listeners to a fresh LiveKit with the rendered configuration step by
+step until it uses 80 % of its core, the generator's core saturates, or
+--max-steps run out (the baseline); then runs every lever, the baseline too, once
+per round for --lever-rounds rounds, each on a fresh LiveKit at --lever-tours
+tours with the lean-ports crowd, and compares each with the baseline of its own
+round. Writes the report (capacity.json, .md, .png) to --out.
 Needs root (cgroups), two cores and the Go tools (scripts/build-tools.sh bench).
 
   --levers <names>        "all", or levers by name, comma-separated (the baseline always runs):
@@ -42,9 +45,11 @@ Needs root (cgroups), two cores and the Go tools (scripts/build-tools.sh bench).
   --tours-per-step <n>    tours of the baseline's first step; its later steps are sized to reach 80 %
                           in three more (default 4)
   --max-steps <n>         most steps of the baseline's ramp (default 8)
-  --lever-steps <n>       steps of every other lever, for a least-squares slope, sized so that the last
-                          is the baseline's last (default 3)
-  --sampled-tours <n>     tours with an rtc-node guide and ${PROBES_PER_TOUR} rtc-node probes timing the audio (default 2)
+  --lever-rounds <n>      rounds of the levers, each lever once per round in a rotated order (default 5)
+  --lever-tours <n>       tours of every lever's step in the rounds (default: three quarters of the
+                          baseline's last valid step, so that no lever saturates LiveKit's core)
+  --sampled-tours <n>     tours with an rtc-node guide and ${PROBES_PER_TOUR} rtc-node probes timing the audio
+                          (default 2; the rounds' steps have one)
   --cross-check <n>       listeners of the lean-against-SDK cross-check, 0 to skip it (default 210)
   --cross-check-rounds <n>  rounds of the cross-check, each crowd once per round (default 3)
   --generator-limit <share>  a step at which the generator's core (core 1) was busier than this is invalid,
@@ -52,8 +57,8 @@ Needs root (cgroups), two cores and the Go tools (scripts/build-tools.sh bench).
   --settle <seconds>      wait after a step's tours joined, before measuring (default 4)
   --measure <seconds>     measure each step for this long (default 8)
   --out <dir>             where to write the report (default bench/results)
-  --livekit-profile <dir> each lever's LiveKit writes its CPU profile there (livekit-<lever>.pprof;
-                          read with \`go tool pprof -top\`)
+  --livekit-profile <dir> the baseline's ramp and each lever's first round write LiveKit's CPU profile
+                          there (livekit-<lever>.pprof; read with \`go tool pprof -top\`)
   -h, --help              this text
 `,
   options: {
@@ -61,7 +66,8 @@ Needs root (cgroups), two cores and the Go tools (scripts/build-tools.sh bench).
     listeners: { type: "string", default: "30" },
     "tours-per-step": { type: "string", default: "4" },
     "max-steps": { type: "string", default: "8" },
-    "lever-steps": { type: "string", default: "3" },
+    "lever-rounds": { type: "string", default: "5" },
+    "lever-tours": { type: "string" },
     "sampled-tours": { type: "string", default: "2" },
     "cross-check": { type: "string", default: "210" },
     "cross-check-rounds": { type: "string", default: "3" },
@@ -76,7 +82,8 @@ Needs root (cgroups), two cores and the Go tools (scripts/build-tools.sh bench).
 interface BenchOptions {
   readonly levers: Lever[];
   readonly baseline: StepPlan;
-  readonly leverSteps: number;
+  readonly leverRounds: number;
+  readonly leverTours?: number;
   readonly crossCheckListeners: number;
   readonly crossCheckRounds: number;
   readonly out: OutFolder;
@@ -120,17 +127,14 @@ async function runBench(options: BenchOptions, command: string): Promise<void> {
           console.log(`cross-check failed: ${crossCheckError}`);
         }
       }
-      const runs: LeverRun[] = [await leverOrFailure(ctx, options.levers[0]!, { ...plan, adaptiveSteps: true })];
-      // The other levers step through the range the baseline measured, so that their slopes compare.
-      const measured = runs[0]!.steps.filter((s) => s.valid).at(-1)?.listeners;
-      const leverTours = measured
-        ? Math.max(1, Math.round(measured / options.leverSteps / plan.listenersPerTour))
-        : plan.toursPerStep;
-      for (const lever of options.levers.slice(1)) {
-        const leverPlan = { ...plan, toursPerStep: leverTours, maxSteps: options.leverSteps, adaptiveSteps: false };
-        runs.push(await leverOrFailure(ctx, lever, leverPlan));
-      }
-      const baseline = runs[0]!;
+      const baseline = await leverOrFailure(ctx, options.levers[0]!, { ...plan, adaptiveSteps: true });
+      const leverRounds = await runLeverRounds(ctx, options.levers, {
+        rounds: options.leverRounds,
+        tours: options.leverTours ?? leverToursFrom(baseline, plan.listenersPerTour),
+        sampledTours: Math.min(1, plan.sampledTours),
+        crowd: LEVER_ROUNDS_CROWD,
+        step: plan,
+      });
       const report: BenchReport = {
         command,
         date: new Date().toISOString(),
@@ -140,14 +144,14 @@ async function runBench(options: BenchOptions, command: string): Promise<void> {
         probesPerTour: PROBES_PER_TOUR,
         sampledTours: plan.sampledTours,
         toursPerStep: plan.toursPerStep,
-        leverToursPerStep: leverTours,
         settleSeconds: plan.settleMs / 1000,
         measureSeconds: plan.measureMs / 1000,
         generatorLimit: plan.generatorLimit,
         idle: baseline.idle,
         steps: baseline.steps,
         stopReason: baseline.stopReason,
-        leverRuns: runs,
+        leverRuns: [baseline],
+        leverRounds,
         ...(checked ? { crossCheck: checked } : {}),
         ...(crossCheckError ? { crossCheckError } : {}),
       };
@@ -161,6 +165,20 @@ async function runBench(options: BenchOptions, command: string): Promise<void> {
   } finally {
     isolation.release();
   }
+}
+
+/**
+ * The crowd of the rounds: a port per listener, read without waking anyone, is the one crowd that can measure the
+ * single-port levers (LiveKit's UDP mux tells its peers apart by address) and the others alike.
+ */
+const LEVER_ROUNDS_CROWD = "lean-ports";
+
+/** Three quarters of the baseline's last valid step: every lever's LiveKit stays below its core's ceiling. */
+function leverToursFrom(baseline: LeverRun, listenersPerTour: number): number {
+  const last = baseline.steps.filter((s) => s.valid).at(-1);
+  if (!last)
+    throw new Error(`the baseline measured no valid step (${baseline.stopReason}); nothing to compare the levers with`);
+  return Math.max(1, Math.round((0.75 * last.listeners) / listenersPerTour));
 }
 
 /** A lever that failed outright (its LiveKit did not start, a loadgen exited) is reported as such; the others still run. */
@@ -190,7 +208,7 @@ function leversOption(raw: string): Lever[] {
 
 function main(cli: Cli<typeof SPEC.options>): Promise<number> {
   const { values } = cli;
-  type Whole = "listeners" | "tours-per-step" | "max-steps" | "lever-steps" | "cross-check-rounds";
+  type Whole = "listeners" | "tours-per-step" | "max-steps" | "lever-rounds" | "cross-check-rounds";
   const whole = (name: Whole) => numberOption(name, values[name], { integer: true, above: 0 });
   const count = (name: "sampled-tours" | "cross-check") =>
     numberOption(name, values[name], { integer: true, atLeast: 0 });
@@ -207,7 +225,10 @@ function main(cli: Cli<typeof SPEC.options>): Promise<number> {
       measureMs: seconds("measure"),
       generatorLimit: numberOption("generator-limit", values["generator-limit"], { above: 0, atMost: 1 }),
     },
-    leverSteps: whole("lever-steps"),
+    leverRounds: whole("lever-rounds"),
+    ...(values["lever-tours"] === undefined
+      ? {}
+      : { leverTours: numberOption("lever-tours", values["lever-tours"], { integer: true, above: 0 }) }),
     crossCheckListeners: count("cross-check"),
     crossCheckRounds: whole("cross-check-rounds"),
     // Refused now, not after the whole run.

@@ -10,6 +10,26 @@ export interface Line {
   readonly intercept: number;
 }
 
+/** The middle value (the mean of the middle two for an even count): one outlying round cannot move it far. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** IPv4 20 + UDP 8 + SRTP auth tag 10 bytes that LiveKit's RTP byte counter leaves out. */
+export const WIRE_OVERHEAD_BYTES_PER_PACKET = 38;
+
+/** What a listener costs on the wire: LiveKit's RTP byte counter plus the per-packet overhead it leaves out. */
+export function wireBytesPerListenerPerSecond(step: {
+  readonly egressRtpBytesPerListenerPerSecond: number;
+  readonly egressPacketsPerListenerPerSecond: number;
+}): number {
+  return (
+    step.egressRtpBytesPerListenerPerSecond + step.egressPacketsPerListenerPerSecond * WIRE_OVERHEAD_BYTES_PER_PACKET
+  );
+}
+
 /** Least-squares line y = intercept + slope·x; one point gives the line through the origin. */
 export function fitLine(points: readonly (readonly [number, number])[]): Line {
   const n = points.length;

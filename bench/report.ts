@@ -1,98 +1,14 @@
-// The capacity benchmark's record: the raw steps of every lever and the
-// cross-check (kept in capacity.json, so the report can be re-rendered), and
-// the figures derived from them (derive, pure). The files are written by
-// bench/writeReport.ts.
-import { CPU_CEILING, fitLine, relativeMargin, xAtCeiling } from "./fit";
-import { type GuideSettings, LEVERS, type ServerOverrides } from "./levers";
+// The figures derived from the capacity benchmark's record (bench/records.ts,
+// kept in capacity.json so the report can be re-rendered): the baseline's
+// line, the cross-check's medians and calibration, each lever's figures from
+// its paired rounds. Pure. The files are written by bench/writeReport.ts.
+import { CPU_CEILING, fitLine, median, relativeMargin, wireBytesPerListenerPerSecond, xAtCeiling } from "./fit";
+import { LEVERS } from "./levers";
+import { BASELINE, compareInRounds, type PairedComparison } from "./pairedRounds";
+import type { BenchReport, CrossCheck, CrossCheckRound, CrowdMeasurement, LeverRun, LeverSettings } from "./records";
 
-export interface StepResult {
-  readonly tours: number;
-  /** Every listener: crowd and probes. */
-  readonly listeners: number;
-  /** LiveKit's own CPU, in cores (1 = its whole core). */
-  readonly livekitCpuCores: number;
-  readonly livekitRssMiB: number;
-  /** How busy LiveKit's core was, whoever kept it busy: above livekitCpuCores is someone else's load. */
-  readonly livekitCoreBusy: number;
-  /** How busy the generator's core was, whoever kept it busy; above the report's generatorLimit the step is invalid. */
-  readonly generatorCoreBusy: number;
-  /** The bench's own processes: this Node process (probes, rtc-node guides), the crowd, the Go guides. */
-  readonly generatorCpuCores: number;
-  readonly crowdCpuCores: number;
-  readonly crowdListeners: number;
-  readonly egressRtpBytesPerListenerPerSecond: number;
-  readonly egressPacketsPerListenerPerSecond: number;
-  readonly latencyP50Ms: number;
-  readonly latencyP95Ms: number;
-  /** Share of the guide's markers the probes did not hear. */
-  readonly lossRatio: number;
-  readonly joinP95Ms: number;
-  /** RTP sequence gaps the crowd saw, of the packets it should have received. */
-  readonly crowdLostRatio: number;
-  readonly crowdSilent: number;
-  /** Join failures the crowd reported (each sent again, up to twice) and joins of crowd and Go guides sent again. */
-  readonly crowdFailed: number;
-  readonly joinRetries: number;
-  /** What the crowd counted arriving, per crowd listener: beside LiveKit's own egress counters. */
-  readonly crowdPacketsPerListenerPerSecond: number;
-  readonly crowdBytesPerListenerPerSecond: number;
-  readonly valid: boolean;
-}
-
-export interface IdleFigures {
-  readonly livekitCpuCores: number;
-  readonly livekitRssMiB: number;
-}
-
-export interface LeverSettings {
-  readonly guide: GuideSettings;
-  readonly redundantAudio: boolean;
-  readonly server: ServerOverrides;
-}
-
-export interface LeverRun {
-  readonly name: string;
-  readonly settings: LeverSettings;
-  readonly idle: IdleFigures;
-  readonly steps: readonly StepResult[];
-  readonly stopReason: string;
-}
-
-export interface CrowdMeasurement {
-  readonly client: "lean" | "lean-polled" | "lean-ports" | "sdk";
-  readonly livekitCpuCores: number;
-  readonly livekitCpuCoresPerListener: number;
-  /** The crowd process's own CPU per listener: the generator's cost. */
-  readonly crowdCpuCoresPerListener: number;
-  readonly generatorCoreBusy: number;
-  readonly silent: number;
-  readonly failed: number;
-}
-
-/** One round of the cross-check: LiveKit with the guides alone, then each crowd in turn. */
-export interface CrossCheckRound {
-  readonly guidesOnlyLivekitCpuCores: number;
-  readonly lean: CrowdMeasurement;
-  /** The lean crowd with a polled socket per listener: the SDK crowd's way of receiving. */
-  readonly leanPolled?: CrowdMeasurement;
-  /** The lean crowd with an unwaited port per listener: the crowd of the single-port lever. */
-  readonly leanPorts?: CrowdMeasurement;
-  readonly sdk: CrowdMeasurement;
-}
-
-/** The cross-check: its figures are the medians over its rounds (each round also kept). */
-export interface CrossCheck extends CrossCheckRound {
-  readonly listeners: number;
-  readonly tours: number;
-  readonly rounds?: readonly CrossCheckRound[];
-}
-
-/** The middle value (the mean of the middle two for an even count): one outlying round cannot move it far. */
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
+export type * from "./records";
+export { median, WIRE_OVERHEAD_BYTES_PER_PACKET } from "./fit";
 
 function medianMeasurement(ms: readonly CrowdMeasurement[]): CrowdMeasurement {
   const of = (f: (m: CrowdMeasurement) => number) => median(ms.map(f));
@@ -127,37 +43,8 @@ export function crossCheckOfRounds(listeners: number, tours: number, rounds: rea
   };
 }
 
-export interface BenchReport {
-  readonly command: string;
-  readonly date: string;
-  readonly cpuModel: string;
-  readonly loadAverage: { readonly before: readonly number[]; readonly after: readonly number[] };
-  readonly listenersPerTour: number;
-  readonly probesPerTour: number;
-  readonly sampledTours: number;
-  /** Tours of the baseline's first step (later steps: a third of the way to the projected 80 % each). */
-  readonly toursPerStep: number;
-  /** Tours per step of every other lever (their last step: the baseline's last). */
-  readonly leverToursPerStep: number;
-  readonly settleSeconds: number;
-  readonly measureSeconds: number;
-  /** Share of the generator's core above which a step is invalid. */
-  readonly generatorLimit: number;
-  /** The baseline lever's figures, also at the top level (read by the planner). */
-  readonly idle: IdleFigures;
-  readonly steps: readonly StepResult[];
-  readonly stopReason: string;
-  readonly leverRuns: readonly LeverRun[];
-  readonly crossCheck?: CrossCheck;
-  /** Why the cross-check has no figures, when it failed. */
-  readonly crossCheckError?: string;
-}
-
 /** How far the lean crowd's CPU per listener may be from the SDK crowd's and still count as agreeing. */
 export const CROSS_CHECK_MARGIN = 0.15;
-
-/** IPv4 20 + UDP 8 + SRTP auth tag 10 bytes that LiveKit's RTP byte counter leaves out. */
-export const WIRE_OVERHEAD_BYTES_PER_PACKET = 38;
 
 export interface LeverFigures {
   readonly name: string;
@@ -177,13 +64,12 @@ export interface LeverFigures {
   readonly validSteps: number;
   readonly maxListeners: number;
   readonly reachedCeiling: boolean;
+  /** The lever in the paired rounds, against the baseline of each round. */
+  readonly paired?: PairedComparison;
 }
 
 /** The largest value, NaN when there is none (a lever without a valid step). */
 const worst = (values: readonly number[]) => (values.length === 0 ? NaN : Math.max(...values));
-
-const wireBytes = (s: StepResult) =>
-  s.egressRtpBytesPerListenerPerSecond + s.egressPacketsPerListenerPerSecond * WIRE_OVERHEAD_BYTES_PER_PACKET;
 
 /**
  * A lever's figures: the least-squares line through its valid steps (LiveKit's
@@ -208,7 +94,7 @@ export function leverFigures(run: LeverRun, calibration = 1): LeverFigures {
     measuredWith,
     measuredListenersPerCoreAt80: xAtCeiling(line),
     measuredCpuCoresPerListener: line.slope,
-    wireBytesPerListenerPerSecond: last ? wireBytes(last) : NaN,
+    wireBytesPerListenerPerSecond: last ? wireBytesPerListenerPerSecond(last) : NaN,
     latencyP95Ms: worst(valid.map((s) => s.latencyP95Ms)),
     loss: worst(valid.map((s) => s.lossRatio)),
     crowdLoss: worst(valid.map((s) => s.crowdLostRatio)),
@@ -216,6 +102,46 @@ export function leverFigures(run: LeverRun, calibration = 1): LeverFigures {
     maxListeners: last?.listeners ?? 0,
     reachedCeiling: valid.some((s) => s.livekitCpuCores >= CPU_CEILING),
   };
+}
+
+/**
+ * A lever's figures from its paired rounds: the baseline's line with its slope
+ * (CPU per listener) scaled by the lever's median ratio to the baseline of its
+ * own round, its intercept (idle, the sampled tours) kept. So listeners per
+ * core at 80 % are the baseline's over that ratio, calibrated as the
+ * baseline's are.
+ */
+export function pairedLeverFigures(baseline: LeverFigures, c: PairedComparison): LeverFigures {
+  const r = c.medianRatio;
+  return {
+    name: c.name,
+    settings: c.settings,
+    listenersPerCoreAt80: baseline.listenersPerCoreAt80 / r,
+    cpuCoresPerListener: baseline.cpuCoresPerListener * r,
+    measuredWith: baseline.measuredWith,
+    measuredListenersPerCoreAt80: baseline.measuredListenersPerCoreAt80 / r,
+    measuredCpuCoresPerListener: baseline.measuredCpuCoresPerListener * r,
+    wireBytesPerListenerPerSecond: c.wireBytesPerListenerPerSecond,
+    latencyP95Ms: c.latencyP95Ms,
+    loss: c.loss,
+    crowdLoss: c.crowdLoss,
+    validSteps: c.measuredArms,
+    maxListeners: c.listeners,
+    reachedCeiling: false,
+    paired: c,
+  };
+}
+
+/** Every lever's figures: from the paired rounds when the report has them, else from each lever's own ramp. */
+function leversOf(report: BenchReport, calibration: number): LeverFigures[] {
+  const ramp = leverFigures(report.leverRuns[0]!, calibration);
+  if (!report.leverRounds) return report.leverRuns.map((run) => leverFigures(run, calibration));
+  const compared = compareInRounds(report.leverRounds);
+  const base = compared.find((c) => c.name === BASELINE);
+  return [
+    { ...ramp, ...(base ? { paired: base } : {}) },
+    ...compared.filter((c) => c.name !== BASELINE).map((c) => pairedLeverFigures(ramp, c)),
+  ];
 }
 
 export interface DerivedFigures {
@@ -254,7 +180,7 @@ export function crowdCalibration(c: CrossCheck | undefined): number {
 
 export function derive(report: BenchReport): { derived: DerivedFigures; levers: LeverFigures[] } {
   const calibration = crowdCalibration(report.crossCheck);
-  const levers = report.leverRuns.map((run) => leverFigures(run, calibration));
+  const levers = leversOf(report, calibration);
   const baseline = levers[0]!;
   const valid = report.steps.filter((s) => s.valid);
   const rss = fitLine([[0, report.idle.livekitRssMiB], ...valid.map((s) => [s.tours, s.livekitRssMiB] as const)]);

@@ -2,6 +2,7 @@
 // choose from), then the cross-check, the baseline's steps, the generator's
 // own cost and the planning figures. Pure: text from the report's figures.
 import { crossCheckText } from "./crossCheckMarkdown";
+import { pairedLeverTable, pairedRoundsExplained, roundsTable } from "./leverRoundsMarkdown";
 import { CPU_CEILING } from "./fit";
 import { describeLever, LEVERS } from "./levers";
 import {
@@ -56,9 +57,34 @@ function headline(report: BenchReport, d: DerivedFigures, levers: readonly Lever
       : ` — calibrated to the SDK-built crowd (× ${d.crowdCalibration.toFixed(2)} CPU per listener, see the cross-check); the lean crowd alone measured ${whole(d.measuredListenersPerCoreAt80)}`;
   return `- Rendered configuration, phone defaults, continuous speech: **${whole(d.listenersPerCoreAt80)} listeners per core at ${CPU_CEILING * 100} %**
   (${perThousand(d.cpuCoresPerListener)} cores per 1,000 listeners${calibrated}) — goal ≥ ${whole(GOAL)}: ${d.listenersPerCoreAt80 >= GOAL ? "met" : "**not met**"}.
-- Best single lever: **${best.name}**, ${whole(best.listenersPerCoreAt80)} listeners per core — stretch goal ≥ ${whole(STRETCH)}: ${best.listenersPerCoreAt80 >= STRETCH ? "met" : "not met"}.
+- Best lever: **${best.name}**, ${whole(best.listenersPerCoreAt80)} listeners per core — stretch goal ≥ ${whole(STRETCH)}: ${best.listenersPerCoreAt80 >= STRETCH ? "met" : "not met"}.
 - The generator's own cost: the lean crowd spends ${perThousand(d.generatorCpuCoresPerListener)} cores per 1,000 listeners (it carries
   about ${whole(0.9 / d.generatorCpuCoresPerListener)} on one core); cross-check against the SDK crowd: ${d.crossCheckMargin === undefined ? "not run" : `${pct(d.crossCheckMargin)} apart (${d.crossCheckAgrees ? "agree" : "disagree"} within ±${pct(CROSS_CHECK_MARGIN, 0)})`}.`;
+}
+
+/** The levers' table, with how it was measured: paired rounds, or (older reports) a ramp per lever. */
+function leverSections(report: BenchReport, levers: readonly LeverFigures[]): string {
+  const rounds = report.leverRounds;
+  if (!rounds)
+    return `${leverTable(levers)}
+
+Why each lever's ramp ended:
+${report.leverRuns.map((r) => `- ${r.name}: ${r.stopReason}.`).join("\n")}
+
+![LiveKit CPU against listeners, per lever](capacity.png)
+
+Each lever ran on its own fresh livekit-server with its change; listeners per core at ${CPU_CEILING * 100} % come from the
+least-squares line through its valid steps ("projected": the ramp stopped below ${CPU_CEILING * 100} % and the line is extended).`;
+  const problems = levers.flatMap((l) => (l.paired?.problems ?? []).map((p) => `- ${l.name}, ${p}.`));
+  return `${pairedLeverTable(levers, rounds)}
+
+![The baseline's ramp, and each lever against its round's baseline](capacity.png)
+
+${pairedRoundsExplained(rounds, report.listenersPerTour)}
+${problems.length > 0 ? `\nArms that did not measure:\n${problems.join("\n")}\n` : ""}
+### Round by round
+
+${roundsTable(rounds)}`;
 }
 
 export function markdown(report: BenchReport, d: DerivedFigures, levers: readonly LeverFigures[]): string {
@@ -72,20 +98,7 @@ ${headline(report, d, levers)}
 
 ## Levers, side by side
 
-${leverTable(levers)}
-
-Why each lever's ramp ended:
-${report.leverRuns.map((r) => `- ${r.name}: ${r.stopReason}.`).join("\n")}
-
-![LiveKit CPU against listeners, per lever](capacity.png)
-
-Each lever ran on its own fresh livekit-server v1.13.5 with the stack's rendered \`livekit.yaml\` (host values moved to
-loopback) and the lever's change. Listeners per core at ${CPU_CEILING * 100} % come from the least-squares line through the lever's
-valid steps (LiveKit CPU against listeners; with only one valid step, through idle and it), where it crosses ${CPU_CEILING * 100} %; the
-sampled rtc-node tours join in the first step and stay, so their cost sits in the line's intercept; "projected" means the
-ramp stopped below ${CPU_CEILING * 100} % (step budget or generator) and the line is extended. Latency p95 and loss are the worst over the
-lever's steps (probes: markers not heard; crowd: RTP sequence gaps). The probes' guide is an rtc-node client with the
-lever's RED setting and 20 ms frames; the other tours' guides publish the lever's settings.
+${leverSections(report, levers)}
 
 ## Recommended guide-app settings
 
@@ -97,8 +110,8 @@ ${crossCheckText(report.crossCheck, d, report.crossCheckError)}
 
 ## Baseline, step by step
 
-Tours of ${report.listenersPerTour} listeners: ${report.toursPerStep} in the first step, then steps sized from it to reach 80 % in three more
-(the other levers: steps of ${report.leverToursPerStep} tours, their last where the baseline's last was); ${report.sampledTours} sampled tours with an rtc-node guide and
+Tours of ${report.listenersPerTour} listeners: ${report.toursPerStep} in the first step, then steps sized from it to reach 80 % in three more;
+${report.sampledTours} sampled tours with an rtc-node guide and
 ${report.probesPerTour} rtc-node probes (real tokens from the token function) time the audio; the other guides are \`loadgen guide\`
 (real tokens too), the other listeners the lean Go crowd (\`loadgen listen --client lean\`, tokens signed with the API key).
 Each step settles ${report.settleSeconds} s and is measured for ${report.measureSeconds} s. Stopped because: ${report.stopReason}.

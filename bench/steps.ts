@@ -12,7 +12,7 @@ import { sleep } from "../tour/time";
 import type { CoreIsolation } from "./cpuset";
 import { GENERATOR_CORE, LIVEKIT_CORE } from "./cpuset";
 import { CPU_CEILING, toursPerStepToCeiling } from "./fit";
-import { type Crowd, type Guides, startCrowd } from "./harness";
+import { type Crowd, type CrowdClient, type Guides, startCrowd } from "./harness";
 import { describeLever, type Lever } from "./levers";
 import { type LivekitUnderTest, startLivekitUnderTest } from "./livekitUnderTest";
 import { busyShare, coreShare, coreTimes, cpuSample, packetCounters, rssMiB } from "./procStats";
@@ -191,16 +191,30 @@ async function rampSteps(livekit: LivekitUnderTest, load: LeverLoad, plan: StepP
   return { steps, stopReason: `ran its ${plan.maxSteps} steps` };
 }
 
+export interface LeverRunOptions {
+  /** The crowd instead of the lever's own (the paired rounds measure every lever with one crowd). */
+  readonly crowd?: CrowdClient;
+  /** Write LiveKit's CPU profile when the bench was asked to (it adds up to 45 s for LiveKit's clean exit). */
+  readonly profile?: boolean;
+}
+
 /** Runs one lever from a fresh LiveKit to its last step, and stops everything it started. */
-export async function runLever(ctx: BenchContext, lever: Lever, plan: StepPlan): Promise<LeverRun> {
-  console.log(`lever "${lever.name}": ${describeLever(lever)}`);
+export async function runLever(
+  ctx: BenchContext,
+  lever: Lever,
+  plan: StepPlan,
+  options: LeverRunOptions = {},
+): Promise<LeverRun> {
+  const client = options.crowd ?? lever.crowd ?? "lean";
+  console.log(`lever "${lever.name}": ${describeLever(lever)}; crowd ${client}`);
   const profile =
-    ctx.livekitProfileDir && join(ctx.livekitProfileDir, `livekit-${lever.name.replace(/[^a-z0-9]+/gi, "-")}.pprof`);
+    (options.profile ?? true) &&
+    ctx.livekitProfileDir &&
+    join(ctx.livekitProfileDir, `livekit-${lever.name.replace(/[^a-z0-9]+/gi, "-")}.pprof`);
   const livekit = await startLivekitUnderTest(ctx.platform, lever, ctx.isolation, profile || undefined);
-  const crowd = startCrowd(lever.crowd ?? "lean");
+  const crowd = startCrowd(client);
   // The SDK crowd costs about ten times the lean one per listener: smaller steps keep its core below saturation.
-  const stepPlan =
-    lever.crowd === "sdk" ? { ...plan, toursPerStep: Math.min(plan.toursPerStep, SDK_TOURS_PER_STEP) } : plan;
+  const stepPlan = client === "sdk" ? { ...plan, toursPerStep: Math.min(plan.toursPerStep, SDK_TOURS_PER_STEP) } : plan;
   const load: LeverLoad = {
     platform: ctx.platform,
     pool: ctx.pool,

@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderChart } from "./chart";
+import { BASELINE } from "./pairedRounds";
 import { type BenchReport, derive } from "./report";
 import { markdown } from "./reportMarkdown";
 
@@ -13,5 +14,9 @@ export async function writeReport(dir: string, report: BenchReport): Promise<voi
   const { derived, levers } = derive(report);
   writeFileSync(join(dir, "capacity.json"), JSON.stringify({ ...report, derived, levers }, null, 2) + "\n");
   writeFileSync(join(dir, "capacity.md"), markdown(report, derived, levers));
-  writeFileSync(join(dir, "capacity.png"), await renderChart(report.leverRuns));
+  const paired = levers.flatMap((l) => (l.paired && l.name !== BASELINE ? [l.paired] : []));
+  writeFileSync(
+    join(dir, "capacity.png"),
+    await renderChart(report.leverRuns, report.leverRounds ? paired : undefined),
+  );
 }

@@ -93,6 +93,9 @@ const CLIS: Readonly<Record<string, CliCase>> = {
       },
       { args: ["--livekit-cpu", "0.25"], says: "unknown option --livekit-cpu" },
       { args: ["--cross-check-rounds", "0"], says: '--cross-check-rounds must be a positive whole number, not "0"' },
+      { args: ["--lever-rounds", "1.5"], says: '--lever-rounds must be a positive whole number, not "1.5"' },
+      { args: ["--lever-tours", "0"], says: '--lever-tours must be a positive whole number, not "0"' },
+      { args: ["--lever-steps", "3"], says: "unknown option --lever-steps" },
       {
         args: ["--livekit-profile", "/proc/x"],
         says: "--livekit-profile /proc/x is on /proc (a kernel filesystem), not a place for files",

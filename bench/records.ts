@@ -1,0 +1,136 @@
+// The capacity benchmark's raw records, as capacity.json keeps them: every
+// step measured, the cross-check's rounds, the levers' paired rounds. Types
+// only; bench/report.ts derives the figures from them.
+import type { GuideSettings, ServerOverrides } from "./levers";
+
+export interface StepResult {
+  readonly tours: number;
+  /** Every listener: crowd and probes. */
+  readonly listeners: number;
+  /** LiveKit's own CPU, in cores (1 = its whole core). */
+  readonly livekitCpuCores: number;
+  readonly livekitRssMiB: number;
+  /** How busy LiveKit's core was, whoever kept it busy: above livekitCpuCores is someone else's load. */
+  readonly livekitCoreBusy: number;
+  /** How busy the generator's core was, whoever kept it busy; above the report's generatorLimit the step is invalid. */
+  readonly generatorCoreBusy: number;
+  /** The bench's own processes: this Node process (probes, rtc-node guides), the crowd, the Go guides. */
+  readonly generatorCpuCores: number;
+  readonly crowdCpuCores: number;
+  readonly crowdListeners: number;
+  readonly egressRtpBytesPerListenerPerSecond: number;
+  readonly egressPacketsPerListenerPerSecond: number;
+  readonly latencyP50Ms: number;
+  readonly latencyP95Ms: number;
+  /** Share of the guide's markers the probes did not hear. */
+  readonly lossRatio: number;
+  readonly joinP95Ms: number;
+  /** RTP sequence gaps the crowd saw, of the packets it should have received. */
+  readonly crowdLostRatio: number;
+  readonly crowdSilent: number;
+  /** Join failures the crowd reported (each sent again, up to twice) and joins of crowd and Go guides sent again. */
+  readonly crowdFailed: number;
+  readonly joinRetries: number;
+  /** What the crowd counted arriving, per crowd listener: beside LiveKit's own egress counters. */
+  readonly crowdPacketsPerListenerPerSecond: number;
+  readonly crowdBytesPerListenerPerSecond: number;
+  readonly valid: boolean;
+}
+
+export interface IdleFigures {
+  readonly livekitCpuCores: number;
+  readonly livekitRssMiB: number;
+}
+
+export interface LeverSettings {
+  readonly guide: GuideSettings;
+  readonly redundantAudio: boolean;
+  readonly server: ServerOverrides;
+}
+
+export interface LeverRun {
+  readonly name: string;
+  readonly settings: LeverSettings;
+  readonly idle: IdleFigures;
+  readonly steps: readonly StepResult[];
+  readonly stopReason: string;
+}
+
+export interface CrowdMeasurement {
+  readonly client: "lean" | "lean-polled" | "lean-ports" | "sdk";
+  readonly livekitCpuCores: number;
+  readonly livekitCpuCoresPerListener: number;
+  /** The crowd process's own CPU per listener: the generator's cost. */
+  readonly crowdCpuCoresPerListener: number;
+  readonly generatorCoreBusy: number;
+  readonly silent: number;
+  readonly failed: number;
+}
+
+/** One round of the cross-check: LiveKit with the guides alone, then each crowd in turn. */
+export interface CrossCheckRound {
+  readonly guidesOnlyLivekitCpuCores: number;
+  readonly lean: CrowdMeasurement;
+  /** The lean crowd with a polled socket per listener: the SDK crowd's way of receiving. */
+  readonly leanPolled?: CrowdMeasurement;
+  /** The lean crowd with an unwaited port per listener: the crowd of the single-port lever. */
+  readonly leanPorts?: CrowdMeasurement;
+  readonly sdk: CrowdMeasurement;
+}
+
+/** The cross-check: its figures are the medians over its rounds (each round also kept). */
+export interface CrossCheck extends CrossCheckRound {
+  readonly listeners: number;
+  readonly tours: number;
+  readonly rounds?: readonly CrossCheckRound[];
+}
+
+/** One lever in one round: a fresh LiveKit with the lever's settings, one step of tours, measured, stopped. */
+export interface LeverArm {
+  readonly lever: string;
+  readonly settings: LeverSettings;
+  readonly idle: IdleFigures;
+  /** Absent when the arm failed (its LiveKit did not start, its joins did not complete). */
+  readonly step?: StepResult;
+  readonly failure?: string;
+}
+
+/**
+ * The levers side by side in rounds: each round runs every lever once, in an order rotated by one each round, all
+ * with one crowd at one count of listeners. A lever is compared with the baseline of its own round, so that the
+ * machine's drift between rounds (up to a third here) cancels out of the ratio.
+ */
+export interface LeverRounds {
+  readonly tours: number;
+  readonly sampledTours: number;
+  /** The crowd every arm uses: the one crowd that can measure every lever, the single-port ones too. */
+  readonly crowd: "lean" | "lean-ports";
+  readonly rounds: readonly { readonly arms: readonly LeverArm[] }[];
+}
+
+export interface BenchReport {
+  readonly command: string;
+  readonly date: string;
+  readonly cpuModel: string;
+  readonly loadAverage: { readonly before: readonly number[]; readonly after: readonly number[] };
+  readonly listenersPerTour: number;
+  readonly probesPerTour: number;
+  readonly sampledTours: number;
+  /** Tours of the baseline's first step (later steps: a third of the way to the projected 80 % each). */
+  readonly toursPerStep: number;
+  readonly settleSeconds: number;
+  readonly measureSeconds: number;
+  /** Share of the generator's core above which a step is invalid. */
+  readonly generatorLimit: number;
+  /** The baseline lever's figures, also at the top level (read by the planner). */
+  readonly idle: IdleFigures;
+  readonly steps: readonly StepResult[];
+  readonly stopReason: string;
+  /** The baseline's ramp (one run; reports before the paired rounds had one ramp per lever). */
+  readonly leverRuns: readonly LeverRun[];
+  /** Every lever, the baseline too, measured in paired rounds at one count of listeners. */
+  readonly leverRounds?: LeverRounds;
+  readonly crossCheck?: CrossCheck;
+  /** Why the cross-check has no figures, when it failed. */
+  readonly crossCheckError?: string;
+}
