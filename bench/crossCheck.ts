@@ -6,7 +6,7 @@
 // CPU per listener = (LiveKit's CPU with the crowd − with the guides alone) / listeners.
 import { sleep } from "../tour/time";
 import { GENERATOR_CORE } from "./cpuset";
-import { type CrowdClient, startCrowd, startGuides } from "./harness";
+import { CROWD_REPORT_EVERY, type CrowdClient, startCrowd, startGuides } from "./harness";
 import { LEVERS } from "./levers";
 import { startLivekitUnderTest } from "./livekitUnderTest";
 import { busyShare, coreShare, coreTimes, cpuSample } from "./procStats";
@@ -22,11 +22,23 @@ export interface CrossCheckPlan {
   readonly rounds: number;
 }
 
+/** A crowd of the cross-check: the client, and whether its listeners send receiver reports. */
+interface CrossCheckCrowd {
+  readonly label: CrowdMeasurement["client"];
+  readonly client: CrowdClient;
+  readonly reportEvery?: string;
+}
+
 /**
- * The crowds in the order each round joins them: "lean-polled" receives as the SDK crowd does; "lean-ports"
- * is the single-port lever's crowd, compared here with the lean crowd that measures the other levers.
+ * The crowds in the order each round joins them: the lean crowd that measures the baseline's ramp, the lean
+ * crowd without its reports (what they cost LiveKit), the rounds' crowd (a port per listener), and the SDK crowd.
  */
-export const CROSS_CHECK_CROWDS: readonly CrowdClient[] = ["lean", "lean-polled", "lean-ports", "sdk"];
+export const CROSS_CHECK_CROWDS: readonly CrossCheckCrowd[] = [
+  { label: "lean", client: "lean", reportEvery: CROWD_REPORT_EVERY },
+  { label: "lean-no-reports", client: "lean" },
+  { label: "lean-ports", client: "lean-ports", reportEvery: CROWD_REPORT_EVERY },
+  { label: "sdk", client: "sdk" },
+];
 
 async function livekitCpuOver(pid: number, ms: number, crowdPid?: number) {
   const a = { lk: cpuSample(pid), crowd: crowdPid ? cpuSample(crowdPid) : undefined, core: coreTimes(GENERATOR_CORE) };
@@ -40,12 +52,13 @@ type ListenerToken = { id: string; url: string; token: string };
 
 async function measureCrowd(
   livekitPid: number,
-  client: CrowdClient,
+  spec: CrossCheckCrowd,
   tokens: readonly ListenerToken[],
   guidesOnly: number,
   plan: CrossCheckPlan,
 ): Promise<CrowdMeasurement> {
-  const crowd = startCrowd(client);
+  const client = spec.label;
+  const crowd = startCrowd(spec.client, spec.reportEvery);
   try {
     for (const t of tokens) crowd.send(t);
     await waitForJoins(crowd, undefined, tokens.length, 0);
@@ -92,13 +105,13 @@ export async function crossCheck(ctx: BenchContext, plan: CrossCheckPlan): Promi
     for (let round = 0; round < plan.rounds; round++) {
       // Guides alone again each round: LiveKit's idle share drifts between rounds too.
       const guidesOnly = (await livekitCpuOver(livekit.pid, plan.measureMs)).livekit;
-      const crowds: Partial<Record<CrowdClient, CrowdMeasurement>> = {};
-      for (const client of CROSS_CHECK_CROWDS)
-        crowds[client] = await measureCrowd(livekit.pid, client, tokens, guidesOnly, plan);
+      const crowds: Partial<Record<CrowdMeasurement["client"], CrowdMeasurement>> = {};
+      for (const spec of CROSS_CHECK_CROWDS)
+        crowds[spec.label] = await measureCrowd(livekit.pid, spec, tokens, guidesOnly, plan);
       rounds.push({
         guidesOnlyLivekitCpuCores: guidesOnly,
         lean: crowds.lean!,
-        leanPolled: crowds["lean-polled"]!,
+        leanNoReports: crowds["lean-no-reports"]!,
         leanPorts: crowds["lean-ports"]!,
         sdk: crowds.sdk!,
       });

@@ -13,11 +13,11 @@ function row(label: string, guidesAlone: number, m: CrowdMeasurement): string {
 function table(c: CrossCheck): string {
   const rounds = c.rounds ?? [c];
   const lines = rounds.flatMap((r, i) =>
-    [r.lean, r.leanPolled, r.leanPorts, r.sdk].flatMap((m) =>
+    [r.lean, r.leanNoReports, r.leanPolled, r.leanPorts, r.sdk].flatMap((m) =>
       m ? [row(String(i + 1), r.guidesOnlyLivekitCpuCores, m)] : [],
     ),
   );
-  const medians = [c.lean, c.leanPolled, c.leanPorts, c.sdk].flatMap((m) =>
+  const medians = [c.lean, c.leanNoReports, c.leanPolled, c.leanPorts, c.sdk].flatMap((m) =>
     m ? [row("**median**", c.guidesOnlyLivekitCpuCores, m)] : [],
   );
   return [
@@ -77,7 +77,33 @@ function portsText(c: CrossCheck): string {
   if (!c.leanPorts) return "";
   const ports = c.leanPorts.livekitCpuCoresPerListener;
   return ` The lean crowd with a port per listener that no one waits on (\`--client lean-ports\`, the crowd of the
-single-port lever) made LiveKit spend ${signedPct(ports / c.lean.livekitCpuCoresPerListener - 1)} against the lean crowd per listener.`;
+levers' rounds) made LiveKit spend ${signedPct(ports / c.lean.livekitCpuCoresPerListener - 1)} against the lean crowd per listener.`;
+}
+
+/** What each round joined, in order. */
+function crowdsJoined(c: CrossCheck): string {
+  if (!c.leanNoReports)
+    return `the lean
+crowd, the lean crowd with polled sockets (\`--client lean-polled\`), with unwaited ports (\`--client lean-ports\`), and the SDK crowd`;
+  return `the lean
+crowd (\`--client lean --reports 1s\`: each listener sends a receiver report and an extended report a second, as the SDK
+crowd's pion interceptors do), the same crowd sending no RTCP, the rounds' crowd (\`--client lean-ports --reports 1s\`), and
+the SDK crowd`;
+}
+
+function reportsText(c: CrossCheck): string {
+  if (!c.leanNoReports) return "";
+  const lean = c.lean.livekitCpuCoresPerListener;
+  const silent = c.leanNoReports.livekitCpuCoresPerListener;
+  return `
+
+What the reports cost: without them, LiveKit spent ${signedPct(silent / lean - 1)} per listener against the lean crowd with them
+(medians). What else the SDK crowd does, from a tcpdump on \`lo\` on 2026-11-30 (60 SDK listeners, 66 s): its
+subscribers sent 0.83 receiver reports a second each (the lean crowd now sends one) and an extended report a second
+(server-sdk-go's RTTFromXR interceptor, which LiveKit answers); its DTLS and STUN traffic per listener was about twice
+the lean crowd's, over IPv6 as well as IPv4 — a publisher connection, or retransmissions from its saturated core, would
+both explain that, and this capture does not tell them apart. A phone sends audio reports every few seconds, not every
+second: on that count the lean crowd with reports errs on LiveKit's dear side.${portsText(c)}`;
 }
 
 export function crossCheckText(c: CrossCheck | undefined, d: DerivedFigures, error?: string): string {
@@ -86,13 +112,12 @@ export function crossCheckText(c: CrossCheck | undefined, d: DerivedFigures, err
   if (!c || margin === undefined) return "Not run in this report (`--cross-check 0`).";
   const rounds = c.rounds?.length ?? 1;
   return `${c.listeners} listeners in ${c.tours} tours (Go guides, baseline settings) on one fresh LiveKit, ${rounds} round${rounds === 1 ? "" : "s"}.
-Each round measures LiveKit with the guides alone, then joins each crowd in turn, after the previous one left: the lean
-crowd, the lean crowd with polled sockets (\`--client lean-polled\`), with unwaited ports (\`--client lean-ports\`), and the SDK crowd (\`loadgen listen --client sdk\`,
+Each round measures LiveKit with the guides alone, then joins each crowd in turn, after the previous one left: ${crowdsJoined(c)} (\`loadgen listen --client sdk\`,
 LiveKit's Go SDK on pion, built like LiveKit's own load tester). CPU per listener = (LiveKit with the crowd − with the
 guides alone that round) / listeners. Rounds, because one sample of each crowd swung by a third between runs; medians,
 because one round can still be far off (each figure's median on its own).
 
 ${table(c)}
 
-${verdict(c, { ...d, crossCheckMargin: margin })}${polledText(c)}`;
+${verdict(c, { ...d, crossCheckMargin: margin })}${polledText(c)}${reportsText(c)}`;
 }

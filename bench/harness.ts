@@ -139,9 +139,20 @@ const NO_GUIDES: GuidesReport = { connected: 0, failed: 0, published: 0, packets
 
 export type Crowd = Loadgen<CrowdReport> & { readonly client: CrowdClient };
 
-/** The listener crowd; `lean` counts packets on one socket, `sdk` is built like LiveKit's own load tester. */
-export function startCrowd(client: CrowdClient): Crowd {
-  return { ...startLoadgen(["listen", "--client", client], NO_CROWD, `loadgen listen --client ${client}`), client };
+/**
+ * How often each lean listener sends its receiver and extended reports: every second, as the SDK crowd's pion
+ * interceptors do (tools/loadgen/listen_lean_reports.go). A phone's audio reports come every few seconds, so
+ * this errs on LiveKit's dear side.
+ */
+export const CROWD_REPORT_EVERY = "1s";
+
+/**
+ * The listener crowd; `lean` counts packets on one socket, `sdk` is built like LiveKit's own load tester.
+ * `reportEvery` (a Go duration, lean crowds only): each listener sends an RTCP receiver report that often.
+ */
+export function startCrowd(client: CrowdClient, reportEvery?: string): Crowd {
+  const args = ["listen", "--client", client, ...(reportEvery ? ["--reports", reportEvery] : [])];
+  return { ...startLoadgen(args, NO_CROWD, `loadgen ${args.join(" ")}`), client };
 }
 
 export type Guides = Loadgen<GuidesReport> & { join(join: Join, settings: GuideSettings): void };

@@ -57,7 +57,8 @@ export interface LeverRun {
 }
 
 export interface CrowdMeasurement {
-  readonly client: "lean" | "lean-polled" | "lean-ports" | "sdk";
+  /** The crowd; "lean-no-reports" is the lean crowd sending no RTCP at all. */
+  readonly client: "lean" | "lean-no-reports" | "lean-polled" | "lean-ports" | "sdk";
   readonly livekitCpuCores: number;
   readonly livekitCpuCoresPerListener: number;
   /** The crowd process's own CPU per listener: the generator's cost. */
@@ -71,8 +72,10 @@ export interface CrowdMeasurement {
 export interface CrossCheckRound {
   readonly guidesOnlyLivekitCpuCores: number;
   readonly lean: CrowdMeasurement;
-  /** The lean crowd with a polled socket per listener: the SDK crowd's way of receiving. */
+  /** The lean crowd with a polled socket per listener: the SDK crowd's way of receiving (reports before 2026-11-30 10:30). */
   readonly leanPolled?: CrowdMeasurement;
+  /** The lean crowd without its receiver and extended reports: what the reports cost LiveKit. */
+  readonly leanNoReports?: CrowdMeasurement;
   /** The lean crowd with an unwaited port per listener: the crowd of the single-port lever. */
   readonly leanPorts?: CrowdMeasurement;
   readonly sdk: CrowdMeasurement;

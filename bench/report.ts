@@ -31,6 +31,7 @@ export function crossCheckOfRounds(listeners: number, tours: number, rounds: rea
   if (rounds.length === 0) throw new Error("a cross-check needs at least one round");
   const polled = rounds.flatMap((r) => (r.leanPolled ? [r.leanPolled] : []));
   const ports = rounds.flatMap((r) => (r.leanPorts ? [r.leanPorts] : []));
+  const noReports = rounds.flatMap((r) => (r.leanNoReports ? [r.leanNoReports] : []));
   return {
     listeners,
     tours,
@@ -38,6 +39,7 @@ export function crossCheckOfRounds(listeners: number, tours: number, rounds: rea
     lean: medianMeasurement(rounds.map((r) => r.lean)),
     ...(polled.length === rounds.length ? { leanPolled: medianMeasurement(polled) } : {}),
     ...(ports.length === rounds.length ? { leanPorts: medianMeasurement(ports) } : {}),
+    ...(noReports.length === rounds.length ? { leanNoReports: medianMeasurement(noReports) } : {}),
     sdk: medianMeasurement(rounds.map((r) => r.sdk)),
     rounds,
   };

@@ -29,6 +29,7 @@ interface Report {
   bytes: number;
   lost: number;
   silent: number;
+  reports: number;
 }
 
 async function token(identity: string, secret: string = TEST_SECRETS.apiSecret, canPublish = false): Promise<string> {
@@ -133,8 +134,11 @@ describe.each(SERVERS)("loadgen listen under livekit-server, $name", ({ name, rt
     await redis?.stop();
   });
 
-  async function hold(client: Client): Promise<{ crowd: Crowd; rate: number; last: Report }> {
-    const c = crowd(["listen", "--client", client]);
+  async function hold(
+    client: Client,
+    extra: readonly string[] = [],
+  ): Promise<{ crowd: Crowd; rate: number; last: Report; reportRate: number }> {
+    const c = crowd(["listen", "--client", client, ...extra]);
     for (let i = 0; i < LISTENERS; i++) c.join(`${client}-${i}`, url, await token(`${client}-${i}`));
     await until(
       `${client} listeners to connect and subscribe`,
@@ -148,7 +152,8 @@ describe.each(SERVERS)("loadgen listen under livekit-server, $name", ({ name, rt
     await new Promise((r) => setTimeout(r, HOLD_MS));
     const last = c.latest()!;
     const seconds = c.reports.indexOf(last) - c.reports.indexOf(from);
-    return { crowd: c, rate: (last.packets - from.packets) / seconds / LISTENERS, last };
+    const perListener = (key: "packets" | "reports") => (last[key] - from[key]) / seconds / LISTENERS;
+    return { crowd: c, rate: perListener("packets"), last, reportRate: perListener("reports") };
   }
 
   for (const client of clients) {
@@ -158,6 +163,19 @@ describe.each(SERVERS)("loadgen listen under livekit-server, $name", ({ name, rt
       expect(rate).toBeLessThan(55);
       expect(last).toMatchObject({ connected: LISTENERS, failed: 0, subscribed: LISTENERS, lost: 0, silent: 0 });
       expect(last.bytes / last.packets).toBeGreaterThan(40);
+      expect(last.reports).toBe(0);
+      expect(await c.leave()).toBe(0);
+      expect(c.stderr()).toBe("");
+    }, 90_000);
+  }
+
+  for (const client of name === "port range" ? (["lean", "lean-ports"] as const) : []) {
+    it(`${client} --reports 1s: each listener also sends a receiver and an extended report a second, as the SDK's does`, async () => {
+      const { crowd: c, rate, last, reportRate } = await hold(client, ["--reports", "1s"]);
+      expect(reportRate).toBeGreaterThan(1.6);
+      expect(reportRate).toBeLessThan(2.4);
+      expect(rate).toBeGreaterThan(45);
+      expect(last).toMatchObject({ connected: LISTENERS, failed: 0, lost: 0, silent: 0 });
       expect(await c.leave()).toBe(0);
       expect(c.stderr()).toBe("");
     }, 90_000);
@@ -181,5 +199,16 @@ describe("loadgen listen's arguments", () => {
     const c = crowd(["listen", "--client", "fast"]);
     expect(await c.leave()).toBe(2);
     expect(c.stderr()).toContain("--client must be lean, lean-polled, lean-ports or sdk");
+  });
+
+  it("refuses --reports for the SDK client, which sends its own, and a negative interval", async () => {
+    for (const args of [
+      ["--client", "sdk", "--reports", "1s"],
+      ["--client", "lean", "--reports", "-1s"],
+    ]) {
+      const c = crowd(["listen", ...args]);
+      expect(await c.leave()).toBe(2);
+      expect(c.stderr()).toContain("--reports must be a positive duration (e.g. 1s) for a lean client");
+    }
   });
 });

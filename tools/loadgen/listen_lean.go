@@ -3,6 +3,7 @@ package main
 import (
 	"net/netip"
 	"sync"
+	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
@@ -30,6 +31,9 @@ type leanCrowd struct {
 	shared *leanTransport // socketShared only
 	ports  *portReader    // socketPerPort only
 
+	// reportEvery: a receiver report per listener this often (0: none).
+	reportEvery time.Duration
+
 	mu        sync.Mutex
 	listeners map[*leanListener]struct{}
 }
@@ -51,8 +55,8 @@ const (
 
 // newLeanCrowd opens what the mode shares on loopback, where the benchmark's
 // LiveKit listens (its node_ip is 127.0.0.1).
-func newLeanCrowd(t *totals, mode socketMode) (*leanCrowd, error) {
-	c := &leanCrowd{t: t, mode: mode, listeners: map[*leanListener]struct{}{}}
+func newLeanCrowd(t *totals, mode socketMode, reportEvery time.Duration) (*leanCrowd, error) {
+	c := &leanCrowd{t: t, mode: mode, reportEvery: reportEvery, listeners: map[*leanListener]struct{}{}}
 	switch mode {
 	case socketPolled:
 		return c, nil
@@ -111,17 +115,18 @@ func (c *leanCrowd) transport() (tr *leanTransport, own bool, err error) {
 }
 
 func newLeanTransport(t *totals, conn datagramConn) (*leanTransport, error) {
-	socket := newCountingSocket(conn, t)
-	mux := ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: socket})
-
-	se := webrtc.SettingEngine{}
-	// pion's own log lines off: stderr carries one line per listener that
-	// could not join (report.go), and a listener's ICE agent may still try a
-	// keepalive on its closed connection while it leaves ("read/write on
-	// closed pipe"), which is no failure. Joins, silence and loss are counted.
-	// (PION_LOG_<LEVEL>=<scopes> still turns scopes on when debugging.)
+	// pion's own log lines off, the UDP mux's too: stderr carries one line per
+	// listener that could not join (report.go), and a listener's ICE agent or
+	// report loop may still write on its closed connection while it leaves
+	// ("read/write on closed pipe"), which is no failure. Joins, silence and
+	// loss are counted. (PION_LOG_<LEVEL>=<scopes> still turns scopes on when
+	// debugging.)
 	logs := logging.NewDefaultLoggerFactory()
 	logs.DefaultLogLevel = logging.LogLevelDisabled
+	socket := newCountingSocket(conn, t)
+	mux := ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: socket, Logger: logs.NewLogger("ice")})
+
+	se := webrtc.SettingEngine{}
 	se.LoggerFactory = logs
 	se.SetICEUDPMux(mux)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
@@ -167,7 +172,7 @@ func phoneAudioCodecs() (*webrtc.MediaEngine, error) {
 }
 
 func (c *leanCrowd) join(req joinRequest) {
-	l := &leanListener{id: req.ID, crowd: c, count: c.t.listener(req.ID), connected: make(chan struct{})}
+	l := &leanListener{id: req.ID, crowd: c, count: c.t.listener(req.ID), connected: make(chan struct{}), done: make(chan struct{})}
 	tr, own, err := c.transport()
 	if err == nil {
 		l.transport, l.ownTransport = tr, own

@@ -42,7 +42,9 @@ type leanListener struct {
 	pc        *webrtc.PeerConnection
 	ssrcs     []uint32
 	connected chan struct{}
+	done      chan struct{} // closed when the listener closes: its report loop ends
 	once      sync.Once
+	closeOnce sync.Once
 	leaving   atomic.Bool // the server's answer to our leave is no failure
 }
 
@@ -110,6 +112,9 @@ func (l *leanListener) join(base, token string) error {
 	go l.readLoop()
 	select {
 	case <-l.connected:
+		if l.crowd.reportEvery > 0 {
+			go l.sendReports(l.crowd.reportEvery, l.done)
+		}
 		return nil
 	case <-time.After(time.Until(deadline)):
 		return fmt.Errorf("subscriber connection not up after %s", joinTimeout)
@@ -262,6 +267,7 @@ func (l *leanListener) leave() {
 }
 
 func (l *leanListener) close() {
+	l.closeOnce.Do(func() { close(l.done) })
 	l.mu.Lock()
 	pc, ssrcs := l.pc, l.ssrcs
 	l.mu.Unlock()

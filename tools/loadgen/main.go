@@ -28,6 +28,7 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
+	"time"
 )
 
 type joinRequest struct {
@@ -50,10 +51,12 @@ func main() {
 
 func run(args []string) int {
 	client := "sdk"
+	var reportEvery time.Duration
 	if len(args) > 0 {
 		switch args[0] {
 		case "listen":
 			flags := flag.NewFlagSet("loadgen listen", flag.ContinueOnError)
+			flags.DurationVar(&reportEvery, "reports", 0, "lean clients: each listener sends an RTCP receiver report this often, e.g. 1s as the SDK crowd's pion does (0: none)")
 			flags.StringVar(&client, "client", "sdk", "lean (one shared UDP socket, RTP counted at the socket), lean-polled (a socket per listener in Go's poller), lean-ports (a socket per listener, read without waiting) or sdk (LiveKit's Go SDK)")
 			if err := flags.Parse(args[1:]); err != nil {
 				return 2
@@ -68,13 +71,17 @@ func run(args []string) int {
 	if path := os.Getenv("LOADGEN_CPUPROFILE"); path != "" {
 		profileOnSignal(path)
 	}
+	if reportEvery < 0 || (reportEvery > 0 && client == "sdk") {
+		fmt.Fprintf(os.Stderr, "loadgen: --reports must be a positive duration (e.g. 1s) for a lean client; the sdk client sends its own reports, not %s with --client %s\n", reportEvery, client)
+		return 2
+	}
 	t := newTotals()
 	var c crowd
 	switch client {
 	case "sdk":
 		c = newSDKCrowd(t)
 	case "lean", "lean-polled", "lean-ports":
-		lean, err := newLeanCrowd(t, map[string]socketMode{"lean": socketShared, "lean-polled": socketPolled, "lean-ports": socketPerPort}[client])
+		lean, err := newLeanCrowd(t, map[string]socketMode{"lean": socketShared, "lean-polled": socketPolled, "lean-ports": socketPerPort}[client], reportEvery)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "loadgen: could not open the lean crowd's UDP socket: %v\n", err)
 			return 1

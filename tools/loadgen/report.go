@@ -23,11 +23,13 @@ type report struct {
 	Lost int64 `json:"lost"`
 	// Connected and subscribed listeners that got no packet in the last second.
 	Silent int `json:"silent"`
+	// RTCP packets sent: receiver and extended reports (lean crowd with --reports; 0 otherwise).
+	Reports int64 `json:"reports"`
 }
 
 // totals are the crowd's counters, shared by both clients.
 type totals struct {
-	connected, failed, subscribed, packets, bytes, lost atomic.Int64
+	connected, failed, subscribed, packets, bytes, lost, reports atomic.Int64
 
 	mu        sync.Mutex
 	listeners map[string]*listenerCount
@@ -37,7 +39,8 @@ type totals struct {
 type listenerCount struct {
 	subscribed atomic.Bool
 	packets    atomic.Int64
-	lastSeen   int64 // packets at the previous report; the reporter's own
+	newestSeq  atomic.Uint32 // the newest RTP sequence number counted, for receiver reports
+	lastSeen   int64         // packets at the previous report; the reporter's own
 }
 
 func newTotals() *totals {
@@ -90,6 +93,7 @@ func (t *totals) snapshot() report {
 		Bytes:      t.bytes.Load(),
 		Lost:       t.lost.Load(),
 		Silent:     silent,
+		Reports:    t.reports.Load(),
 	}
 }
 
