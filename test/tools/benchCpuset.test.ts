@@ -4,7 +4,7 @@
 // running on the machine meanwhile is neither seen nor touched.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { sweepStaleBenchCpusets } from "../../bench/cpuset";
 
 const CPUSET_ROOT = "/sys/fs/cgroup/cpuset";
@@ -61,6 +61,13 @@ function sleeper(): number {
 /** A pid that ran and has exited (and was reaped). */
 const deadPid = () => spawnSync("true").pid;
 
+/** A test run killed outright (no afterEach) left its cpuset: removed by the next run, as the bench's sweep would. */
+beforeAll(() => {
+  for (const name of readdirSync(CPUSET_ROOT)) {
+    const pid = Number(/^roamcast-cpuset-test-(\d+)$/.exec(name)?.[1]);
+    if (pid && !existsSync(`/proc/${pid}`)) removeTree(`${CPUSET_ROOT}/${name}`);
+  }
+});
 beforeEach(() => makeCpuset(PARENT, readFileSync(`${CPUSET_ROOT}/cpuset.effective_cpus`, "utf8").trim()));
 afterEach(() => {
   try {
