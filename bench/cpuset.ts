@@ -6,12 +6,13 @@
 // all of its core, and is never throttled in 100 ms slices. Processes of
 // other users of the machine are not moved; the bench reports how busy each
 // core was beside what it measured.
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 
 export const LIVEKIT_CORE = 0;
 export const GENERATOR_CORE = 1;
 
 const CPUSET_ROOT = "/sys/fs/cgroup/cpuset";
+const BENCH_CPUSET = /^roamcast-bench-([1-9]\d*)$/;
 
 export interface CoreIsolation {
   /** argv that runs `command` inside LiveKit's cpuset from its first instruction. */
@@ -31,12 +32,84 @@ function makeCpuset(dir: string, cpus: string, mems: string): void {
   write(dir, "cpuset.mems", mems);
 }
 
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
+  } catch {
+    return "?";
+  }
+}
+
+/** Moves every task of `dir` and of the cpusets below it to `parent`, then removes them, deepest first. */
+function removeCpuset(dir: string, parent: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true }))
+    if (entry.isDirectory()) removeCpuset(`${dir}/${entry.name}`, parent);
+  const pids = readFileSync(`${dir}/cgroup.procs`, "utf8").split("\n").filter(Boolean);
+  for (const pid of pids) {
+    try {
+      write(parent, "cgroup.procs", pid);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  try {
+    rmdirSync(dir);
+  } catch (error) {
+    throw new Error(
+      `cannot remove the stale cpuset ${dir} (${(error as Error).message}); ` +
+        `see \`cat ${dir}/tasks\` for what still runs in it, end it, then \`rmdir ${dir}\``,
+    );
+  }
+}
+
+/**
+ * Removes the cpusets `roamcast-bench-<pid>` under `parent` that a bench
+ * ended by a signal left behind (its pid no longer runs): their tasks go back
+ * to `parent`. Refuses, after that, if a bench whose pid still runs holds one:
+ * two benches on one core measure nothing. Returns the cpusets it removed.
+ */
+export function sweepStaleBenchCpusets(parent: string = CPUSET_ROOT): string[] {
+  const removed: string[] = [];
+  const running: number[] = [];
+  for (const entry of readdirSync(parent, { withFileTypes: true })) {
+    const match = BENCH_CPUSET.exec(entry.name);
+    if (!entry.isDirectory() || !match) continue;
+    const pid = Number(match[1]);
+    // This process's own pid can only be a dead bench's, reused: isolateCores runs once per bench.
+    if (pid !== process.pid && isRunning(pid)) {
+      running.push(pid);
+      continue;
+    }
+    removeCpuset(`${parent}/${entry.name}`, parent);
+    removed.push(`${parent}/${entry.name}`);
+  }
+  if (running.length > 0) {
+    const who = running.map((pid) => `pid ${pid} (${commandLine(pid)})`).join(", ");
+    throw new Error(
+      `another capacity benchmark holds LiveKit's core: ${who} still runs with its cpuset under ${parent}; ` +
+        `two benches on one core measure nothing — wait for it to end or stop it (\`kill ${running[0]}\`), then start again`,
+    );
+  }
+  return removed;
+}
+
 export function isolateCores(): CoreIsolation {
   if (!existsSync(`${CPUSET_ROOT}/cpuset.cpus`)) {
     throw new Error(
       `no cgroup v1 cpuset controller at ${CPUSET_ROOT} (see \`mount | grep cgroup\`); the capacity benchmark needs it to give LiveKit a core of its own`,
     );
   }
+  sweepStaleBenchCpusets();
   const cpus = readFileSync(`${CPUSET_ROOT}/cpuset.effective_cpus`, "utf8").trim();
   if (!/^0-([1-9]\d*)$/.test(cpus) && cpus !== "0,1")
     throw new Error(`the capacity benchmark needs cores 0 and 1, this machine's cpuset offers "${cpus}"`);

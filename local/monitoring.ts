@@ -11,7 +11,7 @@ import { get } from "node:http";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { ALERT_RULES_FILE } from "../templates/alertRules";
-import { REDIS_EXPORTER_ENV } from "../templates/compose";
+import { REDIS_EXPORTER_PASSWORD_FILE, REDIS_EXPORTER_TARGET } from "../templates/compose";
 import { probedEndpoints } from "../templates/prometheus";
 import { PORTS, renderHost } from "../templates";
 import { labCaddyConfig, makeTestCa } from "./netHost";
@@ -64,14 +64,12 @@ async function untilAnswering(name: string, proc: Running, url: string): Promise
   }
 }
 
-/** KEY='value' lines, as the renderer writes the exporter's env file. */
-function envFile(content: string): Record<string, string> {
-  return Object.fromEntries(
-    content
-      .split("\n")
-      .filter((line) => line.includes("="))
-      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1).replace(/^'(.*)'$/, "$1")]),
-  );
+/** The rendered password file, keyed by the local Redis's address instead of the host's. */
+export function localPasswordFile(content: string, localTarget: string): string {
+  const password = (JSON.parse(content) as Record<string, string>)[REDIS_EXPORTER_TARGET];
+  if (password === undefined)
+    throw new Error(`${REDIS_EXPORTER_PASSWORD_FILE} has no password for ${REDIS_EXPORTER_TARGET}`);
+  return JSON.stringify({ [localTarget]: password });
 }
 
 /** What each step needs: the rendered files, a folder for local copies, the ports, a way to start a program. */
@@ -92,6 +90,7 @@ interface Run {
 
 async function startExporters(run: Run): Promise<void> {
   const { platform, files, command, listen } = run;
+  const redisTarget = `redis://127.0.0.1:${platform.ports.redis}`;
   await run.launch(
     "node",
     goTool("node_exporter"),
@@ -108,12 +107,15 @@ async function startExporters(run: Run): Promise<void> {
     "redis",
     systemTool("prometheus-redis-exporter", "prometheus-redis-exporter"),
     localCommand("redis-exporter", command("redis-exporter"), {
-      "--redis.addr": `redis://127.0.0.1:${platform.ports.redis}`,
+      "--redis.addr": redisTarget,
+      // The password from the rendered file, read by the exporter as on the host.
+      "--redis.password-file": run.write(
+        REDIS_EXPORTER_PASSWORD_FILE,
+        localPasswordFile(files[REDIS_EXPORTER_PASSWORD_FILE]!, redisTarget),
+      ),
       "--web.listen-address": listen("redis"),
     }),
     "/metrics",
-    // The password from the rendered env file, through the environment as on the host.
-    { ...process.env, ...envFile(files[REDIS_EXPORTER_ENV]!) },
   );
   const model = platform.model;
   const ca = makeTestCa([model.livekitHost, model.turnHost]);

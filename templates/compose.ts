@@ -25,8 +25,18 @@ export const NOBODY_UID = 65534;
  */
 export const LIVEKIT_STOP_GRACE_SECONDS = 30;
 
-/** The Redis password for the exporter, as an env file compose reads: never on a command line. */
-export const REDIS_EXPORTER_ENV = "redis-exporter.env";
+/**
+ * The Redis password for the exporter, in the JSON file its --redis.password-file
+ * reads ({"<redis.addr>": "<password>"}, oliver006/redis_exporter
+ * exporter/pwd_file.go): never on a command line, and not in the container's
+ * environment, which `docker inspect` shows to anyone in the docker group.
+ */
+export const REDIS_EXPORTER_PASSWORD_FILE = "redis-exporter-password.json";
+/** uid/gid the oliver006/redis_exporter image runs as (its Dockerfile's USER); the password file is readable by it alone. */
+export const REDIS_EXPORTER_UID = 59000;
+/** The Redis the exporter scrapes; the password file's key must be this very string. */
+export const REDIS_EXPORTER_TARGET = `redis://127.0.0.1:${PORTS.redis}`;
+const REDIS_EXPORTER_PASSWORD_PATH = "/etc/redis_exporter/password.json";
 
 export const SERVICE_NAMES = [
   "caddy",
@@ -92,10 +102,15 @@ function monitoringServices(model: HostModel, common: Record<string, unknown>): 
     ...(runsRedis(model) && {
       "redis-exporter": {
         image: model.images.redisExporter,
-        command: [`--redis.addr=redis://127.0.0.1:${PORTS.redis}`, listen(PORTS.redisExporter)],
+        command: [
+          `--redis.addr=${REDIS_EXPORTER_TARGET}`,
+          `--redis.password-file=${REDIS_EXPORTER_PASSWORD_PATH}`,
+          listen(PORTS.redisExporter),
+        ],
+        // Pinned, so that the 0600 file's owner is the user that reads it whatever the image says.
+        user: `${REDIS_EXPORTER_UID}:${REDIS_EXPORTER_UID}`,
         ...common,
-        // REDIS_PASSWORD, from a 0600 file: not in this file, not in `ps`.
-        env_file: [`./${REDIS_EXPORTER_ENV}`],
+        volumes: [`./${REDIS_EXPORTER_PASSWORD_FILE}:${REDIS_EXPORTER_PASSWORD_PATH}:ro`],
       },
     }),
     "blackbox-exporter": {
@@ -158,8 +173,8 @@ export function renderComposeYaml(model: HostModel): string {
   return toYaml(composeConfig(model));
 }
 
-/** compose's env-file syntax: single quotes keep the value literal (no $ interpolation). */
-export function renderRedisExporterEnv(model: HostModel): string {
+/** The exporter's password file: JSON, so any character of the password is carried as it is. */
+export function renderRedisExporterPasswordFile(model: HostModel): string {
   assertRenderable(model);
-  return `REDIS_PASSWORD='${model.secrets.redisPassword}'\n`;
+  return `${JSON.stringify({ [REDIS_EXPORTER_TARGET]: model.secrets.redisPassword })}\n`;
 }

@@ -4,7 +4,14 @@ import { ALERT_RULES_FILE, renderAlertRules } from "./alertRules";
 import { renderAlertmanagerYaml } from "./alertmanager";
 import { renderBlackboxYaml } from "./blackbox";
 import { renderCaddyYaml } from "./caddy";
-import { NOBODY_UID, REDIS_EXPORTER_ENV, REDIS_UID, renderComposeYaml, renderRedisExporterEnv } from "./compose";
+import {
+  NOBODY_UID,
+  REDIS_EXPORTER_PASSWORD_FILE,
+  REDIS_EXPORTER_UID,
+  REDIS_UID,
+  renderComposeYaml,
+  renderRedisExporterPasswordFile,
+} from "./compose";
 import { renderLivekitYaml } from "./livekit";
 import { type HostModel, INSTALL_DIR, runsRedis } from "./model";
 import { renderPrometheusYaml } from "./prometheus";
@@ -21,7 +28,7 @@ export type HostFileName =
   | typeof ALERT_RULES_FILE
   | "alertmanager.yml"
   | "blackbox.yml"
-  | typeof REDIS_EXPORTER_ENV;
+  | typeof REDIS_EXPORTER_PASSWORD_FILE;
 
 export interface HostFileLayout {
   readonly name: HostFileName;
@@ -103,13 +110,13 @@ export const HOST_FILE_LAYOUT: readonly HostFileLayout[] = [
     ...root,
     services: ["blackbox-exporter"],
   },
-  // Read by docker compose itself (as root) when it creates the exporter's
-  // container, which gets it as its environment: recreated, not restarted.
+  // Mounted read-only into the exporter's container, which reads it at start as its own user.
   {
-    name: REDIS_EXPORTER_ENV,
-    path: `${INSTALL_DIR}/${REDIS_EXPORTER_ENV}`,
+    name: REDIS_EXPORTER_PASSWORD_FILE,
+    path: `${INSTALL_DIR}/${REDIS_EXPORTER_PASSWORD_FILE}`,
     ...secretFile,
-    ...root,
+    uid: REDIS_EXPORTER_UID,
+    gid: REDIS_EXPORTER_UID,
     services: ["redis-exporter"],
   },
 ];
@@ -124,11 +131,11 @@ const RENDERERS: Record<HostFileName, (model: HostModel) => string> = {
   [ALERT_RULES_FILE]: renderAlertRules,
   "alertmanager.yml": renderAlertmanagerYaml,
   "blackbox.yml": renderBlackboxYaml,
-  [REDIS_EXPORTER_ENV]: renderRedisExporterEnv,
+  [REDIS_EXPORTER_PASSWORD_FILE]: renderRedisExporterPasswordFile,
 };
 
 /** Read by Redis and its exporter: absent on a node that uses node 1's Redis. */
-const REDIS_FILES: readonly HostFileName[] = ["redis.conf", REDIS_EXPORTER_ENV];
+const REDIS_FILES: readonly HostFileName[] = ["redis.conf", REDIS_EXPORTER_PASSWORD_FILE];
 
 /** The files a host with this Redis placement gets: every file, but the Redis ones only where Redis runs. */
 export function hostFileLayout(model: Pick<HostModel, "redis">): readonly HostFileLayout[] {

@@ -1,5 +1,6 @@
 // Reads the function's environment once, at start, and fails loudly naming
 // every missing variable: a misconfigured function must not half-work.
+// functions/_shared/startup.ts turns an EnvError into one line, not a stack trace.
 export class EnvError extends Error {}
 
 export function requireEnv<K extends string>(
@@ -9,7 +10,7 @@ export function requireEnv<K extends string>(
   const missing = names.filter((n) => !env[n]);
   if (missing.length > 0) {
     throw new EnvError(
-      `missing environment variable${missing.length > 1 ? "s" : ""}: ${missing.join(", ")} (set by the Supabase platform or with: supabase secrets set NAME=value)`,
+      `missing environment variable${missing.length > 1 ? "s" : ""}: ${missing.join(", ")} (set by the Supabase platform, or with: supabase secrets set ${missing.map((n) => `${n}=...`).join(" ")})`,
     );
   }
   return Object.fromEntries(names.map((n) => [n, env[n]!])) as Record<K, string>;
@@ -20,6 +21,8 @@ export function optionalSeconds(env: Record<string, string | undefined>, name: s
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) < 60)
-    throw new EnvError(`${name} must be a whole number of seconds, at least 60; got "${raw}"`);
+    throw new EnvError(
+      `${name} must be a whole number of seconds, at least 60; got "${raw}"; set it with: supabase secrets set ${name}=<seconds>, or unset it for the default`,
+    );
   return Number(raw);
 }

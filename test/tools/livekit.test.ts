@@ -1,5 +1,9 @@
 // livekit.yaml loaded by a real livekit-server (strict parsing: an unknown or
 // misplaced key stops it), backed by Redis running the rendered redis.conf.
+// Every port it binds is a free one (the rendered fixed ports — ICE over TCP,
+// TURN — moved as the benchmark moves them), so another LiveKit on this
+// machine cannot clash with it; the rendered values themselves are checked on
+// the config, and the server's log shows it read each moved key where written.
 import { AccessToken, RoomServiceClient } from "livekit-server-sdk";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,6 +11,8 @@ import { goTool, type Running, start } from "../../local/processes";
 import { nodeModel, TEST_SECRETS, testModel } from "../support/fixtures";
 import { localLivekitConfig, type LocalPorts, pickLocalPorts, startLivekit, startRedis } from "../../local/livekit";
 import { writeTemp } from "../../local/temp";
+import { type FixedPorts, moveFixedPorts, pickFixedPorts } from "../../bench/livekitUnderTest";
+import { livekitConfig } from "../../templates/livekit";
 
 const webhook = { url: "http://127.0.0.1:9/livekit-webhook" };
 // The one server, and node 2 of a two-node stack (no Redis of its own: here
@@ -19,13 +25,15 @@ for (const [label, model] of [
     let redis: Running;
     let livekit: Running;
     let ports: LocalPorts;
+    let fixed: FixedPorts;
     let url: string;
 
     beforeAll(async () => {
       ports = await pickLocalPorts();
+      fixed = await pickFixedPorts();
       // Node 2 runs no Redis: the local one runs the single-server redis.conf, with the same password.
       redis = await startRedis(testModel(), ports);
-      livekit = await startLivekit(localLivekitConfig(model, ports), ports.livekit);
+      livekit = await startLivekit(moveFixedPorts(localLivekitConfig(model, ports), fixed), ports.livekit);
       url = `http://127.0.0.1:${ports.livekit}`;
     }, 60_000);
     afterAll(async () => {
@@ -39,11 +47,17 @@ for (const [label, model] of [
       expect(await res.text()).toBe("OK");
     });
 
-    it("started with the rendered ports, TURN settings and node IP, and reached Redis with the password", () => {
+    it("renders LiveKit's fixed ports: ICE over TCP 7881, media UDP 50000-60000, TURN 5349 (TLS ended outside) and 3478", () => {
+      const { rtc, turn } = livekitConfig(model);
+      expect([rtc.tcp_port, rtc.port_range_start, rtc.port_range_end]).toEqual([7881, 50000, 60000]);
+      expect([turn.tls_port, turn.external_tls, turn.udp_port]).toEqual([5349, true, 3478]);
+    });
+
+    it("started with the rendered port keys (moved to free ports), TURN settings and node IP, and reached Redis with the password", () => {
       const log = livekit.output();
-      expect(log).toContain('"rtc.portTCP":7881');
+      expect(log).toContain(`"rtc.portTCP":${fixed.rtcTcp}`);
       expect(log).toContain('"rtc.portICERange":[50000,60000]');
-      expect(log).toMatch(/"turn.portTLS":5349,"turn.externalTLS":true,"turn.portUDP":3478/);
+      expect(log).toContain(`"turn.portTLS":${fixed.turnTls},"turn.externalTLS":true,"turn.portUDP":${fixed.turnUdp}`);
       expect(log).toContain('"nodeIP":"127.0.0.1"');
       expect(log).toContain(`"addr":"127.0.0.1:${ports.redis}"`);
       expect(log).not.toMatch(/NOAUTH|WRONGPASS/);
@@ -87,7 +101,7 @@ for (const [label, model] of [
 
     it("an unknown key in livekit.yaml stops livekit-server: its parsing is strict", async () => {
       const broken = {
-        ...localLivekitConfig(model, await pickLocalPorts()),
+        ...moveFixedPorts(localLivekitConfig(model, await pickLocalPorts()), await pickFixedPorts()),
         room: { ...localLivekitConfig(model, ports).room, max_participant: 5 },
       };
       const proc = start(goTool("livekit-server"), ["--config", writeTemp("livekit.yaml", stringify(broken))]);

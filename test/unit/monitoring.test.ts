@@ -11,7 +11,7 @@ import { BYTES_PER_TB, HOST_FILE_LAYOUT, LOOPBACK_PORTS, PORTS, publicPorts, ren
 import { alertRules } from "../../templates/alertRules";
 import { alertmanagerConfig } from "../../templates/alertmanager";
 import { blackboxConfig } from "../../templates/blackbox";
-import { composeConfig, REDIS_EXPORTER_ENV } from "../../templates/compose";
+import { composeConfig, REDIS_EXPORTER_PASSWORD_FILE, REDIS_EXPORTER_UID } from "../../templates/compose";
 import { prometheusConfig, SCRAPE_JOBS } from "../../templates/prometheus";
 import { emailReceiverModel, TEST_SECRETS, testModel } from "../support/fixtures";
 
@@ -110,13 +110,36 @@ describe("the monitoring services in docker-compose.yaml", () => {
     expect(n.command).toEqual(expect.arrayContaining(["--path.procfs=/host/proc", "--path.rootfs=/host/root"]));
   });
 
-  it("the Redis exporter gets the password from a secret env file, never from the compose file or a command line", () => {
+  it("the Redis exporter reads the password from a 0600 file of its own user, never from its environment or command line", () => {
     const r = compose.services["redis-exporter"];
-    expect(r.env_file).toEqual([`./${REDIS_EXPORTER_ENV}`]);
-    expect(file("docker-compose.yaml").content).not.toContain(TEST_SECRETS.redisPassword);
-    expect(JSON.stringify(r.command)).not.toContain("password");
-    expect(file(REDIS_EXPORTER_ENV)).toMatchObject({ mode: "0600", secret: true, uid: 0 });
-    expect(file(REDIS_EXPORTER_ENV).content).toBe(`REDIS_PASSWORD='${TEST_SECRETS.redisPassword}'\n`);
+    // Not env_file nor environment: `docker inspect` shows a container's environment to anyone in the docker group.
+    expect(r.env_file).toBeUndefined();
+    expect(r.environment).toBeUndefined();
+    expect(r.user).toBe(`${REDIS_EXPORTER_UID}:${REDIS_EXPORTER_UID}`);
+    expect(r.volumes).toEqual([`./${REDIS_EXPORTER_PASSWORD_FILE}:/etc/redis_exporter/password.json:ro`]);
+    expect(r.command).toEqual([
+      "--redis.addr=redis://127.0.0.1:6379",
+      "--redis.password-file=/etc/redis_exporter/password.json",
+      "--web.listen-address=127.0.0.1:9121",
+    ]);
+    expect(JSON.stringify(r)).not.toContain(TEST_SECRETS.redisPassword);
+    expect(file(REDIS_EXPORTER_PASSWORD_FILE)).toMatchObject({
+      mode: "0600",
+      secret: true,
+      uid: REDIS_EXPORTER_UID,
+      gid: REDIS_EXPORTER_UID,
+    });
+    // The key is the --redis.addr the exporter scrapes, character for character (exporter/pwd_file.go).
+    expect(JSON.parse(file(REDIS_EXPORTER_PASSWORD_FILE).content)).toEqual({
+      "redis://127.0.0.1:6379": TEST_SECRETS.redisPassword,
+    });
+  });
+
+  it("the Redis password is in no rendered file but the two servers' own and the exporter's password file", () => {
+    const holding = HOST_FILE_LAYOUT.filter((f) => file(f.name).content.includes(TEST_SECRETS.redisPassword));
+    expect(holding.map((f) => f.name).sort()).toEqual(["livekit.yaml", REDIS_EXPORTER_PASSWORD_FILE, "redis.conf"]);
+    expect(holding.every((f) => f.secret && f.mode === "0600")).toBe(true);
+    expect(renderHost(model).cloudInit).not.toContain(TEST_SECRETS.redisPassword);
   });
 
   it("runs each monitoring image from the stack's settings, pinned", () => {
@@ -259,7 +282,10 @@ describe("the host file layout", () => {
     expect(layout["alert-rules.yml"]).toMatchObject({ path: "/opt/livekit/alert-rules.yml", secret: false });
     expect(layout["blackbox.yml"]).toMatchObject({ path: "/opt/livekit/blackbox.yml", secret: false });
     expect(layout["alertmanager.yml"]).toMatchObject({ path: "/opt/livekit/alertmanager.yml", secret: true });
-    expect(layout[REDIS_EXPORTER_ENV]).toMatchObject({ path: "/opt/livekit/redis-exporter.env", secret: true });
+    expect(layout[REDIS_EXPORTER_PASSWORD_FILE]).toMatchObject({
+      path: "/opt/livekit/redis-exporter-password.json",
+      secret: true,
+    });
   });
 });
 

@@ -74,7 +74,7 @@ describe("a stack with three LiveKit nodes", async () => {
     const names = run.byType("command:remote:Command").map((c) => c.name);
     for (const node of ["node2", "node3"]) {
       expect(names).not.toContain(`livekit-deploy-${node}-file-redis.conf`);
-      expect(names).not.toContain(`livekit-deploy-${node}-file-redis-exporter.env`);
+      expect(names).not.toContain(`livekit-deploy-${node}-file-redis-exporter-password.json`);
       expect(Object.keys(parse(stdin(`livekit-deploy-${node}-file-docker-compose.yaml`)).services)).not.toContain(
         "redis",
       );

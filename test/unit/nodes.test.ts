@@ -95,7 +95,7 @@ describe("the files of a node among several", () => {
 
   it("node 2 runs no Redis and no exporter, and its LiveKit uses node 1's over the private network", () => {
     expect(Object.keys(second).sort()).not.toContain("redis.conf");
-    expect(Object.keys(second)).not.toContain("redis-exporter.env");
+    expect(Object.keys(second)).not.toContain("redis-exporter-password.json");
     const compose = parse(second["docker-compose.yaml"]!);
     expect(Object.keys(compose.services)).not.toContain("redis");
     expect(Object.keys(compose.services)).not.toContain("redis-exporter");

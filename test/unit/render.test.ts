@@ -45,16 +45,16 @@ describe("npm run render", () => {
         "livekit-docker.service",
         "livekit.yaml",
         "prometheus.yml",
-        "redis-exporter.env",
+        "redis-exporter-password.json",
         "redis.conf",
       ]);
       // The stack files set no alert e-mail, so the receiver is the webhook, its URL a placeholder.
       expect(parse(readFileSync(join(out, "alertmanager.yml"), "utf8")).receivers[0].webhook_configs[0].url).toBe(
         PLACEHOLDER_SECRETS.alertReceiverSecret,
       );
-      expect(readFileSync(join(out, "redis-exporter.env"), "utf8")).toBe(
-        `REDIS_PASSWORD='${PLACEHOLDER_SECRETS.redisPassword}'\n`,
-      );
+      expect(JSON.parse(readFileSync(join(out, "redis-exporter-password.json"), "utf8"))).toEqual({
+        "redis://127.0.0.1:6379": PLACEHOLDER_SECRETS.redisPassword,
+      });
       const livekit = parse(readFileSync(join(out, "livekit.yaml"), "utf8"));
       expect(livekit.keys).toEqual({ [PLACEHOLDER_SECRETS.apiKey]: PLACEHOLDER_SECRETS.apiSecret });
       expect(livekit.turn.domain).toBe(stack === "prod" ? "turn.roamcast.app" : "turn.dev.roamcast.app");
@@ -86,7 +86,7 @@ describe("npm run render", () => {
     expect(result.status).toBe(0);
     expect(readdirSync(join(out, "node-2")).sort()).toEqual(
       readdirSync(out)
-        .filter((f) => !["node-2", "redis.conf", "redis-exporter.env"].includes(f))
+        .filter((f) => !["node-2", "redis.conf", "redis-exporter-password.json"].includes(f))
         .sort(),
     );
     const [one, two] = [out, join(out, "node-2")].map((dir) => parse(readFileSync(join(dir, "livekit.yaml"), "utf8")));

@@ -34,7 +34,7 @@ const GOOD: Record<HostFileName, string> = {
   "alert-rules.yml": "groups: v1\n",
   "alertmanager.yml": "receivers: v1\n",
   "blackbox.yml": "modules: v1\n",
-  "redis-exporter.env": "REDIS_PASSWORD=password1\n",
+  "redis-exporter-password.json": '{"redis://127.0.0.1:6379":"password1"}\n',
 };
 
 /** A host running GOOD, with the stubs' logs cleared. */
