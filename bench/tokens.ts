@@ -24,8 +24,9 @@ const SPEC = {
   help: `
 Fires N simultaneous token requests (one per participant of one tour) at the
 real livekit-token function on a local PostgreSQL, a few rounds per N after a
-warm-up, and prints latency p50/p95/p99/max and errors per N. Needs nothing
-but this repository (embedded PostgreSQL, the repo's Deno).
+warm-up, and prints latency p50/p95/p99/max and errors per N. Each caller
+sends its request on its own keep-alive connection, opened in the warm-up.
+Needs nothing but this repository (embedded PostgreSQL, the repo's Deno).
 
   --concurrency <n,m>  simultaneous requests per round, comma-separated (default 30,300)
   --rounds <n>         measured rounds per concurrency (default 5)
