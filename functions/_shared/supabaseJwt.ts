@@ -37,7 +37,8 @@ export function createJwtVerifier(options: JwtVerifierOptions): (token: string) 
   const keys = options.jwksJson
     ? createLocalJWKSet(JSON.parse(options.jwksJson))
     : createRemoteJWKSet(new URL(`${issuer}/.well-known/jwks.json`));
-  const secret = options.legacySecret ? new TextEncoder().encode(options.legacySecret) : undefined;
+  // Imported once: given the secret's bytes, jose would import them as a key again for every token.
+  const secret = options.legacySecret ? importHmacVerifyKey(options.legacySecret) : undefined;
   const invalid = (why: string) => new HttpError(401, "invalid_token", `the access token is not valid: ${why}`);
 
   return async (token: string) => {
@@ -51,7 +52,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): (token: string) 
     try {
       const claims = { issuer, audience: "authenticated", requiredClaims: REQUIRED_CLAIMS };
       if (alg === "HS256" && secret) {
-        ({ payload } = await jwtVerify(token, secret, { ...claims, algorithms: ["HS256"] }));
+        ({ payload } = await jwtVerify(token, await secret, { ...claims, algorithms: ["HS256"] }));
       } else if (alg && ASYMMETRIC.includes(alg)) {
         ({ payload } = await jwtVerify(token, keys, { ...claims, algorithms: ASYMMETRIC }));
       } else {
@@ -69,6 +70,11 @@ export function createJwtVerifier(options: JwtVerifierOptions): (token: string) 
     }
     return payload as UserClaims;
   };
+}
+
+function importHmacVerifyKey(secret: string) {
+  const bytes = new TextEncoder().encode(secret);
+  return crypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
 }
 
 /** Why jose refused a token, in words for the caller; never the token itself. */

@@ -1,12 +1,13 @@
 // POST {"tour_id": "<uuid>"} with the user's bearer JWT → a LiveKit token for
 // the tour's room, as guide (publish microphone, administer the room) or
 // listener (subscribe only). Every refusal is a JSON error with a stable code.
-import { AccessToken, RoomConfiguration } from "livekit-server-sdk";
+import { RoomConfiguration } from "livekit-server-sdk";
 import { asRoleInOneExchange, jsonbCannotHold, type Sql, uuidLiteral } from "../_shared/database.ts";
 import { errorResponse, HttpError, json, logLine, preflight, readBody, requirePost } from "../_shared/http.ts";
 import { bearerToken, type UserClaims } from "../_shared/supabaseJwt.ts";
 import { nodeForRoom, parseNodeUrls } from "./nodes.ts";
 import { grantsFor, type TourRole, tokenTtlSeconds, tourRoomMetadata } from "./grants.ts";
+import { createLivekitMinter } from "./livekitJwt.ts";
 
 export const MAX_BODY_BYTES = 4096;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -48,6 +49,7 @@ export function parseTourRequest(body: string): string {
 export function createTokenHandler(deps: TokenHandlerDeps): (req: Request) => Promise<Response> {
   const now = deps.now ?? (() => new Date());
   const nodeUrls = parseNodeUrls(deps.livekit.url);
+  const mint = createLivekitMinter(deps.livekit.apiKey, deps.livekit.apiSecret);
   return async (req) => {
     const started = Date.now();
     if (req.method === "OPTIONS") return preflight();
@@ -59,11 +61,15 @@ export function createTokenHandler(deps: TokenHandlerDeps): (req: Request) => Pr
       const tourId = parseTourRequest(await readBody(req, MAX_BODY_BYTES));
       const joined = await joinTourRoom(deps.sql, claims, tourId);
       const ttl = tokenTtlSeconds(joined.access_until, now(), deps.maxTokenSeconds);
-      const token = new AccessToken(deps.livekit.apiKey, deps.livekit.apiSecret, { identity: claims.sub, ttl });
-      token.addGrant(grantsFor(joined.participant_role, joined.room_name));
-      // LiveKit sets the room's metadata from this on each join (the room's tour end, for the host's guard).
-      token.roomConfig = new RoomConfiguration({ metadata: tourRoomMetadata(joined.ends_at) });
-      const jwt = await token.toJwt();
+      const jwt = await mint({
+        identity: claims.sub,
+        ttlSeconds: ttl,
+        grants: {
+          video: grantsFor(joined.participant_role, joined.room_name),
+          // LiveKit sets the room's metadata from this on each join (the room's tour end, for the host's guard).
+          roomConfig: new RoomConfiguration({ metadata: tourRoomMetadata(joined.ends_at) }),
+        },
+      });
       const expiresAt = new Date(now().getTime() + ttl * 1000).toISOString();
       logLine({
         fn: "livekit-token",

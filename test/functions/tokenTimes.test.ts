@@ -80,5 +80,21 @@ describe("livekit-token, a token's times", () => {
       const res = await call({ token: await sign({ issuedAt: "30s" }), body: body() });
       expect(res.status).toBe(200);
     });
+
+    it("keeps the key, not the verdict: after accepting tokens call after call, an expired one is still refused", async () => {
+      for (let i = 0; i < 3; i++) expect((await call({ token: await sign({}), body: body() })).status).toBe(200);
+      const res = await call({ token: await sign({ expiresIn: "-1m" }), body: body() });
+      expect(res.status).toBe(401);
+      expect(res.body.error.message).toBe("the access token is not valid: it has expired; sign in again");
+    });
+  });
+
+  it("refuses an HS256 token signed with any secret but LEGACY_JWT_SECRET, between accepted ones", async () => {
+    const other = { secret: "another-projects-jwt-secret-0123456789abcdef" };
+    const right = () => keys.signLegacy({ sub: tour.guide });
+    expect((await call({ token: await right(), body: body() })).status).toBe(200);
+    const res = await call({ token: await keys.signLegacy({ sub: tour.guide }, other), body: body() });
+    expect(res.body.error.message).toBe("the access token is not valid: its signature does not verify");
+    expect((await call({ token: await right(), body: body() })).status).toBe(200);
   });
 });
