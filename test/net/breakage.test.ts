@@ -4,7 +4,7 @@ import type { RtcConfiguration } from "@livekit/rtc-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Running } from "../../local/processes";
 import { planFirewallRules } from "../../plans/firewall";
-import { PORTS, MEDIA_PORT_RANGE, publicPorts } from "../../templates";
+import { PORTS, publicPorts } from "../../templates";
 import { caddyConfig } from "../../templates/caddy";
 import { livekitConfig } from "../../templates/livekit";
 import { toYaml } from "../../templates/yaml";
@@ -71,11 +71,11 @@ function brokenLab(options: Parameters<typeof startRunningLab>[0]) {
 }
 
 describe("firewall plan without 443/tcp and 3478/udp", () => {
-  const ports = publicPorts(MEDIA_PORT_RANGE).filter((p) => p.from !== PORTS.https && p.from !== PORTS.turnUdp);
+  const ports = publicPorts(model.media).filter((p) => p.from !== PORTS.https && p.from !== PORTS.turnUdp);
   const lab = brokenLab({ firewall: planFirewallRules(ports, [`${OPERATOR_IP}/32`]), sites: [site("hotel")] });
 
   it("the hotel listener cannot join", async () => {
-    expect(ports).toHaveLength(publicPorts(MEDIA_PORT_RANGE).length - 2);
+    expect(ports).toHaveLength(publicPorts(model.media).length - 2);
     expect(await lab.listen("hotel", lab.hotelRtcConfig())).toMatch(/^join failed/);
   }, 60_000);
 });

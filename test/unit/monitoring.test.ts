@@ -33,7 +33,7 @@ const MONITORING_SERVICES = ["prometheus", "alertmanager", "node-exporter", "red
 const emailModel = emailReceiverModel();
 
 describe("monitoring ports", () => {
-  it("no monitoring port is public: none in publicPorts(MEDIA_PORT_RANGE), none opened by the firewall", () => {
+  it("no monitoring port is public: none in publicPorts(), none opened by the firewall", () => {
     // What the rendered files listen on, not a list kept beside LOOPBACK_PORTS: a new
     // service with a port missing from it fails here.
     const listened = Object.values(compose.services as Record<string, { command?: string[] }>)
