@@ -68,8 +68,9 @@ for (const node of nodes) {
     protect: settings.production,
   });
 
+  const hostSettings = nodeHostSettings(settings, node);
   const files = new LivekitHostFiles(`livekit${node.suffix}`, {
-    host: nodeHostSettings(settings, node),
+    host: hostSettings,
     publicIpv4: addresses.ipv4,
     publicIpv6: addresses.ipv6,
     alertReceiverSecret: secrets.alertReceiverSecret,
@@ -82,6 +83,7 @@ for (const node of nodes) {
     image: settings.image,
     sshPublicKeys: settings.sshPublicKeys,
     operatorCidrs: settings.operatorCidrs,
+    media: hostSettings.media,
     // Only while the deploy workflow's up runs: its runner's address (README, "CI").
     deployCidrs: deployCidrList(settings.deployCidrs),
     ipv4Id: addresses.ipv4Id,

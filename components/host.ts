@@ -4,7 +4,7 @@
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { publicPorts } from "../templates";
+import { type MediaPorts, publicPorts } from "../templates";
 import { planFirewallRules } from "../plans/firewall";
 import { planOperatorKeys } from "../plans/sshKeys";
 
@@ -14,6 +14,8 @@ export interface LivekitHostArgs {
   readonly image: string;
   readonly sshPublicKeys: readonly string[];
   readonly operatorCidrs: readonly string[];
+  /** LiveKit's UDP media ports as rendered (HostModel.media): the firewall opens exactly these. */
+  readonly media: MediaPorts;
   /**
    * Single addresses (/32, /128) that may reach SSH for this `up` only: the CI
    * runner's own, passed by the deploy workflow and removed by its next step.
@@ -137,7 +139,7 @@ export class LivekitHost extends pulumi.ComponentResource {
       `${name}-firewall`,
       {
         labels,
-        rules: planFirewallRules(publicPorts(), args.operatorCidrs, args.deployCidrs ?? []).map((r) => ({
+        rules: planFirewallRules(publicPorts(args.media), args.operatorCidrs, args.deployCidrs ?? []).map((r) => ({
           ...r,
           sourceIps: [...r.sourceIps],
         })),

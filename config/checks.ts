@@ -8,6 +8,7 @@ import { serverProblems } from "./hetzner";
 import { isAtLeast, isPinned, LIVEKIT_MINIMUM, parseImageRef, versionOfTag } from "./images";
 import { deployRangeProblems, operatorRangeProblems } from "./operatorRanges";
 import { isHostInZone, isSshPublicKey, isValidHostName } from "./rules";
+import { mediaPortProblems } from "../plans/media";
 import { nodeNameProblems } from "../plans/nodes";
 
 const UBUNTU_LTS = /^ubuntu-(2[2-9]|[3-9]\d)\.04$/;
@@ -24,6 +25,7 @@ export function settingsProblems(s: StackSettings): string[] {
     ...deployRangeProblems(s.deployCidrs),
     ...protectionProblems(s),
     ...serverProblems(s.serverType, s.location),
+    ...mediaPortProblems(s.mediaPorts, s.serverType),
     ...(s.image && !UBUNTU_LTS.test(s.image)
       ? [`${fullKey("image")} "${s.image}" is not an Ubuntu LTS image; use e.g. ubuntu-24.04`]
       : []),

@@ -212,6 +212,13 @@ export const CONFIG_FIELDS = {
     description:
       "Allow Opus RED (redundant audio): about twice the bandwidth per listener, far fewer audible gaps on lossy mobile links.",
   },
+  mediaPorts: {
+    type: "string",
+    default: "range",
+    example: "mux",
+    description:
+      "How LiveKit takes its UDP media ports: range (one port per listener's connection, anywhere in 50000-60000) or mux (every connection shares one port per vCPU from 50000, with batched writes: less CPU per listener; needs a cx server type). The firewall opens exactly these ports.",
+  },
   peakConcurrentTours: {
     type: "integer",
     default: 20,

@@ -2,6 +2,7 @@
 // and room policy, loopback in place of public addresses, and secrets made
 // for this run.
 import { CONFIG_FIELDS } from "../config/schema";
+import { planMediaPorts } from "../plans/media";
 import { BYTES_PER_TB, type HostModel, type HostSecrets, roomPolicy } from "../templates";
 
 /** Alertmanager is not part of the local platform; its webhook points at a port nothing listens on. */
@@ -33,6 +34,7 @@ export function localHostModel(options: LocalModelOptions): HostModel {
     },
     room: roomPolicy(listeners),
     redundantAudio: CONFIG_FIELDS.redundantAudio.default,
+    media: planMediaPorts(CONFIG_FIELDS.mediaPorts.default, CONFIG_FIELDS.serverType.default),
     secrets: { ...options.secrets, alertReceiverSecret: LOCAL_ALERT_WEBHOOK },
     webhook: { url: options.webhookUrl },
     monitoring: {

@@ -6,7 +6,7 @@
 // node over psrpc; media goes to the room node's own ICE candidates.
 import { randomBytes } from "node:crypto";
 import { type HostModel } from "../templates";
-import type { LivekitYaml } from "../templates/livekit";
+import { type LivekitYaml, MUX_BATCH_IO } from "../templates/livekit";
 import { localLivekitConfig, startLivekit, startRedis } from "./livekit";
 import { localHostModel } from "./model";
 import { freePort, type Running, run, systemTool, waitFor } from "./processes";
@@ -41,21 +41,24 @@ export interface LocalCluster {
  * One node's livekit.yaml. On one host the rendered fixed ports (RTC TCP 7881,
  * TURN 3478/5349, metrics 6789, media 50000–60000) would clash between nodes
  * and with other local runs, so each node gets free ones and its own slice of
- * the media range. Nothing else changes: same keys, same Redis, same room policy.
+ * the media range (the port range's, or the mux's as many ports). Nothing else changes: same keys, same Redis, same room policy.
  */
 export async function localNodeConfig(model: HostModel, redisPort: number, index: number): Promise<LivekitYaml> {
   const config = localLivekitConfig(model, { livekit: await freePort(), redis: redisPort, metrics: await freePort() });
   const udpStart = FIRST_UDP_PORT + index * UDP_PORTS_PER_NODE;
   return {
     ...config,
-    rtc: {
-      ...config.rtc,
-      tcp_port: await freePort(),
-      port_range_start: udpStart,
-      port_range_end: udpStart + UDP_PORTS_PER_NODE - 1,
-    },
+    rtc: { ...config.rtc, tcp_port: await freePort(), ...nodeMediaPorts(model, udpStart) },
     turn: { ...config.turn, udp_port: await freePort(), tls_port: await freePort() },
   };
+}
+
+/** The rendered media mode in the node's own slice: a port range, or as many mux ports as rendered. */
+function nodeMediaPorts(model: HostModel, udpStart: number): Partial<LivekitYaml["rtc"]> {
+  if (model.media.mode === "range")
+    return { port_range_start: udpStart, port_range_end: udpStart + UDP_PORTS_PER_NODE - 1 };
+  const last = udpStart + model.media.sockets - 1;
+  return { udp_port: last === udpStart ? udpStart : `${udpStart}-${last}`, batch_io: { ...MUX_BATCH_IO } };
 }
 
 function nodeIdFromLog(output: string): string | undefined {

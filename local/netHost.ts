@@ -131,8 +131,8 @@ export async function startLabHost(options: LabHostOptions): Promise<LabHost> {
   return { processes, stop };
 }
 
-export function firewallPlan(options: Pick<LabHostOptions, "operatorCidrs">) {
-  return planFirewallRules(publicPorts(), options.operatorCidrs);
+export function firewallPlan(options: Pick<LabHostOptions, "operatorCidrs" | "model">) {
+  return planFirewallRules(publicPorts(options.model.media), options.operatorCidrs);
 }
 
 /** "OK" when GET answers 200 with OK inside the namespace (bounded: 3 s). */

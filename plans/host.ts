@@ -2,6 +2,7 @@
 // everything but the addresses and the secrets, which only exist at deploy
 // time. `pulumi up` and the offline render both start here.
 import { type AlertReceiver, BYTES_PER_TB, type HostModel, roomPolicy } from "../templates";
+import { planMediaPorts } from "./media";
 import type { NodePlan } from "./nodes";
 import { webhookUrl } from "./supabase";
 
@@ -27,6 +28,9 @@ export interface HostInputs {
   readonly monthlyTrafficTb: number;
   readonly listenersPerTour: number;
   readonly redundantAudio: boolean;
+  /** "range" or "mux" (plans/media.ts); the mux's port count follows serverType's vCPUs. */
+  readonly mediaPorts: string;
+  readonly serverType: string;
   readonly supabaseProjectRef: string;
 }
 
@@ -47,6 +51,7 @@ export function hostSettings(settings: HostInputs): HostSettings {
     },
     room: roomPolicy(settings.listenersPerTour),
     redundantAudio: settings.redundantAudio,
+    media: planMediaPorts(settings.mediaPorts, settings.serverType),
     webhook: { url: webhookUrl(settings.supabaseProjectRef) },
     monitoring: {
       receiver: alertReceiver(settings),
@@ -55,7 +60,11 @@ export function hostSettings(settings: HostInputs): HostSettings {
   };
 }
 
-/** One node's host settings: its own names, and where its Redis is (one node: exactly hostSettings). */
+/**
+ * One node's host settings: its own names, and where its Redis is (one node:
+ * exactly hostSettings). Every node renders the same media ports, from the
+ * one serverType, so the one shared firewall fits each of them.
+ */
 export function nodeHostSettings(settings: HostInputs, node: NodePlan): HostSettings {
   const host = hostSettings({ ...settings, livekitHost: node.livekitHost, turnHost: node.turnHost });
   return node.redis.role === "single" ? host : { ...host, redis: node.redis };

@@ -1,7 +1,7 @@
 // alert-rules.yml: what wakes an operator before a guide notices. Each rule
 // selects only metric names the real exporters export (LiveKit v1.13.5's are
 // listed in the README), and each says what to look at and what to do.
-import { assertRenderable, BYTES_PER_TB, type HostModel } from "./model";
+import { assertRenderable, BYTES_PER_TB, type HostModel, type MediaPorts, mediaPortText, PORTS } from "./model";
 import { toYaml } from "./yaml";
 
 /** The rules file's name on the host and in the container, beside prometheus.yml. */
@@ -158,7 +158,7 @@ function edgeRules(): AlertRule[] {
   ];
 }
 
-function livekitRules(): AlertRule[] {
+function livekitRules(media: MediaPorts): AlertRule[] {
   const failed = `sum(increase(livekit_participant_join_total{${JOIN_FAILED}}[15m]))`;
   const started = `sum(increase(livekit_participant_join_total{${JOIN_STARTED}}[15m]))`;
   const sent = 'sum by (direction) (rate(livekit_packet_total{transmission="initial"}[5m]))';
@@ -182,8 +182,7 @@ function livekitRules(): AlertRule[] {
       labels: { severity: "warning" },
       annotations: {
         summary: "{{ $value | humanizePercentage }} of joins failed in the last 15 minutes",
-        description:
-          "Participants reached LiveKit but their session never started (signal_failed) or their media never connected (rtc_failure). Media failing while signalling works means UDP 50000-60000, TCP 7881 or TURN (UDP 3478, TLS on 443) is blocked: check the Hetzner firewall and that the server's public IP in livekit.yaml (rtc.node_ip) is right. Look at LiveKit's log for the participants.",
+        description: `Participants reached LiveKit but their session never started (signal_failed) or their media never connected (rtc_failure). Media failing while signalling works means UDP ${mediaPortText(media)}, TCP ${PORTS.rtcTcp} or TURN (UDP ${PORTS.turnUdp}, TLS on ${PORTS.https}) is blocked: check the Hetzner firewall and that the server's public IP in livekit.yaml (rtc.node_ip) is right. Look at LiveKit's log for the participants.`,
       },
     },
   ];
@@ -196,7 +195,7 @@ export function alertRules(model: HostModel): { groups: AlertGroup[] } {
       { name: "host", rules: hostRules(model.monitoring.monthlyTrafficBytes) },
       { name: "services", rules: serviceRules() },
       { name: "certificates", rules: edgeRules() },
-      { name: "livekit", rules: livekitRules() },
+      { name: "livekit", rules: livekitRules(model.media) },
     ],
   };
 }

@@ -1,6 +1,6 @@
 // livekit.yaml: LiveKit's own snake_case keys (pkg/config/config.go in
 // livekit/livekit), written explicitly so that a deliberate false is kept.
-import { assertRenderable, type HostModel, PORTS } from "./model";
+import { assertRenderable, type HostModel, type MediaPorts, mediaPortSpan, PORTS } from "./model";
 import { toYaml } from "./yaml";
 
 export interface LivekitYaml {
@@ -8,8 +8,13 @@ export interface LivekitYaml {
   bind_addresses: string[];
   rtc: {
     tcp_port: number;
-    port_range_start: number;
-    port_range_end: number;
+    /** mediaPorts "range": one port per peer connection from this range. */
+    port_range_start?: number;
+    port_range_end?: number;
+    /** mediaPorts "mux": "50000-50003" (or 50000 for one socket); LiveKit reads it only without a port range. */
+    udp_port?: number | string;
+    /** Batched writes (sendmmsg); LiveKit applies them to udp_port's mux only. */
+    batch_io?: { batch_size: number; max_flush_interval: string };
     use_external_ip: boolean;
     node_ip: string;
   };
@@ -38,6 +43,34 @@ export interface LivekitYaml {
  */
 export const SPEAKER_UPDATES = { update_interval: 2000, smooth_intervals: 0 } as const;
 
+/**
+ * The capacity benchmark's setting for batched writes (bench/levers.ts): up
+ * to 128 packets per sendmmsg, none held back longer than 2 ms, far below a
+ * listener's jitter buffer.
+ */
+export const MUX_BATCH_IO = { batch_size: 128, max_flush_interval: "2ms" } as const;
+
+/** rtc's media keys: exactly one of the port range or the UDP mux, never both (LiveKit would ignore the mux). */
+export function rtcMediaPorts(
+  media: MediaPorts,
+): Pick<LivekitYaml["rtc"], "port_range_start" | "port_range_end" | "udp_port" | "batch_io"> {
+  if (media.mode === "range") return { port_range_start: PORTS.rtcUdpStart, port_range_end: PORTS.rtcUdpEnd };
+  // LiveKit refuses a range whose end is its start, so one socket is a single port.
+  const { from, to } = mediaPortSpan(media);
+  return { udp_port: from === to ? from : `${from}-${to}`, batch_io: { ...MUX_BATCH_IO } };
+}
+
+/** The first and last UDP media port of a livekit.yaml's rtc section, in either mode. */
+export function rtcUdpBounds(rtc: LivekitYaml["rtc"]): { readonly from: number; readonly to: number } {
+  if (rtc.port_range_start !== undefined && rtc.port_range_end !== undefined)
+    return { from: rtc.port_range_start, to: rtc.port_range_end };
+  const match = /^(\d+)(?:-(\d+))?$/.exec(String(rtc.udp_port ?? ""));
+  if (!match) throw new Error(`rtc has neither a port range nor a udp_port: ${JSON.stringify(rtc)}`);
+  const from = Number(match[1]);
+  const to = match[2] === undefined ? from : Number(match[2]);
+  return { from, to };
+}
+
 export function livekitConfig(model: HostModel): LivekitYaml {
   assertRenderable(model);
   const codecs = [{ mime: "audio/opus" }];
@@ -49,8 +82,7 @@ export function livekitConfig(model: HostModel): LivekitYaml {
     bind_addresses: ["127.0.0.1", "::1"],
     rtc: {
       tcp_port: PORTS.rtcTcp,
-      port_range_start: PORTS.rtcUdpStart,
-      port_range_end: PORTS.rtcUdpEnd,
+      ...rtcMediaPorts(model.media),
       // The primary IP is known before the server exists, so no STUN lookup at
       // start-up (which exits when STUN is unreachable, and can pick a
       // private NIC's address). node_ip only applies without use_external_ip.

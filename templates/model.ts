@@ -16,7 +16,11 @@ export const PORTS = {
   turnUdp: 3478,
   /** Plain TURN behind Caddy's TLS termination; never opened in the firewall. */
   turnTls: 5349,
-  /** Media: one UDP port per peer connection. */
+  /**
+   * Media over UDP: the range clients' networks are told to allow. Either mode
+   * of MediaPorts stays inside it, so a network that allows it keeps working
+   * whichever the stack renders.
+   */
   rtcUdpStart: 50000,
   rtcUdpEnd: 60000,
   /** Redis, loopback only. */
@@ -57,8 +61,38 @@ export interface PublicPort {
   readonly purpose: string;
 }
 
-/** The ports the Internet must reach, and nothing else. */
-export function publicPorts(): readonly PublicPort[] {
+/**
+ * How LiveKit takes its UDP media ports (roamcast:mediaPorts).
+ * "range": one socket per peer connection, each on a port of its own from
+ * 50000-60000 (pion's ephemeral range; LiveKit's default).
+ * "mux": every peer connection shares `sockets` sockets on consecutive ports
+ * from 50000 (pion's UDP mux), one per vCPU because LiveKit opens one per CPU
+ * at most, and packets leave in batches (sendmmsg), which the capacity
+ * benchmark measured ahead of the range (bench/results/capacity.md).
+ */
+export type MediaPorts = { readonly mode: "range" } | { readonly mode: "mux"; readonly sockets: number };
+
+/** The rendering every stack had before the mux existed. */
+export const MEDIA_PORT_RANGE: MediaPorts = { mode: "range" };
+
+/** The most mux sockets: one per port of the range that clients' networks allow. */
+export const MAX_MUX_SOCKETS = PORTS.rtcUdpEnd - PORTS.rtcUdpStart + 1;
+
+/** The UDP ports LiveKit's media uses, first to last, inside PORTS.rtcUdpStart-rtcUdpEnd. */
+export function mediaPortSpan(media: MediaPorts): { readonly from: number; readonly to: number } {
+  if (media.mode === "range") return { from: PORTS.rtcUdpStart, to: PORTS.rtcUdpEnd };
+  return { from: PORTS.rtcUdpStart, to: PORTS.rtcUdpStart + media.sockets - 1 };
+}
+
+/** "50000-60000", or the one port of a single mux socket. */
+export function mediaPortText(media: MediaPorts): string {
+  const { from, to } = mediaPortSpan(media);
+  return from === to ? String(from) : `${from}-${to}`;
+}
+
+/** The ports the Internet must reach, and nothing else: with the mux, its ports only. */
+export function publicPorts(media: MediaPorts): readonly PublicPort[] {
+  const udp = mediaPortSpan(media);
   return [
     {
       protocol: "tcp",
@@ -78,10 +112,10 @@ export function publicPorts(): readonly PublicPort[] {
     { protocol: "udp", from: PORTS.turnUdp, to: PORTS.turnUdp, service: "livekit", purpose: "TURN over UDP" },
     {
       protocol: "udp",
-      from: PORTS.rtcUdpStart,
-      to: PORTS.rtcUdpEnd,
+      from: udp.from,
+      to: udp.to,
       service: "livekit",
-      purpose: "WebRTC media over UDP",
+      purpose: media.mode === "range" ? "WebRTC media over UDP" : "WebRTC media over UDP, one muxed port per vCPU",
     },
   ];
 }
@@ -157,6 +191,8 @@ export interface HostModel {
   readonly room: RoomPolicy;
   /** Offer Opus RED (redundant audio) besides plain Opus. */
   readonly redundantAudio: boolean;
+  /** LiveKit's UDP media ports; the firewall opens exactly these (publicPorts). */
+  readonly media: MediaPorts;
   readonly secrets: HostSecrets;
   readonly webhook?: WebhookTarget;
   readonly monitoring: MonitoringSettings;
@@ -181,6 +217,8 @@ export function roomPolicy(listenersPerTour: number): RoomPolicy {
   };
 }
 
+const isMuxSocketCount = (n: number) => Number.isInteger(n) && n >= 1 && n <= MAX_MUX_SOCKETS;
+
 /** Why a model cannot be rendered, or an empty list. */
 function modelProblems(model: HostModel): string[] {
   const problems: string[] = [];
@@ -193,6 +231,8 @@ function modelProblems(model: HostModel): string[] {
   if (model.livekitHost === model.turnHost) problems.push("the TURN host name must differ from the LiveKit host name");
   if (!model.secrets.alertReceiverSecret)
     problems.push("the alert receiver's secret (SMTP password or webhook URL) is empty");
+  if (model.media.mode === "mux" && !isMuxSocketCount(model.media.sockets))
+    problems.push(`the UDP mux needs 1 to ${MAX_MUX_SOCKETS} sockets, got ${model.media.sockets}`);
   if (!(model.monitoring.monthlyTrafficBytes > 0)) problems.push("the monthly traffic allowance must be positive");
   return problems;
 }

@@ -6,6 +6,7 @@ import { AccessToken, RoomServiceClient } from "livekit-server-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { grantsFor, type TourRole } from "../../functions/livekit-token/grants";
 import { type LocalCluster, type LocalNode, startLocalCluster } from "../../local/multinode";
+import { rtcUdpBounds } from "../../templates/livekit";
 import { MARKER_EVERY_MS, nowMs } from "../../tour/audio";
 import { type ProbePhones, startProbePhones } from "../../tour/probes";
 
@@ -42,7 +43,7 @@ describe("LiveKit multi-node over one Redis: two local nodes", () => {
 
   /** Whether a media port belongs to a node's UDP range or its ICE/TCP port. */
   const isNodesMediaPort = (node: LocalNode, port: number) =>
-    (port >= node.config.rtc.port_range_start && port <= node.config.rtc.port_range_end) ||
+    (port >= rtcUdpBounds(node.config.rtc).from && port <= rtcUdpBounds(node.config.rtc).to) ||
     port === node.config.rtc.tcp_port;
 
   /** Whether a node logged starting a participant's RTC session (it does so only where the room lives). */

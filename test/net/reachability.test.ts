@@ -57,7 +57,7 @@ describe("the server namespace behind the firewall plan", () => {
         "server",
         nft,
         ["-f", "-"],
-        nftablesRuleset(firewallPlan({ operatorCidrs: [`${OPERATOR_IP}/32`] })),
+        nftablesRuleset(firewallPlan({ operatorCidrs: [`${OPERATOR_IP}/32`], model: running.model })),
       );
     }
     expect(probeTcp(running.lab, "prober", SERVER_IP, PORTS.turnTls)).toBe("filtered");

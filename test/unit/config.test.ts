@@ -142,7 +142,7 @@ describe("stack config", () => {
     [{ activeTourWaitMinutes: 600 }, "roamcast:activeTourWaitMinutes must be a whole number from 1 to 180, got 600"],
     [
       { listenrsPerTour: 30 },
-      "roamcast:listenrsPerTour is not a known setting; remove it or check its spelling (known: zoneName, livekitHost, turnHost, acmeEmail, sshPublicKeys, operatorCidrs, deployCidrs, production, retire, serverType, location, image, livekitImage, caddyImage, redisImage, prometheusImage, alertmanagerImage, nodeExporterImage, redisExporterImage, blackboxExporterImage, alertEmail, alertSmtpSmarthost, alertSmtpFrom, alertSmtpUsername, monthlyTrafficTb, listenersPerTour, tourHours, redundantAudio, peakConcurrentTours, toursPerMonth, livekitNodes, activeTours, activeTourWaitMinutes, supabaseProjectRef, allowDataLossMigrations, supabaseDbUrl, supabaseAccessToken, supabaseLegacyJwtSecret, alertSmtpPassword, alertWebhookUrl)",
+      "roamcast:listenrsPerTour is not a known setting; remove it or check its spelling (known: zoneName, livekitHost, turnHost, acmeEmail, sshPublicKeys, operatorCidrs, deployCidrs, production, retire, serverType, location, image, livekitImage, caddyImage, redisImage, prometheusImage, alertmanagerImage, nodeExporterImage, redisExporterImage, blackboxExporterImage, alertEmail, alertSmtpSmarthost, alertSmtpFrom, alertSmtpUsername, monthlyTrafficTb, listenersPerTour, tourHours, redundantAudio, mediaPorts, peakConcurrentTours, toursPerMonth, livekitNodes, activeTours, activeTourWaitMinutes, supabaseProjectRef, allowDataLossMigrations, supabaseDbUrl, supabaseAccessToken, supabaseLegacyJwtSecret, alertSmtpPassword, alertWebhookUrl)",
     ],
     [
       { supabaseProjectRef: "my-project" },

@@ -17,6 +17,7 @@ async function hostUnderMocks(overrides: Partial<LivekitHostArgs> = {}) {
     image: "ubuntu-24.04",
     sshPublicKeys: [opensshPublicKey()],
     operatorCidrs: ["203.0.113.7/32"],
+    media: { mode: "range" },
     ipv4Id: 1,
     ipv6Id: 2,
     userData: "#cloud-config\n",
@@ -49,6 +50,21 @@ describe("operator SSH keys", () => {
     const key = opensshPublicKey("carol@laptop");
     const renamed = key.replace("carol@laptop", "carol@desktop");
     expect(await operatorKeyNames([renamed])).toEqual(await operatorKeyNames([key]));
+  });
+});
+
+describe("the host's firewall", () => {
+  const udpPorts = async (media: LivekitHostArgs["media"]) => {
+    const { run } = await hostUnderMocks({ media });
+    return run
+      .one("hcloud:index/firewall:Firewall")
+      .inputs.rules.filter((r: any) => r.protocol === "udp")
+      .map((r: any) => r.port);
+  };
+
+  it("opens the media ports it is given: the range, or the mux's ports only", async () => {
+    expect(await udpPorts({ mode: "range" })).toEqual(["3478", "50000-60000"]);
+    expect(await udpPorts({ mode: "mux", sockets: 4 })).toEqual(["3478", "50000-50003"]);
   });
 });
 

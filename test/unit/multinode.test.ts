@@ -21,8 +21,8 @@ describe("localNodeConfig", () => {
     const tcpPorts = [a, b].flatMap((n) => [n.port, n.rtc.tcp_port, n.turn.tls_port, n.prometheus.port]);
     expect(new Set(tcpPorts).size).toBe(tcpPorts.length);
     expect(a.turn.udp_port).not.toBe(b.turn.udp_port);
-    expect(a.rtc.port_range_end).toBeLessThan(b.rtc.port_range_start);
-    expect(a.rtc.port_range_start).toBeLessThan(a.rtc.port_range_end);
+    expect(a.rtc.port_range_end).toBeLessThan(b.rtc.port_range_start!);
+    expect(a.rtc.port_range_start).toBeLessThan(a.rtc.port_range_end!);
   });
 
   it("changes nothing else in the rendered local livekit.yaml", async () => {
