@@ -53,9 +53,12 @@ export async function pickFixedPorts(): Promise<FixedPorts> {
   };
 }
 
-/** The rendered config's fixed ports (ICE over TCP, TURN, a single media port if set) moved to free ones. */
+/**
+ * The rendered config's fixed ports (ICE over TCP, TURN, the UDP mux if set) moved to free ones. A mux range
+ * becomes one port: LiveKit opens one mux socket per CPU it sees, and the bench's LiveKit sees one core.
+ */
 export function moveFixedPorts(config: LivekitYaml, ports: FixedPorts): LivekitYaml {
-  const rtc: LivekitYaml["rtc"] & { udp_port?: number } = { ...config.rtc, tcp_port: ports.rtcTcp };
+  const rtc: LivekitYaml["rtc"] = { ...config.rtc, tcp_port: ports.rtcTcp };
   if ("udp_port" in rtc) rtc.udp_port = ports.rtcUdp;
   return { ...config, rtc, turn: { ...config.turn, udp_port: ports.turnUdp, tls_port: ports.turnTls } };
 }
