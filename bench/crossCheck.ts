@@ -6,7 +6,7 @@
 // CPU per listener = (LiveKit's CPU with the crowd − with the guides alone) / listeners.
 import { sleep } from "../tour/time";
 import { GENERATOR_CORE } from "./cpuset";
-import { CROWD_REPORT_EVERY, type CrowdClient, startCrowd, startGuides } from "./harness";
+import { type CrowdClient, type CrowdReports, startCrowd, startGuides } from "./harness";
 import { LEVERS } from "./levers";
 import { startLivekitUnderTest } from "./livekitUnderTest";
 import { busyShare, coreShare, coreTimes, cpuSample } from "./procStats";
@@ -22,21 +22,21 @@ export interface CrossCheckPlan {
   readonly rounds: number;
 }
 
-/** A crowd of the cross-check: the client, and whether its listeners send receiver reports. */
+/** A crowd of the cross-check: the client, and what its listeners report. */
 interface CrossCheckCrowd {
   readonly label: CrowdMeasurement["client"];
   readonly client: CrowdClient;
-  readonly reportEvery?: string;
+  readonly reports?: CrowdReports;
 }
 
 /**
- * The crowds in the order each round joins them: the lean crowd that measures the baseline's ramp, the lean
- * crowd without its reports (what they cost LiveKit), the rounds' crowd (a port per listener), and the SDK crowd.
+ * The crowds in the order each round joins them: the lean crowd reporting as the SDK crowd does (its twin, for the
+ * verdict), reporting as a phone does (what the benchmark measures with), reporting nothing, and the SDK crowd.
  */
 export const CROSS_CHECK_CROWDS: readonly CrossCheckCrowd[] = [
-  { label: "lean", client: "lean", reportEvery: CROWD_REPORT_EVERY },
-  { label: "lean-no-reports", client: "lean" },
-  { label: "lean-ports", client: "lean-ports", reportEvery: CROWD_REPORT_EVERY },
+  { label: "lean", client: "lean", reports: "sdk" },
+  { label: "lean-phone", client: "lean", reports: "phone" },
+  { label: "lean-no-reports", client: "lean", reports: "none" },
   { label: "sdk", client: "sdk" },
 ];
 
@@ -58,7 +58,7 @@ async function measureCrowd(
   plan: CrossCheckPlan,
 ): Promise<CrowdMeasurement> {
   const client = spec.label;
-  const crowd = startCrowd(spec.client, spec.reportEvery);
+  const crowd = startCrowd(spec.client, spec.reports);
   try {
     for (const t of tokens) crowd.send(t);
     await waitForJoins(crowd, undefined, tokens.length, 0);
@@ -111,8 +111,8 @@ export async function crossCheck(ctx: BenchContext, plan: CrossCheckPlan): Promi
       rounds.push({
         guidesOnlyLivekitCpuCores: guidesOnly,
         lean: crowds.lean!,
+        leanPhone: crowds["lean-phone"]!,
         leanNoReports: crowds["lean-no-reports"]!,
-        leanPorts: crowds["lean-ports"]!,
         sdk: crowds.sdk!,
       });
     }

@@ -140,18 +140,17 @@ const NO_GUIDES: GuidesReport = { connected: 0, failed: 0, published: 0, packets
 export type Crowd = Loadgen<CrowdReport> & { readonly client: CrowdClient };
 
 /**
- * How often each lean listener sends its receiver and extended reports: every second, as the SDK crowd's pion
- * interceptors do (tools/loadgen/listen_lean_reports.go). A phone's audio reports come every few seconds, so
- * this errs on LiveKit's dear side.
+ * What each lean listener sends LiveKit about its audio (tools/loadgen/listen_lean_reports.go): "phone", a receiver
+ * report about every 5 s as libwebrtc sends for audio — what the benchmark measures with; "sdk", a receiver and an
+ * extended report every second as the SDK crowd's pion interceptors send — the cross-check's twin of the SDK crowd;
+ * "none".
  */
-export const CROWD_REPORT_EVERY = "1s";
+export type CrowdReports = "none" | "phone" | "sdk";
+export const CROWD_REPORTS: CrowdReports = "phone";
 
-/**
- * The listener crowd; `lean` counts packets on one socket, `sdk` is built like LiveKit's own load tester.
- * `reportEvery` (a Go duration, lean crowds only): each listener sends an RTCP receiver report that often.
- */
-export function startCrowd(client: CrowdClient, reportEvery?: string): Crowd {
-  const args = ["listen", "--client", client, ...(reportEvery ? ["--reports", reportEvery] : [])];
+/** The listener crowd; `lean` counts packets on one socket, `sdk` is built like LiveKit's own load tester. */
+export function startCrowd(client: CrowdClient, reports?: CrowdReports): Crowd {
+  const args = ["listen", "--client", client, ...(reports && reports !== "none" ? ["--reports", reports] : [])];
   return { ...startLoadgen(args, NO_CROWD, `loadgen ${args.join(" ")}`), client };
 }
 

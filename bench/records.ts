@@ -57,8 +57,11 @@ export interface LeverRun {
 }
 
 export interface CrowdMeasurement {
-  /** The crowd; "lean-no-reports" is the lean crowd sending no RTCP at all. */
-  readonly client: "lean" | "lean-no-reports" | "lean-polled" | "lean-ports" | "sdk";
+  /**
+   * The crowd. Since 2026-11-30 "lean" reports as the SDK crowd does, "lean-phone" as a phone does, and
+   * "lean-no-reports" sends no RTCP at all (the lean crowd of earlier reports).
+   */
+  readonly client: "lean" | "lean-phone" | "lean-no-reports" | "lean-polled" | "lean-ports" | "sdk";
   readonly livekitCpuCores: number;
   readonly livekitCpuCoresPerListener: number;
   /** The crowd process's own CPU per listener: the generator's cost. */
@@ -74,7 +77,9 @@ export interface CrossCheckRound {
   readonly lean: CrowdMeasurement;
   /** The lean crowd with a polled socket per listener: the SDK crowd's way of receiving (reports before 2026-11-30 10:30). */
   readonly leanPolled?: CrowdMeasurement;
-  /** The lean crowd without its receiver and extended reports: what the reports cost LiveKit. */
+  /** The lean crowd reporting as a phone does: the crowd the benchmark measures with. */
+  readonly leanPhone?: CrowdMeasurement;
+  /** The lean crowd without any report: what the reports cost LiveKit. */
   readonly leanNoReports?: CrowdMeasurement;
   /** The lean crowd with an unwaited port per listener: the crowd of the single-port lever. */
   readonly leanPorts?: CrowdMeasurement;

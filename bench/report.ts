@@ -32,6 +32,7 @@ export function crossCheckOfRounds(listeners: number, tours: number, rounds: rea
   const polled = rounds.flatMap((r) => (r.leanPolled ? [r.leanPolled] : []));
   const ports = rounds.flatMap((r) => (r.leanPorts ? [r.leanPorts] : []));
   const noReports = rounds.flatMap((r) => (r.leanNoReports ? [r.leanNoReports] : []));
+  const phone = rounds.flatMap((r) => (r.leanPhone ? [r.leanPhone] : []));
   return {
     listeners,
     tours,
@@ -40,6 +41,7 @@ export function crossCheckOfRounds(listeners: number, tours: number, rounds: rea
     ...(polled.length === rounds.length ? { leanPolled: medianMeasurement(polled) } : {}),
     ...(ports.length === rounds.length ? { leanPorts: medianMeasurement(ports) } : {}),
     ...(noReports.length === rounds.length ? { leanNoReports: medianMeasurement(noReports) } : {}),
+    ...(phone.length === rounds.length ? { leanPhone: medianMeasurement(phone) } : {}),
     sdk: medianMeasurement(rounds.map((r) => r.sdk)),
     rounds,
   };

@@ -113,7 +113,7 @@ ${crossCheckText(report.crossCheck, d, report.crossCheckError)}
 Tours of ${report.listenersPerTour} listeners: ${report.toursPerStep} in the first step, then steps sized from it to reach 80 % in three more;
 ${report.sampledTours} sampled tours with an rtc-node guide and
 ${report.probesPerTour} rtc-node probes (real tokens from the token function) time the audio; the other guides are \`loadgen guide\`
-(real tokens too), the other listeners the lean Go crowd (\`loadgen listen --client lean\`, tokens signed with the API key).
+(real tokens too), the other listeners the lean Go crowd (\`loadgen listen --client lean --reports phone\`, tokens signed with the API key).
 Each step settles ${report.settleSeconds} s and is measured for ${report.measureSeconds} s. Stopped because: ${report.stopReason}.
 Idle LiveKit: ${pct(report.idle.livekitCpuCores)} of its core, ${report.idle.livekitRssMiB.toFixed(0)} MiB.
 

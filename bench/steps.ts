@@ -12,7 +12,7 @@ import { sleep } from "../tour/time";
 import type { CoreIsolation } from "./cpuset";
 import { GENERATOR_CORE, LIVEKIT_CORE } from "./cpuset";
 import { CPU_CEILING, toursPerStepToCeiling } from "./fit";
-import { CROWD_REPORT_EVERY, type Crowd, type CrowdClient, type Guides, startCrowd } from "./harness";
+import { CROWD_REPORTS, type Crowd, type CrowdClient, type CrowdReports, type Guides, startCrowd } from "./harness";
 import { describeLever, type Lever } from "./levers";
 import { type LivekitUnderTest, startLivekitUnderTest } from "./livekitUnderTest";
 import { busyShare, coreShare, coreTimes, cpuSample, packetCounters, rssMiB } from "./procStats";
@@ -194,8 +194,8 @@ async function rampSteps(livekit: LivekitUnderTest, load: LeverLoad, plan: StepP
 export interface LeverRunOptions {
   /** The crowd instead of the lever's own (the paired rounds measure every lever with one crowd). */
   readonly crowd?: CrowdClient;
-  /** Lean crowds: receiver and extended reports per listener this often (a Go duration; default CROWD_REPORT_EVERY). */
-  readonly reportEvery?: string;
+  /** Lean crowds: the reports each listener sends (default CROWD_REPORTS, a phone's). */
+  readonly reports?: CrowdReports;
   /** Write LiveKit's CPU profile when the bench was asked to (it adds up to 45 s for LiveKit's clean exit). */
   readonly profile?: boolean;
 }
@@ -214,7 +214,7 @@ export async function runLever(
     ctx.livekitProfileDir &&
     join(ctx.livekitProfileDir, `livekit-${lever.name.replace(/[^a-z0-9]+/gi, "-")}.pprof`);
   const livekit = await startLivekitUnderTest(ctx.platform, lever, ctx.isolation, profile || undefined);
-  const crowd = startCrowd(client, client === "sdk" ? undefined : (options.reportEvery ?? CROWD_REPORT_EVERY));
+  const crowd = startCrowd(client, client === "sdk" ? undefined : (options.reports ?? CROWD_REPORTS));
   // The SDK crowd costs about ten times the lean one per listener: smaller steps keep its core below saturation.
   const stepPlan = client === "sdk" ? { ...plan, toursPerStep: Math.min(plan.toursPerStep, SDK_TOURS_PER_STEP) } : plan;
   const load: LeverLoad = {

@@ -3,7 +3,6 @@ package main
 import (
 	"net/netip"
 	"sync"
-	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
@@ -31,8 +30,8 @@ type leanCrowd struct {
 	shared *leanTransport // socketShared only
 	ports  *portReader    // socketPerPort only
 
-	// reportEvery: a receiver report per listener this often (0: none).
-	reportEvery time.Duration
+	// reports: what each listener sends LiveKit about its audio (listen_lean_reports.go).
+	reports reportStyle
 
 	mu        sync.Mutex
 	listeners map[*leanListener]struct{}
@@ -55,8 +54,8 @@ const (
 
 // newLeanCrowd opens what the mode shares on loopback, where the benchmark's
 // LiveKit listens (its node_ip is 127.0.0.1).
-func newLeanCrowd(t *totals, mode socketMode, reportEvery time.Duration) (*leanCrowd, error) {
-	c := &leanCrowd{t: t, mode: mode, reportEvery: reportEvery, listeners: map[*leanListener]struct{}{}}
+func newLeanCrowd(t *totals, mode socketMode, reports reportStyle) (*leanCrowd, error) {
+	c := &leanCrowd{t: t, mode: mode, reports: reports, listeners: map[*leanListener]struct{}{}}
 	switch mode {
 	case socketPolled:
 		return c, nil

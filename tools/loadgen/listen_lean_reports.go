@@ -1,21 +1,56 @@
 package main
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"time"
 
 	"github.com/pion/rtcp"
 )
 
-// Receiver reports, when asked for (loadgen listen --reports 1s): each lean
-// listener sends LiveKit what the SDK crowd's subscriber sends every second
-// (server-sdk-go v2.19.0 transport.go, registerDefaultInterceptors): an RTCP
-// receiver report (pion's report interceptor) and, in a packet of its own,
-// an extended report with a receiver reference time (LiveKit's RTTFromXR
-// interceptor, mediatransportutil), which LiveKit answers. A phone's WebRTC
-// stack sends reports too, for audio every few seconds. LiveKit reads,
-// decrypts and handles each one on its own core, so a crowd that sends none
-// makes LiveKit's work per listener look cheaper than it is.
+// Receiver reports (loadgen listen --reports none|phone|sdk): what a lean
+// listener sends LiveKit about the audio it receives. LiveKit reads, decrypts
+// and handles each report on its own core, so a crowd that sends none makes
+// LiveKit's work per listener look cheaper than a real one's.
+//
+//   - phone: what a phone's WebRTC stack (libwebrtc) sends for an audio
+//     stream it receives: a receiver report about every 5 s, each interval
+//     drawn from 0.5-1.5 times that (rtcp_sender.cc, kDefaultAudioReportInterval).
+//   - sdk: what the SDK crowd's subscriber sends every second (server-sdk-go
+//     v2.19.0 transport.go, registerDefaultInterceptors): a receiver report
+//     (pion's report interceptor) and, in a packet of its own, an extended
+//     report with a receiver reference time (LiveKit's RTTFromXR interceptor,
+//     mediatransportutil), which LiveKit answers.
+//   - none: nothing, as the lean crowd did before.
+type reportStyle struct {
+	name      string
+	every     time.Duration
+	jitter    bool // each interval drawn from [0.5, 1.5) × every
+	reference bool // an extended report with a receiver reference time too
+}
+
+var reportStyles = map[string]reportStyle{
+	"none":  {name: "none"},
+	"phone": {name: "phone", every: 5 * time.Second, jitter: true},
+	"sdk":   {name: "sdk", every: time.Second, reference: true},
+}
+
+// parseReportStyle names the style, or says which ones there are.
+func parseReportStyle(name string) (reportStyle, error) {
+	s, ok := reportStyles[name]
+	if !ok {
+		return reportStyle{}, fmt.Errorf("--reports must be none, phone or sdk, not %q", name)
+	}
+	return s, nil
+}
+
+// next is the wait before the next report.
+func (s reportStyle) next() time.Duration {
+	if !s.jitter {
+		return s.every
+	}
+	return time.Duration(float64(s.every) * (0.5 + rand.Float64()))
+}
 
 // reportBlock is what the listener knows of one stream: the newest sequence
 // number the crowd's socket counted for it. Loss and jitter stay 0: the
@@ -49,37 +84,40 @@ func receiverReport(own uint32, ssrcs []uint32, newestSeq uint32) *rtcp.Receiver
 	return rr
 }
 
-// sendReports writes a receiver report every interval, starting at a random
-// point of the first interval so that a crowd's reports do not arrive in
-// bursts, until done closes. A report that cannot be written (the
-// connection is closing) is skipped.
-func (l *leanListener) sendReports(interval time.Duration, done <-chan struct{}) {
-	own := rand.Uint32()
-	first := time.NewTimer(time.Duration(rand.Int64N(int64(interval))))
-	defer first.Stop()
-	select {
-	case <-first.C:
-	case <-done:
-		return
+// packets is one round of reports in the style.
+func (s reportStyle) packets(own uint32, ssrcs []uint32, newestSeq uint32, now time.Time) []rtcp.Packet {
+	out := []rtcp.Packet{receiverReport(own, ssrcs, newestSeq)}
+	if s.reference {
+		out = append(out, referenceTime(ssrcs, now))
 	}
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
+	return out
+}
+
+// sendReports writes a round of reports each interval, starting at a random
+// point of the first one so that a crowd's reports do not arrive in bursts,
+// until done closes; each packet goes on its own, as the SDK's interceptors
+// send them. A report that cannot be written (the connection is closing) is
+// skipped.
+func (l *leanListener) sendReports(style reportStyle, done <-chan struct{}) {
+	own := rand.Uint32()
+	wait := time.NewTimer(time.Duration(rand.Int64N(int64(style.every))))
+	defer wait.Stop()
 	for {
+		select {
+		case <-wait.C:
+		case <-done:
+			return
+		}
 		l.mu.Lock()
 		pc, ssrcs := l.pc, append([]uint32(nil), l.ssrcs...)
 		l.mu.Unlock()
 		if pc != nil && len(ssrcs) > 0 {
-			rr := receiverReport(own, ssrcs, l.count.newestSeq.Load())
-			for _, p := range []rtcp.Packet{rr, referenceTime(ssrcs, time.Now())} {
+			for _, p := range style.packets(own, ssrcs, l.count.newestSeq.Load(), time.Now()) {
 				if err := pc.WriteRTCP([]rtcp.Packet{p}); err == nil {
 					l.crowd.t.reports.Add(1)
 				}
 			}
 		}
-		select {
-		case <-tick.C:
-		case <-done:
-			return
-		}
+		wait.Reset(style.next())
 	}
 }

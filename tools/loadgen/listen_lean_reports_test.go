@@ -50,3 +50,25 @@ func TestReferenceTimeIsAnExtendedReportFromTheFirstStream(t *testing.T) {
 		t.Errorf("NTP timestamp %x, want %x", block.NTPTimestamp, want)
 	}
 }
+
+func TestReportStylesAreAPhonesAndTheSDKs(t *testing.T) {
+	phone, err := parseReportStyle("phone")
+	if err != nil || phone.reference {
+		t.Fatalf("phone: %+v, %v", phone, err)
+	}
+	for i := 0; i < 1000; i++ {
+		if d := phone.next(); d < 2500*time.Millisecond || d >= 7500*time.Millisecond {
+			t.Fatalf("a phone's interval %s is outside libwebrtc's 0.5-1.5 × 5 s", d)
+		}
+	}
+	sdk, _ := parseReportStyle("sdk")
+	if sdk.next() != time.Second || len(sdk.packets(1, []uint32{2}, 3, time.Now())) != 2 {
+		t.Errorf("sdk: a receiver and an extended report every second, got %+v", sdk)
+	}
+	if len(phone.packets(1, []uint32{2}, 3, time.Now())) != 1 {
+		t.Error("phone: a receiver report alone")
+	}
+	if _, err := parseReportStyle("often"); err == nil || err.Error() != `--reports must be none, phone or sdk, not "often"` {
+		t.Errorf("got %v", err)
+	}
+}

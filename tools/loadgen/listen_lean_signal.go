@@ -112,8 +112,8 @@ func (l *leanListener) join(base, token string) error {
 	go l.readLoop()
 	select {
 	case <-l.connected:
-		if l.crowd.reportEvery > 0 {
-			go l.sendReports(l.crowd.reportEvery, l.done)
+		if l.crowd.reports.every > 0 {
+			go l.sendReports(l.crowd.reports, l.done)
 		}
 		return nil
 	case <-time.After(time.Until(deadline)):

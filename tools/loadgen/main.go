@@ -28,7 +28,6 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
-	"time"
 )
 
 type joinRequest struct {
@@ -51,12 +50,12 @@ func main() {
 
 func run(args []string) int {
 	client := "sdk"
-	var reportEvery time.Duration
+	reports := "none"
 	if len(args) > 0 {
 		switch args[0] {
 		case "listen":
 			flags := flag.NewFlagSet("loadgen listen", flag.ContinueOnError)
-			flags.DurationVar(&reportEvery, "reports", 0, "lean clients: each listener sends an RTCP receiver report this often, e.g. 1s as the SDK crowd's pion does (0: none)")
+			flags.StringVar(&reports, "reports", "none", "lean clients: the RTCP reports each listener sends: none, phone (a receiver report about every 5 s, as libwebrtc for audio) or sdk (a receiver and an extended report every second, as the SDK crowd)")
 			flags.StringVar(&client, "client", "sdk", "lean (one shared UDP socket, RTP counted at the socket), lean-polled (a socket per listener in Go's poller), lean-ports (a socket per listener, read without waiting) or sdk (LiveKit's Go SDK)")
 			if err := flags.Parse(args[1:]); err != nil {
 				return 2
@@ -71,8 +70,12 @@ func run(args []string) int {
 	if path := os.Getenv("LOADGEN_CPUPROFILE"); path != "" {
 		profileOnSignal(path)
 	}
-	if reportEvery < 0 || (reportEvery > 0 && client == "sdk") {
-		fmt.Fprintf(os.Stderr, "loadgen: --reports must be a positive duration (e.g. 1s) for a lean client; the sdk client sends its own reports, not %s with --client %s\n", reportEvery, client)
+	style, err := parseReportStyle(reports)
+	if err == nil && reports != "none" && client == "sdk" {
+		err = fmt.Errorf("--reports is for the lean clients; the sdk client sends its own reports")
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "loadgen: %v\n", err)
 		return 2
 	}
 	t := newTotals()
@@ -81,7 +84,7 @@ func run(args []string) int {
 	case "sdk":
 		c = newSDKCrowd(t)
 	case "lean", "lean-polled", "lean-ports":
-		lean, err := newLeanCrowd(t, map[string]socketMode{"lean": socketShared, "lean-polled": socketPolled, "lean-ports": socketPerPort}[client], reportEvery)
+		lean, err := newLeanCrowd(t, map[string]socketMode{"lean": socketShared, "lean-polled": socketPolled, "lean-ports": socketPerPort}[client], style)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "loadgen: could not open the lean crowd's UDP socket: %v\n", err)
 			return 1
