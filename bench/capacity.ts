@@ -20,6 +20,7 @@ import { crossCheck } from "./crossCheck";
 import { moveFixedPorts, pickFixedPorts } from "./livekitUnderTest";
 import { chooseLevers, type Lever, LEVERS } from "./levers";
 import type { BenchReport, CrossCheck, LeverRun } from "./records";
+import { usable } from "./fit";
 import { runLeverRounds } from "./leverRounds";
 import { type BenchContext, runLever, settingsOf, type StepPlan } from "./steps";
 import { PROBES_PER_TOUR, tourPool } from "./tours";
@@ -175,7 +176,7 @@ const LEVER_ROUNDS_CROWD = "lean-ports";
 
 /** Three quarters of the baseline's last valid step: every lever's LiveKit stays below its core's ceiling. */
 function leverToursFrom(baseline: LeverRun, listenersPerTour: number): number {
-  const last = baseline.steps.filter((s) => s.valid).at(-1);
+  const last = baseline.steps.filter(usable).at(-1);
   if (!last)
     throw new Error(`the baseline measured no valid step (${baseline.stopReason}); nothing to compare the levers with`);
   return Math.max(1, Math.round((0.75 * last.listeners) / listenersPerTour));
@@ -241,7 +242,8 @@ function main(cli: Cli<typeof SPEC.options>): Promise<number> {
     throw new InputError(
       `--listeners must be above ${PROBES_PER_TOUR} (the probes of a sampled tour), or --sampled-tours 0`,
     );
-  const command = `npm run bench:capacity -- ${process.argv.slice(2).join(" ")}`.trim();
+  const args = process.argv.slice(2);
+  const command = args.length > 0 ? `npm run bench:capacity -- ${args.join(" ")}` : "npm run bench:capacity";
   return runBench(options, command).then(() => 0);
 }
 

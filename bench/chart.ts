@@ -3,6 +3,7 @@
 // ramp, then every lever's ratio to its round's baseline.
 import { Resvg } from "@resvg/resvg-js";
 import type { TopLevelSpec } from "vega-lite";
+import { usable } from "./fit";
 
 /** What the chart plots of each lever: its name and, per step, listeners against LiveKit's CPU and latency. */
 export interface ChartLever {
@@ -12,6 +13,8 @@ export interface ChartLever {
     readonly livekitCpuCores: number;
     readonly latencyP95Ms: number;
     readonly valid: boolean;
+    readonly crowdSilent: number;
+    readonly crowdListeners: number;
   }[];
 }
 
@@ -54,7 +57,7 @@ function ratioPanel(paired: readonly ChartPaired[]) {
 }
 
 function chartSpec(levers: readonly ChartLever[], paired?: readonly ChartPaired[]): TopLevelSpec {
-  const valid = levers.flatMap((l) => l.steps.filter((s) => s.valid).map((s) => ({ lever: l.name, ...s })));
+  const valid = levers.flatMap((l) => l.steps.filter(usable).map((s) => ({ lever: l.name, ...s })));
   const cpu = valid.map((s) => ({ lever: s.lever, listeners: s.listeners, value: s.livekitCpuCores * 100 }));
   const latency = valid
     .filter((s) => Number.isFinite(s.latencyP95Ms))

@@ -44,6 +44,9 @@ per-listener error below that cannot turn a plan that fits into one that saturat
   const head = `The lean crowd's median figure is **${pct(d.crossCheckMargin)}** from the SDK crowd's: they ${d.crossCheckAgrees ? "**agree**" : "**do not agree**"} within the
 stated margin of ±${pct(CROSS_CHECK_MARGIN, 0)}.${spreadText} ${why}`;
   if (d.crossCheckAgrees) return `${head} The lean crowd's figures are used as measured.`;
+  if (d.crowdCalibration === 1)
+    return `${head} The lean crowd made LiveKit work harder per listener than the SDK crowd did: its way of receiving
+hides no work from LiveKit, and its figures are used as measured, which errs on LiveKit's dear side.`;
   return `${head} The lean crowd may leave out work the SDK crowd causes, so every lean-crowd figure in this report's tables and in
 \`derived\` is multiplied by ${d.crowdCalibration.toFixed(2)} (the SDK crowd's median CPU per listener over the lean crowd's),
 assuming that ratio holds for every lever; the "as measured" column keeps the raw figure.`;

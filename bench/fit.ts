@@ -30,6 +30,33 @@ export function wireBytesPerListenerPerSecond(step: {
   );
 }
 
+/**
+ * Share of a step's crowd that may be silent (no packet in the last second) and the step still count: beyond it,
+ * LiveKit or the guides stopped sending — an overloaded LiveKit, a guide that did not publish — and the step
+ * measured that, not the load.
+ */
+export const SILENT_LIMIT = 0.05;
+
+/** A step that measured the load: the generator's core had room (valid) and the crowd heard its guides. */
+export function usable(step: {
+  readonly valid: boolean;
+  readonly crowdSilent: number;
+  readonly crowdListeners: number;
+}): boolean {
+  return step.valid && step.crowdSilent <= SILENT_LIMIT * step.crowdListeners;
+}
+
+/** Why a step does not count, or "" when it does. */
+export function unusableBecause(step: {
+  readonly valid: boolean;
+  readonly crowdSilent: number;
+  readonly crowdListeners: number;
+}): string {
+  if (!step.valid) return "the generator's core was saturated";
+  if (!usable(step)) return `${step.crowdSilent} of ${step.crowdListeners} crowd listeners were silent`;
+  return "";
+}
+
 /** Least-squares line y = intercept + slope·x; one point gives the line through the origin. */
 export function fitLine(points: readonly (readonly [number, number])[]): Line {
   const n = points.length;

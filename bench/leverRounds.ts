@@ -2,6 +2,7 @@
 // why): each round runs each lever once — a fresh LiveKit with its settings,
 // one step of the same tours, measured, stopped — in an order rotated by one
 // each round, all with the one crowd that can measure every lever.
+import { sleep } from "../tour/time";
 import type { Lever } from "./levers";
 import { roundOrder } from "./pairedRounds";
 import type { LeverArm, LeverRounds } from "./records";
@@ -26,7 +27,15 @@ async function runArm(ctx: BenchContext, lever: Lever, plan: LeverRoundsPlan, ro
   };
   try {
     // Profiles, when asked for, come from the first round: each one holds LiveKit's exit for up to 45 s.
-    const run = await runLever(ctx, lever, stepPlan, { crowd: plan.crowd, profile: round === 0 });
+    const run = await runLever(ctx, lever, stepPlan, { crowd: plan.crowd, profile: round === 0 }).catch(
+      async (error: Error) => {
+        // A LiveKit that exits while starting (seen once, with status 0, right after a saturated ramp) gets one
+        // more try: an arm lost costs its whole round a baseline.
+        console.log(`[${lever.name}] round ${round + 1}: ${error.message.split("\n")[0]}; trying once more`);
+        await sleep(5000);
+        return runLever(ctx, lever, stepPlan, { crowd: plan.crowd, profile: false });
+      },
+    );
     const step = run.steps[0];
     return {
       lever: lever.name,

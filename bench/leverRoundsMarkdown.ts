@@ -1,6 +1,6 @@
 // The levers' sections of capacity.md when they ran in paired rounds: the
 // side-by-side table, how the rounds ran, and every arm of every round. Pure.
-import { CPU_CEILING } from "./fit";
+import { CPU_CEILING, usable } from "./fit";
 import { describeLever, LEVERS } from "./levers";
 import { armCpuPerListener, BASELINE, baselineDrift } from "./pairedRounds";
 import type { LeverRounds, StepResult } from "./records";
@@ -34,7 +34,8 @@ export function pairedLeverTable(levers: readonly LeverFigures[], rounds: LeverR
     const p = l.paired;
     const verdict = !p ? "—" : p.name === BASELINE ? "reference" : p.verdict;
     const loss = p ? `${pct(p.loss, 2)} / ${pct(p.crowdLoss, 3)}` : "—";
-    return `| ${l.name} | ${describe(l)} | ${whole(l.listenersPerCoreAt80)} | ${ratioCell(l, rounds)} | ${verdict} | ${p ? (p.wireBytesPerListenerPerSecond / 1000).toFixed(2) : "—"} | ${p ? ms(p.latencyP95Ms) : "—"} | ${loss} | ${p ? `${p.measuredArms} of ${p.arms}` : "—"} |`;
+    const projected = p?.name === BASELINE && !l.reachedCeiling ? " (projected)" : "";
+    return `| ${l.name} | ${describe(l)} | ${whole(l.listenersPerCoreAt80)}${projected} | ${ratioCell(l, rounds)} | ${verdict} | ${p ? (p.wireBytesPerListenerPerSecond / 1000).toFixed(2) : "—"} | ${p ? ms(p.latencyP95Ms) : "—"} | ${loss} | ${p ? `${p.measuredArms} of ${p.arms}` : "—"} |`;
   });
   return [
     "| lever | guide publishes; server | listeners per core at 80 % | LiveKit CPU per listener ÷ its round's baseline: median (range) | verdict | wire kB/s per listener | latency p95 ms | loss: probes / crowd | rounds measured |",
@@ -71,16 +72,16 @@ function armRow(
 ): string {
   if (!step) return `| ${round} | ${lever} | — | — | — | — | — | ${why} |`;
   const perListener = (step.livekitCpuCores - idle) / step.listeners;
-  return `| ${round} | ${lever} | ${step.listeners} | ${pct(step.livekitCpuCores)} | ${perThousand(perListener)} | ${vs} | ${pct(step.generatorCoreBusy, 0)}${step.valid ? "" : " (invalid)"} | ${pct(step.crowdLostRatio, 3)} / ${step.crowdSilent} |`;
+  return `| ${round} | ${lever} | ${step.listeners} | ${pct(step.livekitCpuCores)} | ${perThousand(perListener)} | ${vs} | ${pct(step.generatorCoreBusy, 0)}${usable(step) ? "" : " (left out)"} | ${pct(step.crowdLostRatio, 3)} / ${step.crowdSilent} |`;
 }
 
 /** Every arm of every round, in the order it ran. */
 export function roundsTable(rounds: LeverRounds): string {
   const rows = rounds.rounds.flatMap((r, i) => {
     const base = r.arms.find((a) => a.lever === BASELINE);
-    const baseCost = base?.step?.valid ? armCpuPerListener({ ...base, step: base.step }) : NaN;
+    const baseCost = base?.step && usable(base.step) ? armCpuPerListener({ ...base, step: base.step }) : NaN;
     return r.arms.map((a) => {
-      const cost = a.step?.valid ? armCpuPerListener({ ...a, step: a.step }) : NaN;
+      const cost = a.step && usable(a.step) ? armCpuPerListener({ ...a, step: a.step }) : NaN;
       return armRow(i + 1, a.lever, a.step, a.idle.livekitCpuCores, ratio(cost / baseCost), a.failure ?? "");
     });
   });

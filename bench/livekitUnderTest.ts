@@ -7,6 +7,7 @@ import { createSocket } from "node:dgram";
 import { stringify } from "yaml";
 import { type LocalPlatform } from "../local/platform";
 import { localLivekitConfig } from "../local/livekit";
+import { redisCommand } from "../local/multinode";
 import type { LivekitYaml } from "../templates/livekit";
 import { freePort, goTool, start, waitFor } from "../local/processes";
 import { writeTemp } from "../local/temp";
@@ -70,7 +71,12 @@ export async function leverLivekitConfig(platform: LocalPlatform, lever: Lever) 
   const config = moveFixedPorts(mergeOverrides(localLivekitConfig(model, ports), lever.server), await pickFixedPorts());
   // A Redis database of its own: a stopped server's rooms (same names, kept for departure_timeout) would
   // otherwise still be routed to it when the next server's tours join.
-  return { config: { ...config, redis: { ...config.redis, db: nextRedisDb() } }, ports };
+  // Redis has 16 databases and a long run starts more LiveKits than that: the database is emptied first, or a
+  // departed server's rooms (kept for departure_timeout, ten minutes) still route the next one's joins to it —
+  // seen as whole rounds of listeners that subscribed and heard nothing.
+  const db = nextRedisDb();
+  redisCommand(platform.model, platform.ports.redis, ["-n", String(db), "FLUSHDB"]);
+  return { config: { ...config, redis: { ...config.redis, db } }, ports };
 }
 
 const PROFILE_EXIT_GRACE_MS = 45_000;

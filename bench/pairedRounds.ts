@@ -5,7 +5,7 @@
 // a ratio within one round cancels whatever the round's neighbours did. A
 // lever is called cheaper (or dearer) only when it was so in every round.
 // Pure.
-import { median, wireBytesPerListenerPerSecond } from "./fit";
+import { median, unusableBecause, usable, wireBytesPerListenerPerSecond } from "./fit";
 import type { LeverArm, LeverRounds, LeverSettings, StepResult } from "./records";
 
 export const BASELINE = "baseline";
@@ -13,7 +13,7 @@ export const BASELINE = "baseline";
 /** What a lever cost in one round: only arms that measured a valid step count. */
 type MeasuredArm = LeverArm & { readonly step: StepResult };
 
-const measured = (arm: LeverArm | undefined): arm is MeasuredArm => arm?.step?.valid === true;
+const measured = (arm: LeverArm | undefined): arm is MeasuredArm => arm?.step !== undefined && usable(arm.step);
 
 /** LiveKit's CPU per listener in one arm, above its idle: the guides' share rides along, as in every tour. */
 export function armCpuPerListener(arm: MeasuredArm): number {
@@ -58,8 +58,8 @@ function problemsOf(name: string, rounds: LeverRounds): string[] {
   return rounds.rounds.flatMap((round, i) => {
     const arm = round.arms.find((a) => a.lever === name);
     if (!arm) return [];
-    if (arm.failure) return [`round ${i + 1}: ${arm.failure}`];
-    if (arm.step && !arm.step.valid) return [`round ${i + 1}: the generator's core was saturated`];
+    if (arm.failure) return [`round ${i + 1}: ${arm.failure.split("\n")[0]}`];
+    if (arm.step && !usable(arm.step)) return [`round ${i + 1}: ${unusableBecause(arm.step)}`];
     return [];
   });
 }

@@ -2,7 +2,7 @@
 // kept in capacity.json so the report can be re-rendered): the baseline's
 // line, the cross-check's medians and calibration, each lever's figures from
 // its paired rounds. Pure. The files are written by bench/writeReport.ts.
-import { CPU_CEILING, fitLine, median, relativeMargin, wireBytesPerListenerPerSecond, xAtCeiling } from "./fit";
+import { CPU_CEILING, fitLine, median, relativeMargin, usable, wireBytesPerListenerPerSecond, xAtCeiling } from "./fit";
 import { LEVERS } from "./levers";
 import { BASELINE, compareInRounds, type PairedComparison } from "./pairedRounds";
 import type { BenchReport, CrossCheck, CrossCheckRound, CrowdMeasurement, LeverRun, LeverSettings } from "./records";
@@ -82,7 +82,7 @@ const worst = (values: readonly number[]) => (values.length === 0 ? NaN : Math.m
  * their cost is in the intercept, not in the slope.
  */
 export function leverFigures(run: LeverRun, calibration = 1): LeverFigures {
-  const valid = run.steps.filter((s) => s.valid);
+  const valid = run.steps.filter(usable);
   const points = valid.map((s) => [s.listeners, s.livekitCpuCores] as const);
   const line = fitLine(valid.length >= 2 ? points : [[0, run.idle.livekitCpuCores], ...points]);
   const last = valid[valid.length - 1];
@@ -186,7 +186,7 @@ export function derive(report: BenchReport): { derived: DerivedFigures; levers: 
   const calibration = crowdCalibration(report.crossCheck);
   const levers = leversOf(report, calibration);
   const baseline = levers[0]!;
-  const valid = report.steps.filter((s) => s.valid);
+  const valid = report.steps.filter(usable);
   const rss = fitLine([[0, report.idle.livekitRssMiB], ...valid.map((s) => [s.tours, s.livekitRssMiB] as const)]);
   const last = valid[valid.length - 1]!;
   const cpuCoresPerTour = baseline.cpuCoresPerListener * report.listenersPerTour;

@@ -3,7 +3,7 @@
 // own cost and the planning figures. Pure: text from the report's figures.
 import { crossCheckText } from "./crossCheckMarkdown";
 import { pairedLeverTable, pairedRoundsExplained, roundsTable } from "./leverRoundsMarkdown";
-import { CPU_CEILING } from "./fit";
+import { CPU_CEILING, SILENT_LIMIT, usable } from "./fit";
 import { describeLever, LEVERS } from "./levers";
 import {
   type BenchReport,
@@ -41,7 +41,7 @@ function stepRows(steps: readonly StepResult[]): string {
   return steps
     .map(
       (s) =>
-        `| ${s.tours} | ${s.listeners} | ${pct(s.livekitCpuCores)} | ${pct(s.livekitCoreBusy)} | ${s.livekitRssMiB.toFixed(0)} | ${(s.egressRtpBytesPerListenerPerSecond / 1000).toFixed(2)} | ${s.egressPacketsPerListenerPerSecond.toFixed(1)} | ${ms(s.latencyP50Ms)} / ${ms(s.latencyP95Ms)} | ${pct(s.lossRatio, 2)} | ${pct(s.crowdLostRatio, 3)} / ${s.crowdSilent} | ${pct(s.generatorCoreBusy, 0)}${s.valid ? "" : " (invalid)"} | ${perThousand(s.crowdCpuCores / s.crowdListeners)} |`,
+        `| ${s.tours} | ${s.listeners} | ${pct(s.livekitCpuCores)} | ${pct(s.livekitCoreBusy)} | ${s.livekitRssMiB.toFixed(0)} | ${(s.egressRtpBytesPerListenerPerSecond / 1000).toFixed(2)} | ${s.egressPacketsPerListenerPerSecond.toFixed(1)} | ${ms(s.latencyP50Ms)} / ${ms(s.latencyP95Ms)} | ${pct(s.lossRatio, 2)} | ${pct(s.crowdLostRatio, 3)} / ${s.crowdSilent} | ${pct(s.generatorCoreBusy, 0)}${usable(s) ? "" : " (left out)"} | ${perThousand(s.crowdCpuCores / s.crowdListeners)} |`,
     )
     .join("\n");
 }
@@ -126,8 +126,9 @@ ${stepRows(report.steps)}
 LiveKit runs alone in a cgroup v1 cpuset holding core 0, with no CPU quota (it is never throttled); this Node process and
 everything it starts — PostgreSQL, Deno's token and webhook functions, Redis, the Go crowd and guides, the rtc-node
 guide and probes — run in a cpuset holding core 1. Other users of the machine are not moved: "core 0 busy" above LiveKit's
-own CPU is their share of LiveKit's core. A step at which core 1 was more than ${pct(report.generatorLimit, 0)} busy is invalid (it measured the generator)
-and is left out of every fit.
+own CPU is their share of LiveKit's core. A step at which core 1 was more than ${pct(report.generatorLimit, 0)} busy (it measured the generator), or at
+which more than ${pct(SILENT_LIMIT, 0)} of the crowd heard nothing for a second (LiveKit or a guide stopped sending: it measured an overload
+or a failure), is left out of every fit and every comparison.
 
 Two things this machine does that a CX33 does not: every packet goes over loopback, where the kernel runs the receiving
 socket's side of each datagram on the sending core — LiveKit's core pays for part of the crowd's receive path, which on a

@@ -3,13 +3,16 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderChart } from "./chart";
+import { usable } from "./fit";
 import { BASELINE } from "./pairedRounds";
 import { type BenchReport, derive } from "./report";
 import { markdown } from "./reportMarkdown";
 
 export async function writeReport(dir: string, report: BenchReport): Promise<void> {
-  if (report.steps.filter((s) => s.valid).length === 0)
-    throw new Error("the baseline recorded no valid step; nothing to report");
+  if (report.steps.filter(usable).length === 0)
+    throw new Error(
+      "the baseline recorded no usable step (each saturated the generator or left its crowd silent); nothing to report",
+    );
   mkdirSync(dir, { recursive: true });
   const { derived, levers } = derive(report);
   writeFileSync(join(dir, "capacity.json"), JSON.stringify({ ...report, derived, levers }, null, 2) + "\n");

@@ -105,7 +105,7 @@ async function startNodeOnFreePorts(
 }
 
 /** redis-cli with the password in the environment (REDISCLI_AUTH), never in argv. */
-function redisCommand(model: HostModel, port: number, args: string[]): string[] {
+export function redisCommand(model: HostModel, port: number, args: string[]): string[] {
   const cli = systemTool("redis-cli", "redis-tools");
   const result = run("env", [`REDISCLI_AUTH=${model.secrets.redisPassword}`, cli, "-p", String(port), ...args]);
   if (result.status !== 0) throw new Error(`redis-cli ${args[0]} failed: ${result.stderr}`);

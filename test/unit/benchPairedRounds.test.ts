@@ -68,13 +68,27 @@ describe("a lever against its round's baseline", () => {
         },
         { arms: [r.rounds[1]!.arms[0]!, arm("60 ms frames", 0.0002, { step: step(20, 0.0002, { valid: false }) })] },
         { arms: [{ ...r.rounds[2]!.arms[0]!, step: undefined, failure: "x" }, arm("60 ms frames", 0.0002)] },
+        // Its guides never published: the crowd heard nothing, and LiveKit's CPU measured an idle room.
+        {
+          arms: [
+            r.rounds[0]!.arms[0]!,
+            arm("60 ms frames", 0.00001, { step: step(20, 0.00001, { crowdSilent: 570 }) }),
+          ],
+        },
       ],
     };
     const sixty = compareInRounds(broken).find((c) => c.name === "60 ms frames")!;
     expect(sixty.ratios).toEqual([]);
     expect(sixty.verdict).toBe("not measured");
     expect(sixty.measuredArms).toBe(1);
-    expect(sixty.problems).toEqual(["round 1: failed: no LiveKit", "round 2: the generator's core was saturated"]);
+    expect(sixty.problems).toEqual([
+      "round 1: failed: no LiveKit",
+      "round 2: the generator's core was saturated",
+      "round 4: 570 of 594 crowd listeners were silent",
+    ]);
+    expect(roundsTable(broken)).toContain(
+      "| 4 | 60 ms frames | 600 | 2.6 % | 0.010 | — | 200 % (left out) | 0.200 % / 570 |",
+    );
   });
 
   it("rotates the order by one lever each round, so no lever always runs first", () => {

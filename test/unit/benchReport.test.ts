@@ -184,6 +184,36 @@ describe("the report's text", () => {
     );
   });
 
+  it("with a phone's and no reports beside the SDK's, says what the reports cost LiveKit and which the figures use", () => {
+    const lean = (client: CrowdMeasurement["client"], perListener: number): CrowdMeasurement => ({
+      ...crossCheck.lean,
+      client,
+      livekitCpuCoresPerListener: perListener,
+    });
+    const round: CrossCheckRound = {
+      guidesOnlyLivekitCpuCores: 0.03,
+      lean: lean("lean", 0.0004),
+      leanPhone: lean("lean-phone", 0.00022),
+      leanNoReports: lean("lean-no-reports", 0.0002),
+      sdk: crossCheck.sdk,
+    };
+    const c = crossCheckOfRounds(150, 5, [round, round, round]);
+    expect(c.leanPhone?.livekitCpuCoresPerListener).toBeCloseTo(0.00022, 12);
+    const text = crossCheckText(c, derive({ ...report, crossCheck: c }).derived);
+    expect(text).toContain("| **median** | lean-phone | 9.0 % | 3.0 % | 0.220 |");
+    expect(text).toContain("the SDK's\n+100.0 %, a phone's +10.0 %.");
+    expect(text).toContain("The capacity figures use a phone's\nreports");
+    expect(text).toContain("\`--reports phone\`: a receiver report\nabout every 5 s");
+  });
+
+  it("uses the lean figures as measured when the lean crowd made LiveKit work harder than the SDK crowd", () => {
+    const dear = { ...crossCheck, lean: { ...crossCheck.lean, livekitCpuCoresPerListener: 0.0008 } };
+    const d = derive({ ...report, crossCheck: dear }).derived;
+    expect([d.crossCheckAgrees, d.crowdCalibration]).toEqual([false, 1]);
+    expect(crossCheckText(dear, d)).toContain("its figures are used as measured, which errs on LiveKit's dear side.");
+    expect(crossCheckText(dear, d)).not.toContain("multiplied by");
+  });
+
   it("summarises the rounds by medians, so one far-off round does not move the verdict", () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);
