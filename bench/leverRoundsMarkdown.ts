@@ -82,7 +82,9 @@ export function roundsTable(rounds: LeverRounds): string {
     const baseCost = base?.step && usable(base.step) ? armCpuPerListener({ ...base, step: base.step }) : NaN;
     return r.arms.map((a) => {
       const cost = a.step && usable(a.step) ? armCpuPerListener({ ...a, step: a.step }) : NaN;
-      return armRow(i + 1, a.lever, a.step, a.idle.livekitCpuCores, ratio(cost / baseCost), a.failure ?? "");
+      // A failure's first line, without the table's separator: LiveKit's output can follow it.
+      const why = (a.failure ?? "").split("\n")[0]!.replaceAll("|", "/");
+      return armRow(i + 1, a.lever, a.step, a.idle.livekitCpuCores, ratio(cost / baseCost), why);
     });
   });
   return [

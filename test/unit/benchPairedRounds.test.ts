@@ -86,6 +86,13 @@ describe("a lever against its round's baseline", () => {
       "round 2: the generator's core was saturated",
       "round 4: 570 of 594 crowd listeners were silent",
     ]);
+    expect(roundsTable(broken)).toContain("| 1 | 60 ms frames | — | — | — | — | — | failed: no LiveKit |");
+    expect(
+      roundsTable({
+        ...broken,
+        rounds: [{ arms: [{ ...arm("baseline", 0), step: undefined, failure: "exited: a | b\nmore" }] }],
+      }),
+    ).toContain("| 1 | baseline | — | — | — | — | — | exited: a / b |");
     expect(roundsTable(broken)).toContain(
       "| 4 | 60 ms frames | 600 | 2.6 % | 0.010 | — | 200 % (left out) | 0.200 % / 570 |",
     );
