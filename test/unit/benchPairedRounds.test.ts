@@ -9,7 +9,7 @@ import type { BenchReport, LeverArm, LeverRounds, LeverRun } from "../../bench/r
 import { derive } from "../../bench/report";
 import { markdown } from "../../bench/reportMarkdown";
 import { settingsOf } from "../../bench/steps";
-import { step } from "../support/benchSteps";
+import { reportWith, step } from "../support/benchSteps";
 
 const IDLE = { livekitCpuCores: 0.02, livekitRssMiB: 50 };
 const settings = (name: string) => settingsOf(LEVERS.find((l) => l.name === name)!);
@@ -118,24 +118,10 @@ const ramp: LeverRun = {
   steps: [10, 20, 30, 40, 50, 60, 70].map((t) => step(t, 0.0004)),
   stopReason: "LiveKit reached 80 % of its core",
 };
-const report: BenchReport = {
-  command: "npm run bench:capacity",
-  date: "2026-11-30T06:00:00Z",
-  cpuModel: "test cpu",
-  loadAverage: { before: [0.5, 1, 2], after: [1.2, 1, 1.5] },
-  listenersPerTour: 30,
-  probesPerTour: 3,
-  sampledTours: 2,
-  toursPerStep: 10,
-  settleSeconds: 5,
-  measureSeconds: 10,
-  generatorLimit: 0.95,
-  idle: ramp.idle,
-  steps: ramp.steps,
-  stopReason: ramp.stopReason,
+const report: BenchReport = reportWith(ramp, {
   leverRuns: [ramp],
   leverRounds: rounds([0.0004, 0.0002, 0.00042], [0.0006, 0.0003, 0.00057], [0.0005, 0.0002, 0.0005]),
-};
+});
 
 describe("the report from paired rounds", () => {
   const { derived, levers } = derive(report);

@@ -19,7 +19,7 @@ import {
 import { crossCheckText, roundRatios } from "../../bench/crossCheckMarkdown";
 import { clientAdvice, leverTable, markdown } from "../../bench/reportMarkdown";
 import { settingsOf } from "../../bench/steps";
-import { step } from "../support/benchSteps";
+import { reportWith, step } from "../support/benchSteps";
 
 const run = (name: string, perListener: number, steps: StepResult[]): LeverRun => ({
   name,
@@ -62,24 +62,10 @@ const crossCheck: CrossCheck = {
     failed: 0,
   },
 };
-const report: BenchReport = {
-  command: "npm run bench:capacity",
-  date: "2026-11-30T06:00:00Z",
-  cpuModel: "test cpu",
-  loadAverage: { before: [0.5, 1, 2], after: [1.2, 1, 1.5] },
-  listenersPerTour: 30,
-  probesPerTour: 3,
-  sampledTours: 2,
-  toursPerStep: 10,
-  settleSeconds: 5,
-  measureSeconds: 10,
-  generatorLimit: 0.95,
-  idle: baseline.idle,
-  steps: baseline.steps,
-  stopReason: "LiveKit reached 80 % of its core",
+const report: BenchReport = reportWith(baseline, {
   leverRuns: [baseline, sixty],
   crossCheck,
-};
+});
 
 describe("a lever's figures", () => {
   it("take CPU per listener as the slope through idle and the steps, and listeners at 80 % where it crosses", () => {
