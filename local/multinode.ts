@@ -94,12 +94,16 @@ async function startNodeOnFreePorts(
   redisPort: number,
   index: number,
 ): Promise<LocalNode> {
-  const attempts = 3;
+  // Five tries: CI once saw three in a row lose their port ("listen tcp :41613: bind: address already in use").
+  const attempts = 5;
   for (let attempt = 1; ; attempt++) {
     try {
       return await startNode(name, await localNodeConfig(model, redisPort, index));
     } catch (error) {
-      if (attempt >= attempts || !/address already in use/.test(String(error))) throw error;
+      if (!/address already in use/.test(String(error))) throw error;
+      if (attempt >= attempts)
+        throw new Error(`${name}: no free ports after ${attempts} tries: ${(error as Error).message}`);
+      console.log(`${name}: a port was taken before LiveKit bound it (try ${attempt} of ${attempts}); picking others`);
     }
   }
 }
