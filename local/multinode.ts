@@ -112,7 +112,8 @@ async function startNodeOnFreePorts(
 export function redisCommand(model: HostModel, port: number, args: string[]): string[] {
   const cli = systemTool("redis-cli", "redis-tools");
   const result = run("env", [`REDISCLI_AUTH=${model.secrets.redisPassword}`, cli, "-p", String(port), ...args]);
-  if (result.status !== 0) throw new Error(`redis-cli ${args[0]} failed: ${result.stderr}`);
+  // The whole command names what failed ("-n 3 FLUSHDB", not "-n"); the password is in the environment, not here.
+  if (result.status !== 0) throw new Error(`redis-cli ${args.join(" ")} failed: ${result.stderr.trim()}`);
   return result.stdout.split("\n").filter((line) => line.length > 0);
 }
 
