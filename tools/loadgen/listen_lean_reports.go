@@ -53,7 +53,8 @@ func (s reportStyle) next() time.Duration {
 }
 
 // reportBlock is what the listener knows of one stream: the newest sequence
-// number the crowd's socket counted for it. Loss and jitter stay 0: the
+// number the crowd's socket counted for it, extended by its wraps (RFC 3550,
+// as pion's report interceptor sends it). Loss and jitter stay 0: the
 // report costs LiveKit the same to handle, and the crowd reports loss itself.
 func reportBlock(ssrc uint32, newestSeq uint32) rtcp.ReceptionReport {
 	return rtcp.ReceptionReport{SSRC: ssrc, LastSequenceNumber: newestSeq}

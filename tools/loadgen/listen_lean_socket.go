@@ -181,7 +181,7 @@ func (s *countingSocket) count(b []byte, from netip.AddrPort) {
 	if d := st.seq.add(rtpSequence(b)); d != 0 {
 		s.t.lost.Add(d)
 	}
-	st.listener.newestSeq.Store(uint32(st.seq.newest))
+	st.listener.newestSeq.Store(st.seq.extendedNewest())
 }
 
 // maxStreams bounds the stream table: a few tracks per listener of the

@@ -39,7 +39,7 @@ type totals struct {
 type listenerCount struct {
 	subscribed atomic.Bool
 	packets    atomic.Int64
-	newestSeq  atomic.Uint32 // the newest RTP sequence number counted, for receiver reports
+	newestSeq  atomic.Uint32 // the newest RTP sequence number counted, extended by its wraps, for receiver reports
 	lastSeen   int64         // packets at the previous report; the reporter's own
 }
 

@@ -12,7 +12,16 @@ const seqWindow = 64
 type seqTracker struct {
 	started bool
 	newest  uint16
+	cycles  uint16 // times newest wrapped past 65535
 	seen    uint64 // bit i: newest-i arrived
+}
+
+// extendedNewest is RFC 3550's extended highest sequence number (cycles in
+// the high 16 bits), what a receiver report carries: pion's report
+// interceptor (the SDK crowd) sends it so, and LiveKit takes a report whose
+// number fell back by a wrap for a missed rollover.
+func (s *seqTracker) extendedNewest() uint32 {
+	return uint32(s.cycles)<<16 | uint32(s.newest)
 }
 
 // add takes one packet's sequence number and returns the change in lost.
@@ -30,6 +39,9 @@ func (s *seqTracker) add(seq uint16) int64 {
 			s.seen <<= uint(d)
 		}
 		s.seen |= 1
+		if seq < s.newest {
+			s.cycles++
+		}
 		s.newest = seq
 		return int64(d) - 1
 	case d == 0:

@@ -43,3 +43,25 @@ func TestSeqTrackerLongGap(t *testing.T) {
 		t.Errorf("lost %d, want 197", got)
 	}
 }
+
+func TestSeqTrackerExtendsTheNewestAcrossWraps(t *testing.T) {
+	cases := []struct {
+		name string
+		seqs []uint16
+		want uint32
+	}{
+		{"no wrap", []uint16{10, 11, 12}, 12},
+		{"one wrap", []uint16{65534, 65535, 0, 1}, 1<<16 | 1},
+		{"a gap across the wrap", []uint16{65530, 3}, 1<<16 | 3},
+		{"late packet from before the wrap", []uint16{65535, 0, 65534}, 1 << 16},
+	}
+	for _, c := range cases {
+		var s seqTracker
+		for _, q := range c.seqs {
+			s.add(q)
+		}
+		if got := s.extendedNewest(); got != c.want {
+			t.Errorf("%s: %v extended newest %#x, want %#x", c.name, c.seqs, got, c.want)
+		}
+	}
+}
