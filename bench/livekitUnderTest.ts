@@ -3,13 +3,12 @@
 // the lever's overrides merged in. A fresh server per lever, so each starts
 // from the same empty state and its idle figures are its own. Every port is a
 // free one, so that another LiveKit on this machine cannot clash with it.
-import { createSocket } from "node:dgram";
 import { stringify } from "yaml";
 import { type LocalPlatform } from "../local/platform";
 import { localLivekitConfig } from "../local/livekit";
 import { redisCommand } from "../local/multinode";
 import type { LivekitYaml } from "../templates/livekit";
-import { freePort, goTool, start, waitFor } from "../local/processes";
+import { freePort, freeUdpPort, goTool, start, waitFor } from "../local/processes";
 import { writeTemp } from "../local/temp";
 import { sleep } from "../tour/time";
 import type { CoreIsolation } from "./cpuset";
@@ -21,14 +20,6 @@ export interface LivekitUnderTest {
   readonly url: string;
   readonly metricsUrl: string;
   stop(): Promise<void>;
-}
-
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket("udp4");
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(resolve));
-  return port;
 }
 
 /** Redis keeps 16 databases (0-15); the platform's LiveKit had 0. */

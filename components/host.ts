@@ -139,7 +139,7 @@ export class LivekitHost extends pulumi.ComponentResource {
       `${name}-firewall`,
       {
         labels,
-        rules: planFirewallRules(publicPorts(args.media), args.operatorCidrs, args.deployCidrs ?? []).map((r) => ({
+        rules: planFirewallRules(publicPorts(), args.operatorCidrs, args.deployCidrs ?? []).map((r) => ({
           ...r,
           sourceIps: [...r.sourceIps],
         })),

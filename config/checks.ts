@@ -25,7 +25,7 @@ export function settingsProblems(s: StackSettings): string[] {
     ...deployRangeProblems(s.deployCidrs),
     ...protectionProblems(s),
     ...serverProblems(s.serverType, s.location),
-    ...mediaPortProblems(s.mediaPorts, s.serverType),
+    ...mediaPortProblems(s.mediaPorts),
     ...(s.image && !UBUNTU_LTS.test(s.image)
       ? [`${fullKey("image")} "${s.image}" is not an Ubuntu LTS image; use e.g. ubuntu-24.04`]
       : []),

@@ -214,10 +214,10 @@ export const CONFIG_FIELDS = {
   },
   mediaPorts: {
     type: "string",
-    default: "range",
-    example: "mux",
+    default: "mux",
+    example: "range",
     description:
-      "How LiveKit takes its UDP media ports: range (one port per listener's connection, anywhere in 50000-60000) or mux (every connection shares one port per vCPU from 50000, with batched writes: less CPU per listener; needs a cx server type). The firewall opens exactly these ports.",
+      "How LiveKit takes its UDP media ports: mux (every connection shares one port per vCPU from 50000, with batched writes: the capacity benchmark's cheaper setting) or range (one port per connection, anywhere in 50000-60000; LiveKit's own default). The firewall opens 50000-60000 in both, so switching never changes it.",
   },
   peakConcurrentTours: {
     type: "integer",

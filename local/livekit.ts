@@ -3,17 +3,27 @@
 import { stringify } from "yaml";
 import { renderHost, type HostModel } from "../templates";
 import { livekitConfig, type LivekitYaml } from "../templates/livekit";
-import { freePort, goTool, type Running, start, systemTool, waitFor } from "./processes";
+import { freePort, freeUdpPort, goTool, type Running, start, systemTool, waitFor } from "./processes";
 import { writeTemp } from "./temp";
 
 export interface LocalPorts {
   readonly livekit: number;
   readonly redis: number;
   readonly metrics: number;
+  /**
+   * The UDP mux's one port here, when the rendering muxes: its 50000-50003 lie in Linux's ephemeral range, where
+   * any client socket on this machine may hold one. One port is one mux socket, enough on 127.0.0.1.
+   */
+  readonly mediaUdp?: number;
 }
 
 export async function pickLocalPorts(): Promise<LocalPorts> {
-  return { livekit: await freePort(), redis: await freePort(), metrics: await freePort() };
+  return {
+    livekit: await freePort(),
+    redis: await freePort(),
+    metrics: await freePort(),
+    mediaUdp: await freeUdpPort(),
+  };
 }
 
 /** The rendered livekit.yaml with host values moved to loopback. */
@@ -23,7 +33,11 @@ export function localLivekitConfig(model: HostModel, ports: LocalPorts): Livekit
     ...config,
     port: ports.livekit,
     bind_addresses: ["127.0.0.1"],
-    rtc: { ...config.rtc, node_ip: "127.0.0.1" },
+    rtc: {
+      ...config.rtc,
+      node_ip: "127.0.0.1",
+      ...(config.rtc.udp_port !== undefined && ports.mediaUdp !== undefined ? { udp_port: ports.mediaUdp } : {}),
+    },
     redis: { ...config.redis, address: `127.0.0.1:${ports.redis}` },
     prometheus: { port: ports.metrics },
   };

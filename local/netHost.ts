@@ -132,7 +132,7 @@ export async function startLabHost(options: LabHostOptions): Promise<LabHost> {
 }
 
 export function firewallPlan(options: Pick<LabHostOptions, "operatorCidrs" | "model">) {
-  return planFirewallRules(publicPorts(options.model.media), options.operatorCidrs);
+  return planFirewallRules(publicPorts(), options.operatorCidrs);
 }
 
 /** "OK" when GET answers 200 with OK inside the namespace (bounded: 3 s). */

@@ -1,6 +1,7 @@
 // Real programs under test: where the Go-built tools live, free ports, and
 // child processes that are always stopped, with bounded waits.
 import { type ChildProcess, spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { createSocket } from "node:dgram";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { homedir } from "node:os";
@@ -48,6 +49,15 @@ export function run(
   options: { cwd?: string; input?: string } = {},
 ): SpawnSyncReturns<string> {
   return spawnSync(cmd, args, { encoding: "utf8", timeout: 60_000, ...options });
+}
+
+/** A UDP port on 127.0.0.1 that nothing holds right now. */
+export async function freeUdpPort(): Promise<number> {
+  const socket = createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(resolve));
+  return port;
 }
 
 export async function freePort(): Promise<number> {

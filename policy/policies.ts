@@ -4,7 +4,6 @@
 // against fixtures and against the real program's resources.
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { serverProblems } from "../config/hetzner";
-import { planMediaPorts } from "../plans/media";
 import { publicPorts } from "../templates/model";
 import { composeImages, imageProblem, SECRET_NAME, secretShapesIn, stringsOf } from "./content";
 import { firewallProblems, type FirewallRuleInput } from "./firewall";
@@ -57,13 +56,7 @@ function hostPolicies(readStackFile: StackFileReader): ResourceValidationPolicy[
           args.getConfig<{ operatorCidrs?: string[] }>(),
         );
         const rules = (args.props.rules ?? []) as FirewallRuleInput[];
-        let media;
-        try {
-          media = planMediaPorts(context.mediaPorts, context.serverType);
-        } catch (e) {
-          return reportViolation(`the media ports cannot be planned: ${(e as Error).message}`);
-        }
-        for (const problem of firewallProblems(rules, publicPorts(media), context)) reportViolation(problem);
+        for (const problem of firewallProblems(rules, publicPorts(), context)) reportViolation(problem);
       },
     },
     {

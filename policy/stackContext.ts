@@ -5,7 +5,6 @@
 // stack file's ranges, so a workflow can pin them independently of the code
 // under review.
 import { parse } from "yaml";
-import { CONFIG_FIELDS } from "../config/fields";
 import { deployCidrList } from "../config/operatorRanges";
 
 export interface StackContext {
@@ -15,9 +14,6 @@ export interface StackContext {
   readonly operatorCidrs?: readonly string[];
   /** The deploy workflow's runner for this `up` (roamcast:deployCidrs), single addresses. */
   readonly deployCidrs: readonly string[];
-  /** roamcast:mediaPorts and roamcast:serverType, their defaults when unset: which UDP ports the firewall opens. */
-  readonly mediaPorts: string;
-  readonly serverType: string;
 }
 
 /** Reads Pulumi.<stack>.yaml's text, or undefined when the stack has no file. */
@@ -30,7 +26,6 @@ export function stackOfUrn(urn: string): string {
   return match[1]!;
 }
 
-const stringOr = (value: unknown, fallback: string) => (typeof value === "string" ? value : fallback);
 const truthy = (value: unknown) => value === true || value === "true";
 
 export function stackContext(
@@ -56,7 +51,5 @@ export function stackContext(
     production,
     operatorCidrs,
     deployCidrs: typeof deploy === "string" ? deployCidrList(deploy) : [],
-    mediaPorts: stringOr(values["roamcast:mediaPorts"], CONFIG_FIELDS.mediaPorts.default),
-    serverType: stringOr(values["roamcast:serverType"], CONFIG_FIELDS.serverType.default),
   };
 }

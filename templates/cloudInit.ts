@@ -11,11 +11,17 @@ export const USER_DATA_LIMIT_BYTES = 32 * 1024;
 
 export const SYSCTL_PATH = "/etc/sysctl.d/60-livekit-udp.conf";
 
-/** LiveKit asks for large UDP socket buffers (livekit#3203); pion warns below them. */
+/**
+ * The most a socket may ask for. LiveKit warns below 5 MB (livekit#3203), and its UDP mux asks 16 MiB for each
+ * of its sockets (mediatransportutil rtcconfig's defaultUDPBufferSize): every listener's packets on a vCPU pass
+ * through one of them, so a burst must not overflow a buffer the kernel clamped to a smaller maximum.
+ */
+export const UDP_BUFFER_MAX_BYTES = 16 * 1024 * 1024;
+
 export function udpSysctls(): string {
   return directives([
-    ["net.core.rmem_max", "=", 5000000],
-    ["net.core.wmem_max", "=", 5000000],
+    ["net.core.rmem_max", "=", UDP_BUFFER_MAX_BYTES],
+    ["net.core.wmem_max", "=", UDP_BUFFER_MAX_BYTES],
   ]);
 }
 

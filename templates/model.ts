@@ -72,9 +72,6 @@ export interface PublicPort {
  */
 export type MediaPorts = { readonly mode: "range" } | { readonly mode: "mux"; readonly sockets: number };
 
-/** The rendering every stack had before the mux existed. */
-export const MEDIA_PORT_RANGE: MediaPorts = { mode: "range" };
-
 /** The most mux sockets: one per port of the range that clients' networks allow. */
 export const MAX_MUX_SOCKETS = PORTS.rtcUdpEnd - PORTS.rtcUdpStart + 1;
 
@@ -90,9 +87,13 @@ export function mediaPortText(media: MediaPorts): string {
   return from === to ? String(from) : `${from}-${to}`;
 }
 
-/** The ports the Internet must reach, and nothing else: with the mux, its ports only. */
-export function publicPorts(media: MediaPorts): readonly PublicPort[] {
-  const udp = mediaPortSpan(media);
+/**
+ * The ports the Internet must reach. UDP media is always the whole range 50000-60000, in both modes: the mux's
+ * ports are its first ones, so switching roamcast:mediaPorts (or rolling the switch back by reverting a commit)
+ * changes livekit.yaml only, never the firewall rules. A firewall narrowed to the mux's ports would have to change in the
+ * same apply as the hosts, in an order Pulumi does not promise: tours still on the range's ports would go silent.
+ */
+export function publicPorts(): readonly PublicPort[] {
   return [
     {
       protocol: "tcp",
@@ -112,10 +113,10 @@ export function publicPorts(media: MediaPorts): readonly PublicPort[] {
     { protocol: "udp", from: PORTS.turnUdp, to: PORTS.turnUdp, service: "livekit", purpose: "TURN over UDP" },
     {
       protocol: "udp",
-      from: udp.from,
-      to: udp.to,
+      from: PORTS.rtcUdpStart,
+      to: PORTS.rtcUdpEnd,
       service: "livekit",
-      purpose: media.mode === "range" ? "WebRTC media over UDP" : "WebRTC media over UDP, one muxed port per vCPU",
+      purpose: "WebRTC media over UDP",
     },
   ];
 }
@@ -191,7 +192,7 @@ export interface HostModel {
   readonly room: RoomPolicy;
   /** Offer Opus RED (redundant audio) besides plain Opus. */
   readonly redundantAudio: boolean;
-  /** LiveKit's UDP media ports; the firewall opens exactly these (publicPorts). */
+  /** LiveKit's UDP media ports, inside the range the firewall opens (publicPorts). */
   readonly media: MediaPorts;
   readonly secrets: HostSecrets;
   readonly webhook?: WebhookTarget;

@@ -59,7 +59,7 @@ export function testModel(overrides: Partial<HostModel> = {}): HostModel {
     },
     room: roomPolicy(30),
     redundantAudio: true,
-    media: { mode: "range" },
+    media: { mode: "mux", sockets: 4 },
     secrets: TEST_SECRETS,
     monitoring: { receiver: { kind: "webhook" }, monthlyTrafficBytes: 20e12 },
     ...overrides,

@@ -104,12 +104,8 @@ describe("loadgen guide publishes a phone's audio stream to LiveKit", () => {
     // The rendered RTC and TURN ports are fixed; other LiveKit servers on this machine may hold them.
     const config = localLivekitConfig(model, ports);
     const udpStart = 42_000 + Math.floor(Math.random() * 60) * 100;
-    const rtc = {
-      ...config.rtc,
-      tcp_port: await freePort(),
-      port_range_start: udpStart,
-      port_range_end: udpStart + 99,
-    };
+    const { udp_port: _mux, batch_io: _batch, ...rendered } = config.rtc;
+    const rtc = { ...rendered, tcp_port: await freePort(), port_range_start: udpStart, port_range_end: udpStart + 99 };
     const turn = { ...config.turn, udp_port: await freeUdpPort(), tls_port: await freePort() };
     livekit = await startLivekit({ ...config, rtc, turn }, ports.livekit);
     url = `ws://127.0.0.1:${ports.livekit}`;

@@ -67,7 +67,8 @@ describe("livekit.yaml with mediaPorts mux under livekit-server", () => {
 
   beforeAll(async () => {
     ports = await pickLocalPorts();
-    rendered = localLivekitConfig(model, ports);
+    // Without pickLocalPorts' mediaUdp: the rendered mux ports, which this test moves to a free block of four itself.
+    rendered = localLivekitConfig(model, { livekit: ports.livekit, redis: ports.redis, metrics: ports.metrics });
     const first = await freeUdpBlock(SOCKETS);
     const turnUdp = await freeUdpBlock(1);
     config = {

@@ -4,12 +4,12 @@
 // packet: the lean one counts RTP at its shared socket without decrypting or
 // sending any RTCP, so this also shows LiveKit keeps sending without it.
 import { execFileSync, spawn } from "node:child_process";
-import { createSocket } from "node:dgram";
 import { createInterface } from "node:readline";
 import { Room } from "@livekit/rtc-node";
 import { AccessToken } from "livekit-server-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localLivekitConfig, type LocalPorts, pickLocalPorts, startLivekit, startRedis } from "../../local/livekit";
+import { rtcMediaPorts } from "../../templates/livekit";
 import { type Running } from "../../local/processes";
 import { publishGuideSignal, type GuideSignal } from "../../tour/audio";
 import { disposeClients, leaveRooms } from "../../tour/rooms";
@@ -84,26 +84,20 @@ type Client = "lean" | "lean-polled" | "lean-ports" | "sdk";
 type Rtc = ReturnType<typeof localLivekitConfig>["rtc"];
 
 /** A UDP port free on loopback (freePort checks TCP). */
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket("udp4");
-  await new Promise<void>((resolve, reject) => socket.once("error", reject).bind(0, "127.0.0.1", resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(resolve));
-  return port;
-}
 
-// The rendered port range, with every client; and LiveKit's single-port mode
-// (the capacity benchmark's lever), which tells peers apart by their address:
-// the lean crowd's one shared socket cannot join it, a port per listener can.
+// The port range, with every client; and the rendered mux (moved to one free
+// port here), which tells peers apart by their address: the lean crowd's one
+// shared socket cannot join it, a port per listener can, and so can the SDK.
 const SERVERS: { name: string; rtc: (rtc: Rtc) => Promise<Rtc>; clients: readonly Client[] }[] = [
-  { name: "port range", rtc: async (rtc) => rtc, clients: ["lean", "lean-polled", "lean-ports", "sdk"] },
   {
-    name: "single UDP port",
-    rtc: async ({ port_range_start: _start, port_range_end: _end, ...rtc }) =>
-      // LivekitYaml's rtc has no udp_port: the rendered config never uses one.
-      ({ ...rtc, udp_port: await freeUdpPort() }) as unknown as Rtc,
-    clients: ["lean-ports"],
+    name: "port range",
+    rtc: async ({ udp_port: _mux, batch_io: _batch, ...rtc }) => ({
+      ...rtc,
+      ...rtcMediaPorts({ mode: "range" }),
+    }),
+    clients: ["lean", "lean-polled", "lean-ports", "sdk"],
   },
+  { name: "rendered UDP mux", rtc: async (rtc) => rtc, clients: ["lean-ports", "sdk"] },
 ];
 
 describe.each(SERVERS)("loadgen listen under livekit-server, $name", ({ name, rtc, clients }) => {

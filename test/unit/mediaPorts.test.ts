@@ -1,6 +1,7 @@
-// roamcast:mediaPorts: the port range (default) or LiveKit's UDP mux with
-// batched writes. livekit.yaml, the Hetzner firewall, its nftables twin, the
-// alert text and every node of a multi-node stack follow the one choice.
+// roamcast:mediaPorts: LiveKit's UDP mux with batched writes (default) or the
+// port range. livekit.yaml, the alert text and every node of a multi-node
+// stack follow the one choice; the Hetzner firewall and its nftables twin
+// open the whole range in both, so switching never touches them.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -9,7 +10,7 @@ import { localNodeConfig } from "../../local/multinode";
 import { SERVER_CLASSES } from "../../plans/capacity";
 import { planFirewallRules } from "../../plans/firewall";
 import { hostSettings, nodeHostSettings } from "../../plans/host";
-import { mediaPortProblems, planMediaPorts } from "../../plans/media";
+import { mediaPortProblems, MOST_VCPUS, planMediaPorts } from "../../plans/media";
 import { nftRuleLines } from "../../plans/nftables";
 import { planNodes } from "../../plans/nodes";
 import { alertRules } from "../../templates/alertRules";
@@ -19,42 +20,46 @@ import { configProblems, testModel, validRawConfig } from "../support/fixtures";
 
 const mux = (sockets: number): MediaPorts => ({ mode: "mux", sockets });
 const OPERATOR = ["203.0.113.7/32"];
-const rulesOf = (media: MediaPorts) =>
-  planFirewallRules(publicPorts(media), OPERATOR).map(({ protocol, port, description }) => ({
+const rules = () =>
+  planFirewallRules(publicPorts(), OPERATOR).map(({ protocol, port, description }) => ({
     protocol,
     port,
     description,
   }));
 
 describe("the mediaPorts setting", () => {
-  it("defaults to the port range; mux takes one port per vCPU of the server type", () => {
-    expect(hostSettings(parseStackConfig("dev", validRawConfig())).media).toEqual({ mode: "range" });
-    const cx33 = parseStackConfig("dev", validRawConfig({ mediaPorts: "mux" }));
+  it("defaults to the mux, one port per vCPU of the server type; range takes the port range", () => {
+    const cx33 = parseStackConfig("dev", validRawConfig());
     expect([cx33.mediaPorts, hostSettings(cx33).media]).toEqual(["mux", mux(4)]);
-    const cx53 = parseStackConfig("dev", validRawConfig({ mediaPorts: "mux", serverType: "cx53" }));
+    const cx53 = parseStackConfig("dev", validRawConfig({ serverType: "cx53" }));
     expect(hostSettings(cx53).media).toEqual(mux(16));
+    expect(hostSettings(parseStackConfig("dev", validRawConfig({ mediaPorts: "range" }))).media).toEqual({
+      mode: "range",
+    });
   });
 
-  it("refuses a value that is not a choice, and the mux on a server type whose vCPUs are unknown, naming the fix", () => {
-    expect(configProblems("dev", validRawConfig({ mediaPorts: "muxed" }))).toEqual([
-      'roamcast:mediaPorts "muxed" is not one of range, mux; set it with: pulumi config set roamcast:mediaPorts mux (or remove it for the default, range)',
-    ]);
-    expect(configProblems("dev", validRawConfig({ mediaPorts: "mux", serverType: "cpx22" }))).toEqual([
-      'roamcast:mediaPorts mux opens one UDP port per vCPU, and the vCPU count of roamcast:serverType "cpx22" is not known (plans/capacity.ts lists cx23, cx33, cx43, cx53); use one of those server types, or remove roamcast:mediaPorts for the port range',
-    ]);
-    // The range does not depend on the server type.
+  it("a server type whose vCPUs the price list does not know gets as many mux ports as the largest server has vCPUs", () => {
     expect(configProblems("dev", validRawConfig({ serverType: "cpx22" }))).toEqual([]);
-    // A server type that fails its own check is not reported twice.
-    expect(mediaPortProblems("mux", "")).toEqual([]);
-    expect(() => planMediaPorts("mux", "ccx13")).toThrow('roamcast:serverType "ccx13" is not known');
-    expect(() => planMediaPorts("", "cx33")).toThrow('roamcast:mediaPorts "" is not one of range, mux');
+    expect(hostSettings(parseStackConfig("dev", validRawConfig({ serverType: "cpx22" }))).media).toEqual(
+      mux(MOST_VCPUS),
+    );
+    expect(planMediaPorts("mux", "ccx13")).toEqual(mux(48));
+  });
+
+  it("refuses a value that is not a choice, naming the choices and the fix", () => {
+    expect(configProblems("dev", validRawConfig({ mediaPorts: "muxed" }))).toEqual([
+      'roamcast:mediaPorts "muxed" is not one of mux, range; set it with: pulumi config set roamcast:mediaPorts range (or remove it for the default, mux)',
+    ]);
+    expect(mediaPortProblems("range")).toEqual([]);
+    expect(() => planMediaPorts("", "cx33")).toThrow('roamcast:mediaPorts "" is not one of mux, range');
   });
 });
 
 describe("livekit.yaml's media ports", () => {
-  it("range (the default): the port range, no udp_port and no batch_io", () => {
-    const rtc = parse(renderLivekitYaml(testModel())).rtc;
-    expect(rtc).toEqual({
+  it("range: the port range, no udp_port and no batch_io", async () => {
+    const rendered = renderLivekitYaml(testModel({ media: { mode: "range" } }));
+    await expect(rendered).toMatchFileSnapshot("../__snapshots__/livekit-range.yaml");
+    expect(parse(rendered).rtc).toEqual({
       tcp_port: 7881,
       port_range_start: 50000,
       port_range_end: 60000,
@@ -63,29 +68,27 @@ describe("livekit.yaml's media ports", () => {
     });
   });
 
-  it("mux on a CX33: udp_port 50000-50003 with batched writes, and no port range (LiveKit would ignore the mux)", async () => {
-    const rendered = renderLivekitYaml(testModel({ media: mux(4) }));
-    expect(parse(rendered).rtc).toEqual({
+  it("mux (the default) on a CX33: udp_port 50000-50003 with batched writes, and no port range (LiveKit would ignore the mux)", () => {
+    expect(renderLivekitYaml(testModel())).toBe(renderLivekitYaml(testModel({ media: mux(4) })));
+    expect(parse(renderLivekitYaml(testModel())).rtc).toEqual({
       tcp_port: 7881,
       udp_port: "50000-50003",
       batch_io: { batch_size: 128, max_flush_interval: "2ms" },
       use_external_ip: false,
       node_ip: "198.51.100.20",
     });
-    await expect(rendered).toMatchFileSnapshot("../__snapshots__/livekit-mux.yaml");
   });
 
   it("one mux socket is a single port: LiveKit refuses a range whose end is its start", () => {
     expect(livekitConfig(testModel({ media: mux(1) })).rtc.udp_port).toBe(50000);
   });
 
-  it("for any socket count, livekit.yaml and the firewall name the same ports, inside 50000-60000", () => {
+  it("for any socket count, livekit.yaml's mux ports are the first of the range the firewall opens", () => {
+    const udp = publicPorts().filter((p) => p.protocol === "udp" && p.from !== 3478);
+    expect(udp.map((p) => [p.from, p.to])).toEqual([[50000, 60000]]);
     fc.assert(
       fc.property(fc.integer({ min: 1, max: MAX_MUX_SOCKETS }), (sockets) => {
-        const media = mux(sockets);
-        const { from, to } = rtcUdpBounds(livekitConfig(testModel({ media })).rtc);
-        const udp = publicPorts(media).filter((p) => p.protocol === "udp" && p.from !== 3478);
-        expect(udp.map((p) => [p.from, p.to])).toEqual([[from, to]]);
+        const { from, to } = rtcUdpBounds(livekitConfig(testModel({ media: mux(sockets) })).rtc);
         expect([from, to - from + 1]).toEqual([50000, sockets]);
         expect(to).toBeLessThanOrEqual(60000);
       }),
@@ -100,48 +103,33 @@ describe("livekit.yaml's media ports", () => {
   });
 });
 
-describe("the firewall follows the media ports", () => {
-  const common = [
+describe("the firewall does not follow the media ports", () => {
+  const expected = [
     { protocol: "tcp", port: "80", description: "caddy: ACME HTTP-01 certificate challenges" },
     { protocol: "tcp", port: "443", description: "caddy: WSS signalling and TURN/TLS, routed by SNI" },
     { protocol: "tcp", port: "7881", description: "livekit: WebRTC ICE over TCP" },
     { protocol: "udp", port: "3478", description: "livekit: TURN over UDP" },
+    { protocol: "udp", port: "50000-60000", description: "livekit: WebRTC media over UDP" },
+    { protocol: "tcp", port: "22", description: "ssh: operators only" },
   ];
-  const ssh = { protocol: "tcp", port: "22", description: "ssh: operators only" };
 
-  it("range: 50000-60000/udp; mux on a CX33: 50000-50003/udp and nothing else of the range", () => {
-    expect(rulesOf({ mode: "range" })).toEqual([
-      ...common,
-      { protocol: "udp", port: "50000-60000", description: "livekit: WebRTC media over UDP" },
-      ssh,
-    ]);
-    expect(rulesOf(mux(4))).toEqual([
-      ...common,
-      { protocol: "udp", port: "50000-50003", description: "livekit: WebRTC media over UDP, one muxed port per vCPU" },
-      ssh,
+  it("opens 50000-60000/udp in both modes: switching mediaPorts changes livekit.yaml, never a firewall rule", () => {
+    expect(rules()).toEqual(expected);
+    const nft = nftRuleLines(planFirewallRules(publicPorts(), OPERATOR).find((r) => r.port === "50000-60000")!);
+    expect(nft).toEqual([
+      'ip saddr { 0.0.0.0/0 } udp dport 50000-60000 accept comment "livekit: WebRTC media over UDP"',
+      'ip6 saddr { ::/0 } udp dport 50000-60000 accept comment "livekit: WebRTC media over UDP"',
     ]);
   });
 
-  it("every server class's mux opens exactly the ports its livekit.yaml listens on", () => {
+  it("every server class's mux listens inside the opened range, one port per vCPU", () => {
     for (const [serverType, { vcpu }] of Object.entries(SERVER_CLASSES)) {
-      const media = planMediaPorts("mux", serverType);
-      const rule = planFirewallRules(publicPorts(media), OPERATOR).find((r) => r.description.includes("media"))!;
-      const { from, to } = rtcUdpBounds(livekitConfig(testModel({ media })).rtc);
-      expect([rule.port, to - from + 1], serverType).toEqual([`${from}-${to}`, vcpu]);
+      const { from, to } = rtcUdpBounds(livekitConfig(testModel({ media: planMediaPorts("mux", serverType) })).rtc);
+      expect([from, to - from + 1], serverType).toEqual([50000, vcpu]);
     }
   });
 
-  it("the nftables twin opens the mux's ports", () => {
-    const rule = planFirewallRules(publicPorts(mux(4)), OPERATOR).find(
-      (r) => r.protocol === "udp" && r.port !== "3478",
-    );
-    expect(nftRuleLines(rule!)).toEqual([
-      'ip saddr { 0.0.0.0/0 } udp dport 50000-50003 accept comment "livekit: WebRTC media over UDP, one muxed port per vCPU"',
-      'ip6 saddr { ::/0 } udp dport 50000-50003 accept comment "livekit: WebRTC media over UDP, one muxed port per vCPU"',
-    ]);
-  });
-
-  it("the join-failure alert names the ports the firewall opens", () => {
+  it("the join-failure alert names the ports LiveKit listens on", () => {
     const description = (media: MediaPorts) =>
       alertRules(testModel({ media }))
         .groups.flatMap((g) => g.rules)
@@ -152,8 +140,8 @@ describe("the firewall follows the media ports", () => {
 });
 
 describe("several nodes", () => {
-  it("every node renders the same mux, so node 1's shared firewall fits each", () => {
-    const settings = parseStackConfig("dev", validRawConfig({ mediaPorts: "mux", livekitNodes: 3 }));
+  it("every node renders the same mux", () => {
+    const settings = parseStackConfig("dev", validRawConfig({ livekitNodes: 3 }));
     const nodes = planNodes(settings.livekitHost, settings.turnHost, 3);
     const rtcs = nodes.map((node) => {
       const host = nodeHostSettings(settings, node);

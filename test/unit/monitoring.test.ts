@@ -7,15 +7,7 @@ import { CONFIG_FIELDS } from "../../config/schema";
 import { planFirewallRules } from "../../plans/firewall";
 import { alertReceiver, hostSettings } from "../../plans/host";
 import { SERVER_CLASSES } from "../../plans/capacity";
-import {
-  BYTES_PER_TB,
-  HOST_FILE_LAYOUT,
-  LOOPBACK_PORTS,
-  PORTS,
-  MEDIA_PORT_RANGE,
-  publicPorts,
-  renderHost,
-} from "../../templates";
+import { BYTES_PER_TB, HOST_FILE_LAYOUT, LOOPBACK_PORTS, PORTS, publicPorts, renderHost } from "../../templates";
 import { alertRules } from "../../templates/alertRules";
 import { alertmanagerConfig } from "../../templates/alertmanager";
 import { blackboxConfig } from "../../templates/blackbox";
@@ -44,10 +36,9 @@ describe("monitoring ports", () => {
     const monitoring = [caddyAdmin, ...listened];
     expect(monitoring).toHaveLength(MONITORING_SERVICES.length + 1);
     for (const port of monitoring) expect(LOOPBACK_PORTS).toContain(port);
-    const rules = planFirewallRules(publicPorts(MEDIA_PORT_RANGE), ["203.0.113.7/32"]);
+    const rules = planFirewallRules(publicPorts(), ["203.0.113.7/32"]);
     for (const port of LOOPBACK_PORTS) {
-      for (const p of publicPorts(MEDIA_PORT_RANGE))
-        expect(port < p.from || port > p.to, `${port} in ${p.purpose}`).toBe(true);
+      for (const p of publicPorts()) expect(port < p.from || port > p.to, `${port} in ${p.purpose}`).toBe(true);
       for (const r of rules) {
         const [from, to = from] = r.port.split("-").map(Number);
         expect(port < from! || port > to!, `${port} opened by ${r.description}`).toBe(true);

@@ -21,8 +21,8 @@ describe("localNodeConfig", () => {
     const tcpPorts = [a, b].flatMap((n) => [n.port, n.rtc.tcp_port, n.turn.tls_port, n.prometheus.port]);
     expect(new Set(tcpPorts).size).toBe(tcpPorts.length);
     expect(a.turn.udp_port).not.toBe(b.turn.udp_port);
-    expect(a.rtc.port_range_end).toBeLessThan(b.rtc.port_range_start!);
-    expect(a.rtc.port_range_start).toBeLessThan(a.rtc.port_range_end!);
+    // The rendered mux (a CX33's four ports) in each node's own slice of the media range.
+    expect([a.rtc.udp_port, b.rtc.udp_port]).toEqual(["50000-50003", "52000-52003"]);
   });
 
   it("changes nothing else in the rendered local livekit.yaml", async () => {
@@ -33,8 +33,7 @@ describe("localNodeConfig", () => {
       rtc: {
         ...single.rtc,
         tcp_port: node.rtc.tcp_port,
-        port_range_start: node.rtc.port_range_start,
-        port_range_end: node.rtc.port_range_end,
+        udp_port: node.rtc.udp_port,
       },
       turn: { ...single.turn, udp_port: node.turn.udp_port, tls_port: node.turn.tls_port },
     });

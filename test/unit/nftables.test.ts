@@ -4,9 +4,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { planFirewallRules, type FirewallRulePlan } from "../../plans/firewall";
 import { nftablesRuleset, nftRuleLines } from "../../plans/nftables";
-import { MEDIA_PORT_RANGE, publicPorts } from "../../templates";
+import { publicPorts } from "../../templates";
 
-const plan = planFirewallRules(publicPorts(MEDIA_PORT_RANGE), ["203.0.113.7/32", "2001:db8::/48"]);
+const plan = planFirewallRules(publicPorts(), ["203.0.113.7/32", "2001:db8::/48"]);
 
 /** The accept rules of a ruleset, without comments: what the kernel would match on. */
 const accepts = (ruleset: string) =>

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { deployCidrList } from "../../config/operatorRanges";
 import { parseStackConfig } from "../../config/schema";
 import { planFirewallRules } from "../../plans/firewall";
-import { MEDIA_PORT_RANGE, publicPorts } from "../../templates";
+import { publicPorts } from "../../templates";
 import { validRawConfig, configProblems as problemsOf } from "../support/fixtures";
 
 const prod = (overrides: Record<string, unknown>) =>
@@ -164,9 +164,7 @@ describe("the deploy workflow's address (deployCidrs)", () => {
 
   it("reaches the firewall of the program: the runner alone gets its own SSH rule", () => {
     const addresses = deployCidrList("198.51.100.44/32");
-    expect(
-      planFirewallRules(publicPorts(MEDIA_PORT_RANGE), ["85.214.0.7/32"], addresses).filter((r) => r.port === "22"),
-    ).toEqual([
+    expect(planFirewallRules(publicPorts(), ["85.214.0.7/32"], addresses).filter((r) => r.port === "22")).toEqual([
       expect.objectContaining({ sourceIps: ["85.214.0.7/32"] }),
       expect.objectContaining({ sourceIps: ["198.51.100.44/32"] }),
     ]);

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { planDnsRecords } from "../../plans/dns";
 import { planFirewallRules } from "../../plans/firewall";
 import { planOperatorKeys, sshKeyFingerprint } from "../../plans/sshKeys";
-import { MEDIA_PORT_RANGE, publicPorts } from "../../templates";
+import { publicPorts } from "../../templates";
 import { run, systemTool } from "../../local/processes";
 import { opensshPublicKey } from "../support/fixtures";
 
@@ -12,9 +12,7 @@ const anywhere = ["0.0.0.0/0", "::/0"];
 describe("firewall plan", () => {
   it("is exactly 80, 443, 7881/tcp, 3478/udp and 50000-60000/udp from anywhere, and SSH from the operators", () => {
     expect(
-      planFirewallRules(publicPorts(MEDIA_PORT_RANGE), ["203.0.113.7/32", "2001:db8::/48"]).map(
-        ({ description, ...r }) => r,
-      ),
+      planFirewallRules(publicPorts(), ["203.0.113.7/32", "2001:db8::/48"]).map(({ description, ...r }) => r),
     ).toEqual([
       { direction: "in", protocol: "tcp", port: "80", sourceIps: anywhere },
       { direction: "in", protocol: "tcp", port: "443", sourceIps: anywhere },
@@ -29,7 +27,7 @@ describe("firewall plan", () => {
     const cidr = fc.tuple(fc.ipV4(), fc.integer({ min: 8, max: 32 })).map(([ip, p]) => `${ip}/${p}`);
     fc.assert(
       fc.property(fc.uniqueArray(cidr, { minLength: 1, maxLength: 6 }), (cidrs) => {
-        const rules = planFirewallRules(publicPorts(MEDIA_PORT_RANGE), cidrs);
+        const rules = planFirewallRules(publicPorts(), cidrs);
         const ssh = rules.filter((r) => r.port === "22");
         expect(ssh).toHaveLength(1);
         expect(ssh[0]!.sourceIps).toEqual(cidrs);
@@ -41,7 +39,7 @@ describe("firewall plan", () => {
   });
 
   it("refuses to plan without an operator address", () => {
-    expect(() => planFirewallRules(publicPorts(MEDIA_PORT_RANGE), [])).toThrow(
+    expect(() => planFirewallRules(publicPorts(), [])).toThrow(
       "planFirewallRules: at least one operator CIDR is needed for SSH",
     );
   });
@@ -52,26 +50,24 @@ describe("firewall plan for a CI deploy", () => {
     rules.filter((r) => r.port === "22").map((r) => r.sourceIps);
 
   it("opens SSH to the deploy runner's single address in a rule of its own, beside the operators'", () => {
-    const rules = planFirewallRules(publicPorts(MEDIA_PORT_RANGE), ["203.0.113.7/32"], ["198.51.100.44/32"]);
+    const rules = planFirewallRules(publicPorts(), ["203.0.113.7/32"], ["198.51.100.44/32"]);
     expect(ssh(rules)).toEqual([["203.0.113.7/32"], ["198.51.100.44/32"]]);
     expect(rules.at(-1)!.description).toMatch(/deploy/);
   });
 
   it("without a deploy address (every up but the workflow's), there is no deploy rule", () => {
-    expect(planFirewallRules(publicPorts(MEDIA_PORT_RANGE), ["203.0.113.7/32"], [])).toEqual(
-      planFirewallRules(publicPorts(MEDIA_PORT_RANGE), ["203.0.113.7/32"]),
+    expect(planFirewallRules(publicPorts(), ["203.0.113.7/32"], [])).toEqual(
+      planFirewallRules(publicPorts(), ["203.0.113.7/32"]),
     );
   });
 
   it("refuses a deploy range wider than one address, naming it", () => {
     for (const wide of ["0.0.0.0/0", "198.51.100.0/24", "::/0", "2001:db8::/64", "198.51.100.44"]) {
-      expect(() => planFirewallRules(publicPorts(MEDIA_PORT_RANGE), ["203.0.113.7/32"], [wide]), wide).toThrow(
+      expect(() => planFirewallRules(publicPorts(), ["203.0.113.7/32"], [wide]), wide).toThrow(
         `planFirewallRules: deploy CIDR "${wide}" must be one address (/32 or /128)`,
       );
     }
-    expect(() =>
-      planFirewallRules(publicPorts(MEDIA_PORT_RANGE), ["203.0.113.7/32"], ["2001:db8::44/128"]),
-    ).not.toThrow();
+    expect(() => planFirewallRules(publicPorts(), ["203.0.113.7/32"], ["2001:db8::44/128"])).not.toThrow();
   });
 });
 

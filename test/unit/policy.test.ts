@@ -13,7 +13,7 @@ const files = stackFiles({
   prod: { production: "true", operatorCidrs: ["85.214.0.7/32"] },
   retired: { production: "false", retire: "true" },
   mux: { operatorCidrs: ["85.214.0.7/32"], mediaPorts: "mux", serverType: "cx43" },
-  muxUnknown: { operatorCidrs: ["85.214.0.7/32"], mediaPorts: "mux", serverType: "ccx13" },
+  range: { operatorCidrs: ["85.214.0.7/32"], mediaPorts: "range" },
 });
 
 const planned = [
@@ -57,15 +57,15 @@ describe("firewall-planned-ports-only", () => {
     ]);
   });
 
-  it("with mediaPorts mux, plans the mux's ports (one per vCPU of the stack's serverType) instead of the range", async () => {
-    const mux = [...planned.slice(0, -1), { direction: "in", protocol: "udp", port: "50000-50007", sourceIps: ANY }];
-    expect(await check([...mux, ssh("85.214.0.7/32")], "mux")).toEqual([]);
-    expect(await check([...planned, ssh("85.214.0.7/32")], "mux")).toEqual([
-      'rule "in udp 50000-60000" is not planned: the firewall opens only tcp 80, tcp 443, tcp 7881, udp 3478, udp 50000-50007, tcp 22',
-      "planned port udp 50000-50007 has no rule: the host cannot serve it",
-    ]);
-    expect(await check([...mux, ssh("85.214.0.7/32")], "muxUnknown")).toEqual([
-      'the media ports cannot be planned: roamcast:mediaPorts mux opens one UDP port per vCPU, and the vCPU count of roamcast:serverType "ccx13" is not known (plans/capacity.ts lists cx23, cx33, cx43, cx53); use one of those server types, or remove roamcast:mediaPorts for the port range',
+  it("plans the whole media range whichever mediaPorts the stack sets, and refuses a firewall narrowed to the mux", async () => {
+    for (const stack of ["mux", "range"]) expect(await check([...planned, ssh("85.214.0.7/32")], stack)).toEqual([]);
+    const narrowed = [
+      ...planned.slice(0, -1),
+      { direction: "in", protocol: "udp", port: "50000-50007", sourceIps: ANY },
+    ];
+    expect(await check([...narrowed, ssh("85.214.0.7/32")], "mux")).toEqual([
+      'rule "in udp 50000-50007" is not planned: the firewall opens only tcp 80, tcp 443, tcp 7881, udp 3478, udp 50000-60000, tcp 22',
+      "planned port udp 50000-60000 has no rule: the host cannot serve it",
     ]);
   });
 
@@ -215,10 +215,7 @@ describe("the stack's context", () => {
       production: false,
       operatorCidrs: ["85.214.0.7/32", "2a01:4f8:c0c::/48"],
       deployCidrs: ["198.51.100.7/32"],
-      mediaPorts: "range",
-      serverType: "cx33",
     });
-    expect(stackContext("mux", files)).toMatchObject({ mediaPorts: "mux", serverType: "cx43" });
     expect(stackContext("prod", files).production).toBe(true);
     expect(stackContext("prod", () => undefined).production).toBe(true);
     expect(stackContext("prod", stackFiles({ prod: { retire: "true" } })).production).toBe(false);

@@ -4,7 +4,7 @@ import { planFirewallRules } from "../../plans/firewall";
 import { caddyConfig } from "../../templates/caddy";
 import { USER_DATA_LIMIT_BYTES } from "../../templates/cloudInit";
 import { composeConfig, SERVICE_NAMES } from "../../templates/compose";
-import { HOST_FILE_LAYOUT, MEDIA_PORT_RANGE, publicPorts, renderHost, roomPolicy } from "../../templates";
+import { HOST_FILE_LAYOUT, publicPorts, renderHost, roomPolicy } from "../../templates";
 import { livekitConfig } from "../../templates/livekit";
 import { isPinnedImage } from "../../config/rules";
 import { TEST_SECRETS, testModel } from "../support/fixtures";
@@ -138,7 +138,8 @@ describe("rendered host files", () => {
   });
 
   it("the firewall opens every port LiveKit and Caddy listen on publicly, and no other", () => {
-    const lk = livekitConfig(model);
+    // The port range: LiveKit's media ports in either mode (the mux's are its first, test/unit/mediaPorts.test.ts).
+    const lk = livekitConfig({ ...model, media: { mode: "range" } });
     const caddy = caddyConfig(model) as any;
     const listening = new Set<string>([
       `tcp:${lk.rtc.tcp_port}`,
@@ -147,7 +148,7 @@ describe("rendered host files", () => {
       ...caddy.apps.layer4.servers.main.listen.map((l: string) => `tcp:${l.replace(/^:/, "")}`),
       "tcp:80", // the TLS app's ACME HTTP-01 solver
     ]);
-    const open = planFirewallRules(publicPorts(MEDIA_PORT_RANGE), ["203.0.113.7/32"])
+    const open = planFirewallRules(publicPorts(), ["203.0.113.7/32"])
       .filter((r) => r.sourceIps.includes("0.0.0.0/0"))
       .map((r) => `${r.protocol}:${r.port}`);
     expect(new Set(open)).toEqual(listening);
