@@ -170,7 +170,7 @@ async function runBench(options: BenchOptions, command: string): Promise<void> {
 
 /**
  * The crowd of the rounds: a port per listener, read without waking anyone, is the one crowd that can measure the
- * single-port levers (LiveKit's UDP mux tells its peers apart by address) and the others alike.
+ * rendered mux (LiveKit's UDP mux tells its peers apart by address) and the port range alike.
  */
 const LEVER_ROUNDS_CROWD = "lean-ports";
 

@@ -1,13 +1,13 @@
 // The lean crowd against a crowd built the way LiveKit's own load tester
 // builds its subscribers (LiveKit's Go SDK, `loadgen listen --client sdk`),
 // in the same run, at the same count of listeners, on one fresh LiveKit with
-// the baseline configuration: if both make LiveKit spend the same CPU per
+// the port range and guides without RED (bench/levers.ts CROSS_CHECK_LEVER): if both make LiveKit spend the same CPU per
 // listener, the lean crowd's cheapness did not make LiveKit's work cheaper.
 // CPU per listener = (LiveKit's CPU with the crowd − with the guides alone) / listeners.
 import { sleep } from "../tour/time";
 import { GENERATOR_CORE } from "./cpuset";
 import { type CrowdClient, type CrowdReports, startCrowd, startGuides } from "./harness";
-import { LEVERS } from "./levers";
+import { CROSS_CHECK_LEVER, describeLever } from "./levers";
 import { startLivekitUnderTest } from "./livekitUnderTest";
 import { busyShare, coreShare, coreTimes, cpuSample } from "./procStats";
 import { type CrossCheck, type CrossCheckRound, crossCheckOfRounds, type CrowdMeasurement } from "./report";
@@ -36,6 +36,7 @@ interface CrossCheckCrowd {
 export const CROSS_CHECK_CROWDS: readonly CrossCheckCrowd[] = [
   { label: "lean", client: "lean", reports: "sdk" },
   { label: "lean-phone", client: "lean", reports: "phone" },
+  { label: "lean-ports", client: "lean-ports", reports: "phone" },
   { label: "lean-no-reports", client: "lean", reports: "none" },
   { label: "sdk", client: "sdk" },
 ];
@@ -85,7 +86,7 @@ async function measureCrowd(
 }
 
 export async function crossCheck(ctx: BenchContext, plan: CrossCheckPlan): Promise<CrossCheck> {
-  const baseline = LEVERS[0]!;
+  const baseline = CROSS_CHECK_LEVER;
   const livekit = await startLivekitUnderTest(ctx.platform, baseline, ctx.isolation);
   const guides = startGuides();
   try {
@@ -112,11 +113,12 @@ export async function crossCheck(ctx: BenchContext, plan: CrossCheckPlan): Promi
         guidesOnlyLivekitCpuCores: guidesOnly,
         lean: crowds.lean!,
         leanPhone: crowds["lean-phone"]!,
+        leanPorts: crowds["lean-ports"]!,
         leanNoReports: crowds["lean-no-reports"]!,
         sdk: crowds.sdk!,
       });
     }
-    return crossCheckOfRounds(tokens.length, plan.tours, rounds);
+    return crossCheckOfRounds(tokens.length, plan.tours, rounds, `${baseline.name} (${describeLever(baseline)})`);
   } finally {
     await guides.stop();
     await livekit.stop();

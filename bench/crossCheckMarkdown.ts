@@ -91,8 +91,7 @@ crowd, the lean crowd with polled sockets (\`--client lean-polled\`), with unwai
   return `the lean
 crowd reporting as the SDK crowd does (\`--reports sdk\`: a receiver report and an extended report a second per listener,
 as the SDK's pion interceptors send them), the lean crowd reporting as a phone does (\`--reports phone\`: a receiver report
-about every 5 s, as libwebrtc sends for audio it receives; the crowd every other figure in this report is measured
-with), the lean crowd reporting nothing, and the SDK crowd`;
+about every 5 s, as libwebrtc sends for audio it receives),${c.leanPorts ? ` the same with a port per listener (\`--client lean-ports\`: the crowd every other figure in this report is measured with),` : ""} the lean crowd reporting nothing, and the SDK crowd`;
 }
 
 function reportsText(c: CrossCheck): string {
@@ -112,7 +111,11 @@ export function crossCheckText(c: CrossCheck | undefined, d: DerivedFigures, err
   const margin = d.crossCheckMargin;
   if (!c || margin === undefined) return "Not run in this report (`--cross-check 0`).";
   const rounds = c.rounds?.length ?? 1;
-  return `${c.listeners} listeners in ${c.tours} tours (Go guides, baseline settings) on one fresh LiveKit, ${rounds} round${rounds === 1 ? "" : "s"}.
+  const setup = c.setup
+    ? ` LiveKit and the guides are set as ${c.setup}: the lean crowd's one shared socket cannot join the rendered mux,
+and the SDK crowd's pion offers no RED, so with RED LiveKit would send it plain Opus and the others RED, not the same work.`
+    : "";
+  return `${c.listeners} listeners in ${c.tours} tours (Go guides${c.setup ? "" : ", baseline settings"}) on one fresh LiveKit, ${rounds} round${rounds === 1 ? "" : "s"}.${setup}
 Each round measures LiveKit with the guides alone, then joins each crowd in turn, after the previous one left: ${crowdsJoined(c)} (\`loadgen listen --client sdk\`,
 LiveKit's Go SDK on pion, built like LiveKit's own load tester). CPU per listener = (LiveKit with the crowd − with the
 guides alone that round) / listeners. Rounds, because one sample of each crowd swung by a third between runs; medians,
@@ -120,5 +123,5 @@ because one round can still be far off (each figure's median on its own).
 
 ${table(c)}
 
-${verdict(c, { ...d, crossCheckMargin: margin })}${polledText(c)}${reportsText(c)}`;
+${verdict(c, { ...d, crossCheckMargin: margin })}${polledText(c)}${c.leanPolled ? "" : portsText(c)}${reportsText(c)}`;
 }

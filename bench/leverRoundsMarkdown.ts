@@ -51,7 +51,7 @@ export function pairedRoundsExplained(rounds: LeverRounds, listenersPerTour: num
 fresh livekit-server v1.13.5 with the stack's rendered \`livekit.yaml\` (host values moved to loopback) and the lever's
 change, ${rounds.tours} tours (${listeners} listeners, ${rounds.sampledTours} of the tours sampled by rtc-node probes), measured once, stopped. Every
 arm uses the same crowd, \`loadgen listen --client ${rounds.crowd} --reports phone\` (a port per listener, read without waking
-anyone: the one crowd that can measure the single-port levers too; each listener reports as a phone does). A lever's figure in a round is LiveKit's CPU above idle per
+anyone: the one crowd that can measure the rendered mux and the port range alike; each listener reports as a phone does). A lever's figure in a round is LiveKit's CPU above idle per
 listener, divided by the baseline's in the same round: on this machine one setting's figure drifts between rounds
 (the baseline's own column says how far), and a ratio within one round cancels most of that drift. A lever is
 **cheaper** or **dearer** only when it was so in every round; otherwise its difference from the baseline is **not

@@ -81,7 +81,7 @@ export interface CrossCheckRound {
   readonly leanPhone?: CrowdMeasurement;
   /** The lean crowd without any report: what the reports cost LiveKit. */
   readonly leanNoReports?: CrowdMeasurement;
-  /** The lean crowd with an unwaited port per listener: the crowd of the single-port lever. */
+  /** The lean crowd with an unwaited port per listener, reporting as a phone: the crowd of the levers and the ramp. */
   readonly leanPorts?: CrowdMeasurement;
   readonly sdk: CrowdMeasurement;
 }
@@ -90,6 +90,8 @@ export interface CrossCheckRound {
 export interface CrossCheck extends CrossCheckRound {
   readonly listeners: number;
   readonly tours: number;
+  /** What LiveKit and the guides ran (bench/levers.ts CROSS_CHECK_LEVER, described); absent: the baseline's. */
+  readonly setup?: string;
   readonly rounds?: readonly CrossCheckRound[];
 }
 
@@ -111,7 +113,7 @@ export interface LeverArm {
 export interface LeverRounds {
   readonly tours: number;
   readonly sampledTours: number;
-  /** The crowd every arm uses: the one crowd that can measure every lever, the single-port ones too. */
+  /** The crowd every arm uses: the one crowd that can measure every lever, the mux and the port range alike. */
   readonly crowd: "lean" | "lean-ports";
   readonly rounds: readonly { readonly arms: readonly LeverArm[] }[];
 }

@@ -27,7 +27,12 @@ function medianMeasurement(ms: readonly CrowdMeasurement[]): CrowdMeasurement {
  * The cross-check's figures from its rounds: the median of each crowd's figures (each figure on its own), worst
  * silent and failed. Medians, because one round's SDK sample was seen at 1.7 times the other two.
  */
-export function crossCheckOfRounds(listeners: number, tours: number, rounds: readonly CrossCheckRound[]): CrossCheck {
+export function crossCheckOfRounds(
+  listeners: number,
+  tours: number,
+  rounds: readonly CrossCheckRound[],
+  setup?: string,
+): CrossCheck {
   if (rounds.length === 0) throw new Error("a cross-check needs at least one round");
   const polled = rounds.flatMap((r) => (r.leanPolled ? [r.leanPolled] : []));
   const ports = rounds.flatMap((r) => (r.leanPorts ? [r.leanPorts] : []));
@@ -36,6 +41,7 @@ export function crossCheckOfRounds(listeners: number, tours: number, rounds: rea
   return {
     listeners,
     tours,
+    ...(setup === undefined ? {} : { setup }),
     guidesOnlyLivekitCpuCores: median(rounds.map((r) => r.guidesOnlyLivekitCpuCores)),
     lean: medianMeasurement(rounds.map((r) => r.lean)),
     ...(polled.length === rounds.length ? { leanPolled: medianMeasurement(polled) } : {}),

@@ -49,6 +49,9 @@ function stepRows(steps: readonly StepResult[]): string {
 const GOAL = 2000;
 const STRETCH = 4000;
 
+/** The crowd of the baseline's ramp. */
+const rampCrowd = (levers: readonly LeverFigures[]) => levers[0]?.measuredWith ?? "lean";
+
 function headline(report: BenchReport, d: DerivedFigures, levers: readonly LeverFigures[]): string {
   const best = [...levers].sort((a, b) => b.listenersPerCoreAt80 - a.listenersPerCoreAt80)[0]!;
   const calibrated =
@@ -58,7 +61,7 @@ function headline(report: BenchReport, d: DerivedFigures, levers: readonly Lever
   return `- Rendered configuration, phone defaults, continuous speech: **${whole(d.listenersPerCoreAt80)} listeners per core at ${CPU_CEILING * 100} %**
   (${perThousand(d.cpuCoresPerListener)} cores per 1,000 listeners${calibrated}) — goal ≥ ${whole(GOAL)}: ${d.listenersPerCoreAt80 >= GOAL ? "met" : "**not met**"}.
 - Best lever: **${best.name}**, ${whole(best.listenersPerCoreAt80)} listeners per core — stretch goal ≥ ${whole(STRETCH)}: ${best.listenersPerCoreAt80 >= STRETCH ? "met" : "not met"}.
-- The generator's own cost: the lean crowd spends ${perThousand(d.generatorCpuCoresPerListener)} cores per 1,000 listeners (it carries
+- The generator's own cost: the crowd (\`${rampCrowd(levers)}\`) spends ${perThousand(d.generatorCpuCoresPerListener)} cores per 1,000 listeners (it carries
   about ${whole(0.9 / d.generatorCpuCoresPerListener)} on one core); cross-check against the SDK crowd: ${d.crossCheckMargin === undefined ? "not run" : `${pct(d.crossCheckMargin)} apart (${d.crossCheckAgrees ? "agree" : "disagree"} within ±${pct(CROSS_CHECK_MARGIN, 0)})`}.`;
 }
 
@@ -113,7 +116,7 @@ ${crossCheckText(report.crossCheck, d, report.crossCheckError)}
 Tours of ${report.listenersPerTour} listeners: ${report.toursPerStep} in the first step, then steps sized from it to reach 80 % in three more;
 ${report.sampledTours} sampled tours with an rtc-node guide and
 ${report.probesPerTour} rtc-node probes (real tokens from the token function) time the audio; the other guides are \`loadgen guide\`
-(real tokens too), the other listeners the lean Go crowd (\`loadgen listen --client lean --reports phone\`, tokens signed with the API key).
+(real tokens too), the other listeners the lean Go crowd (\`loadgen listen --client ${rampCrowd(levers)} --reports phone\`, tokens signed with the API key).
 Each step settles ${report.settleSeconds} s and is measured for ${report.measureSeconds} s. Stopped because: ${report.stopReason}.
 Idle LiveKit: ${pct(report.idle.livekitCpuCores)} of its core, ${report.idle.livekitRssMiB.toFixed(0)} MiB.
 

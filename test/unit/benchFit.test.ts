@@ -71,8 +71,11 @@ describe("levers", () => {
       guide: { frameMs: 20, red: true, dtx: true, bitrateKbps: 32, speech: 1 },
       redundantAudio: true,
       server: {},
+      crowd: "lean-ports",
     });
     expect(new Set(LEVERS.map((l) => l.name)).size).toBe(LEVERS.length);
+    // The rendered mux tells peers apart by their address: every lever needs a port per listener.
+    expect(LEVERS.map((l) => l.crowd)).toEqual(LEVERS.map(() => "lean-ports"));
   });
 
   it("turn RED off on both sides: the guide's publish option and livekit.yaml's codec list", () => {
@@ -112,8 +115,8 @@ describe("levers", () => {
 
   it("describe what they change in one line", () => {
     expect(describeLever(LEVERS[0]!)).toBe("20 ms, RED on, DTX on, speech 100 %; rendered livekit.yaml");
-    expect(describeLever(LEVERS.find((l) => l.name === "single UDP port + batched writes")!)).toBe(
-      '20 ms, RED on, DTX on, speech 100 %; livekit.yaml + rtc.port_range_start: (removed), rtc.port_range_end: (removed), rtc.udp_port: 7882, rtc.batch_io: {"batch_size":128,"max_flush_interval":"2ms"} (measured with the lean-ports crowd)',
+    expect(describeLever(LEVERS.find((l) => l.name === "port range, unbatched writes (LiveKit's default)")!)).toBe(
+      "20 ms, RED on, DTX on, speech 100 %; livekit.yaml + rtc.udp_port: (removed), rtc.batch_io: (removed), rtc.port_range_start: 50000, rtc.port_range_end: 60000",
     );
   });
 });

@@ -150,8 +150,8 @@ describe("the report's text", () => {
       [
         "| lever | guide publishes; server | listeners per core at 80 % | as measured (crowd) | LiveKit cores per 1,000 listeners | wire kB/s per listener | latency p95 ms | loss: probes / crowd | steps |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-        "| baseline | 20 ms, RED on, DTX on, speech 100 %; rendered livekit.yaml | 1,950 | 1,950 (lean) | 0.400 | 8.90 | 130 | 7.00 % / 0.700 % | 7, up to 2,100 |",
-        "| 60 ms frames | 60 ms, RED on, DTX on, speech 100 %; rendered livekit.yaml | 3,900 (projected) | 3,900 (lean) | 0.200 | 8.90 | 90 | 3.00 % / 0.300 % | 3, up to 900 |",
+        "| baseline | 20 ms, RED on, DTX on, speech 100 %; rendered livekit.yaml | 1,950 | 1,950 (lean-ports) | 0.400 | 8.90 | 130 | 7.00 % / 0.700 % | 7, up to 2,100 |",
+        "| 60 ms frames | 60 ms, RED on, DTX on, speech 100 %; rendered livekit.yaml | 3,900 (projected) | 3,900 (lean-ports) | 0.200 | 8.90 | 90 | 3.00 % / 0.300 % | 3, up to 900 |",
       ].join("\n"),
     );
   });
@@ -258,6 +258,23 @@ describe("the report's text", () => {
     expect(() => crossCheckOfRounds(150, 5, [])).toThrow("a cross-check needs at least one round");
     const noPolled = crossCheckOfRounds(150, 5, [rounds[0]!, { ...rounds[1]!, leanPolled: undefined }]);
     expect(noPolled.leanPolled).toBeUndefined();
+  });
+
+  it("names the settings the cross-check ran with when they are not the baseline's, and why", () => {
+    const round = {
+      ...crossCheck,
+      rounds: undefined,
+      leanPorts: { ...crossCheck.lean, client: "lean-ports" as const },
+    };
+    const c = crossCheckOfRounds(150, 5, [round], "port range, RED off (20 ms, RED off)");
+    expect(c.setup).toBe("port range, RED off (20 ms, RED off)");
+    const text = crossCheckText(c, derive({ ...report, crossCheck: c }).derived);
+    expect(text).toContain("150 listeners in 5 tours (Go guides) on one fresh LiveKit, 1 round.");
+    expect(text).toContain(
+      "LiveKit and the guides are set as port range, RED off (20 ms, RED off): the lean crowd's one",
+    );
+    expect(text).toContain("| 1 | lean-ports | 9.0 % |");
+    expect(crossCheckOfRounds(150, 5, [round])).not.toHaveProperty("setup");
   });
 
   it("turns the client-side levers into the guide app's advice", () => {
