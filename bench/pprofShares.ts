@@ -9,7 +9,8 @@ export const PROFILE_BUCKETS = [
     focus: "ReceiverBase..forwardRTP|RedPrimaryReceiver..ForwardRTP|DownTrack..WriteRTP",
   },
   { name: "RTCP from listeners (read, decrypt, handle, answer)", focus: "SessionSRTCP..decrypt|RTCPReader..Write" },
-  { name: "  of which extended-report answers", focus: "TransportManager..WriteSubscriberRTCP" },
+  // Sender reports on LiveKit's timers, and its answer to each extended report (also inside the bucket above).
+  { name: "RTCP to listeners (sender reports, XR answers)", focus: "TransportManager..WriteSubscriberRTCP" },
   { name: "ICE checks and keep-alives", focus: "ice/v4.*handleInbound|ice/v4.*checkKeepalive" },
 ] as const;
 

@@ -102,6 +102,18 @@ const CLIS: Readonly<Record<string, CliCase>> = {
       },
     ],
   },
+  "bench/crowdProfiles.ts": {
+    usage: "usage: npm run bench:crowd-profiles -- [--crowds none,phone,sdk-reports,sdk] [--tours 10] [--hold 40]",
+    bad: [
+      {
+        args: ["--crowds", "phone,polled"],
+        says: '--crowds: unknown "polled"; the crowds are none, phone, sdk-reports, sdk',
+      },
+      { args: ["--tours", "0"], says: '--tours must be a whole number at least 1 and at most 40, not "0"' },
+      { args: ["--hold", "2"], says: '--hold must be a whole number at least 5 and at most 600, not "2"' },
+      { args: ["--out", "/proc/x"], says: "--out /proc/x is on /proc (a kernel filesystem), not a place for files" },
+    ],
+  },
   "bench/restarts.ts": {
     usage: "usage: npm run bench:restarts -- [--listeners 5] [--livekit-grace 30] [--settle 3] [--recover 60]",
     bad: [
