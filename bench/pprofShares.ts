@@ -8,7 +8,9 @@ export const PROFILE_BUCKETS = [
     name: "forwarding to listeners",
     focus: "ReceiverBase..forwardRTP|RedPrimaryReceiver..ForwardRTP|DownTrack..WriteRTP",
   },
-  { name: "RTCP from listeners (read, decrypt, handle, answer)", focus: "SessionSRTCP..decrypt|RTCPReader..Write" },
+  // Every SRTCP packet LiveKit reads: the listeners' reports and the guides' own sender reports (a crowd that sends
+  // no report leaves the guides' alone in this bucket).
+  { name: "RTCP in (listeners' reports, guides' reports)", focus: "SessionSRTCP..decrypt|RTCPReader..Write" },
   // Sender reports on LiveKit's timers, and its answer to each extended report (also inside the bucket above).
   { name: "RTCP to listeners (sender reports, XR answers)", focus: "TransportManager..WriteSubscriberRTCP" },
   { name: "ICE checks and keep-alives", focus: "ice/v4.*handleInbound|ice/v4.*checkKeepalive" },

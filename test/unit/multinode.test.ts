@@ -39,3 +39,22 @@ describe("localNodeConfig", () => {
     });
   });
 });
+
+describe("localLivekitConfig's media port", () => {
+  const ports = { livekit: 7880, redis: 6400, metrics: 6789 };
+
+  it("moves the rendered mux to the free UDP port it is given: 50000-50003 lie in Linux's ephemeral range", () => {
+    expect(localLivekitConfig(model, { ...ports, mediaUdp: 41234 }).rtc).toMatchObject({
+      udp_port: 41234,
+      batch_io: { batch_size: 128, max_flush_interval: "2ms" },
+    });
+    expect(localLivekitConfig(model, ports).rtc.udp_port).toBe("50000-50003");
+  });
+
+  it("leaves a port range as rendered, and adds no udp_port to it", () => {
+    const range = { ...model, media: { mode: "range" as const } };
+    const rtc = localLivekitConfig(range, { ...ports, mediaUdp: 41234 }).rtc;
+    expect([rtc.port_range_start, rtc.port_range_end]).toEqual([50000, 60000]);
+    expect(rtc).not.toHaveProperty("udp_port");
+  });
+});
