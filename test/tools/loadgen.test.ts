@@ -80,14 +80,15 @@ beforeAll(() => {
 // Once, at the end: rtc-node's native client cannot connect again after it is disposed.
 afterAll(() => disposeClients());
 
-type Client = "lean" | "lean-polled" | "lean-ports" | "sdk";
+type Client = "lean" | "lean-polled" | "lean-ports" | "lean-addrs" | "sdk";
 type Rtc = ReturnType<typeof localLivekitConfig>["rtc"];
 
 /** A UDP port free on loopback (freePort checks TCP). */
 
 // The port range, with every client; and the rendered mux (moved to one free
 // port here), which tells peers apart by their address: the lean crowd's one
-// shared socket cannot join it, a port per listener can, and so can the SDK.
+// shared socket cannot join it; a port per listener can, an address per
+// listener on one socket can, and so can the SDK.
 const SERVERS: { name: string; rtc: (rtc: Rtc) => Promise<Rtc>; clients: readonly Client[] }[] = [
   {
     name: "port range",
@@ -95,9 +96,9 @@ const SERVERS: { name: string; rtc: (rtc: Rtc) => Promise<Rtc>; clients: readonl
       ...rtc,
       ...rtcMediaPorts({ mode: "range" }),
     }),
-    clients: ["lean", "lean-polled", "lean-ports", "sdk"],
+    clients: ["lean", "lean-polled", "lean-ports", "lean-addrs", "sdk"],
   },
-  { name: "rendered UDP mux", rtc: async (rtc) => rtc, clients: ["lean-ports", "sdk"] },
+  { name: "rendered UDP mux", rtc: async (rtc) => rtc, clients: ["lean-ports", "lean-addrs", "sdk"] },
 ];
 
 describe.each(SERVERS)("loadgen listen under livekit-server, $name", ({ name, rtc, clients }) => {
@@ -174,7 +175,7 @@ describe.each(SERVERS)("loadgen listen under livekit-server, $name", ({ name, rt
       high: 2.4,
     },
     {
-      client: "lean-ports",
+      client: "lean-addrs",
       reports: "phone",
       what: "a receiver report about every 5 s, as a phone's",
       low: 0.08,
@@ -210,7 +211,7 @@ describe("loadgen listen's arguments", () => {
   it("refuses an unknown client, naming the flag", async () => {
     const c = crowd(["listen", "--client", "fast"]);
     expect(await c.leave()).toBe(2);
-    expect(c.stderr()).toContain("--client must be lean, lean-polled, lean-ports or sdk");
+    expect(c.stderr()).toContain("--client must be lean, lean-polled, lean-ports, lean-addrs or sdk");
   });
 
   it("refuses --reports for the SDK client, which sends its own, and a style it does not know", async () => {

@@ -29,6 +29,7 @@ type leanCrowd struct {
 	mode   socketMode
 	shared *leanTransport // socketShared only
 	ports  *portReader    // socketPerPort only
+	addrs  *addrReader    // socketPerAddress only
 
 	// reports: what each listener sends LiveKit about its audio (listen_lean_reports.go).
 	reports reportStyle
@@ -47,9 +48,10 @@ type leanTransport struct {
 type socketMode int
 
 const (
-	socketShared  socketMode = iota // lean: one socket for every listener
-	socketPolled                    // lean-polled: a socket per listener in Go's poller
-	socketPerPort                   // lean-ports: a socket per listener, read without waiting
+	socketShared     socketMode = iota // lean: one socket for every listener
+	socketPolled                       // lean-polled: a socket per listener in Go's poller
+	socketPerPort                      // lean-ports: a socket per listener, read without waiting
+	socketPerAddress                   // lean-addrs: one socket, an address per listener
 )
 
 // newLeanCrowd opens what the mode shares on loopback, where the benchmark's
@@ -65,6 +67,13 @@ func newLeanCrowd(t *totals, mode socketMode, reports reportStyle) (*leanCrowd, 
 			return nil, err
 		}
 		c.ports = ports
+		return c, nil
+	case socketPerAddress:
+		addrs, err := newAddrReader()
+		if err != nil {
+			return nil, err
+		}
+		c.addrs = addrs
 		return c, nil
 	}
 	raw, err := listenRawUDP(loopback)
@@ -98,6 +107,8 @@ func (c *leanCrowd) transport() (tr *leanTransport, own bool, err error) {
 			return nil, false, err
 		}
 		return tr, true, nil
+	case socketPerAddress:
+		return c.addressTransport()
 	}
 	port, err := c.ports.open(loopback)
 	if err != nil {
@@ -108,6 +119,24 @@ func (c *leanCrowd) transport() (tr *leanTransport, own bool, err error) {
 	}
 	if err != nil {
 		_ = port.close()
+		return nil, false, err
+	}
+	return tr, true, nil
+}
+
+// addressTransport gives a joining listener an address of its own on the
+// crowd's shared socket (listen_lean_addrs.go).
+func (c *leanCrowd) addressTransport() (*leanTransport, bool, error) {
+	addr, err := c.addrs.open()
+	if err != nil {
+		return nil, false, err
+	}
+	tr, err := newLeanTransport(c.t, addr)
+	if err == nil {
+		err = addr.start(tr.socket)
+	}
+	if err != nil {
+		_ = addr.close()
 		return nil, false, err
 	}
 	return tr, true, nil
@@ -213,5 +242,8 @@ func (c *leanCrowd) leaveAll() {
 	}
 	if c.ports != nil {
 		c.ports.close()
+	}
+	if c.addrs != nil {
+		c.addrs.close()
 	}
 }

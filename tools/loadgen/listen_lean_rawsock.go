@@ -121,9 +121,10 @@ type recvBatch struct {
 	iovs  []unix.Iovec
 	names []unix.RawSockaddrInet4
 	slots []byte
-	got   int // datagrams in the batch
-	read  int // datagrams served (or skipped)
-	calls int // recvmmsg calls that returned datagrams, so a test can see the batching
+	ctrls []byte // a control buffer per datagram, when the socket reports destinations (withDestinations)
+	got   int    // datagrams in the batch
+	read  int    // datagrams served (or skipped)
+	calls int    // recvmmsg calls that returned datagrams, so a test can see the batching
 }
 
 func newRecvBatch(size int) *recvBatch {
@@ -148,6 +149,9 @@ func newRecvBatch(size int) *recvBatch {
 func (rb *recvBatch) fill(fd int) error {
 	for i := range rb.msgs {
 		rb.msgs[i].hdr.Namelen = unix.SizeofSockaddrInet4 // the kernel overwrites it
+		if rb.ctrls != nil {
+			rb.msgs[i].hdr.SetControllen(pktinfoSpace) // and this
+		}
 	}
 	got, _, errno := unix.Syscall6(unix.SYS_RECVMMSG, uintptr(fd), uintptr(unsafe.Pointer(&rb.msgs[0])),
 		uintptr(len(rb.msgs)), unix.MSG_DONTWAIT, 0, 0)

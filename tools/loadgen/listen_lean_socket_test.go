@@ -45,8 +45,8 @@ func rtpPacket(ssrc uint32, seq uint16) []byte {
 }
 
 // The counting socket behaves the same over every way of receiving: the
-// drained raw socket (lean), a polled one (lean-polled) and a port in the
-// unwaited epoll set (lean-ports).
+// drained raw socket (lean), a polled one (lean-polled), a port in the
+// unwaited epoll set (lean-ports) and an address on a shared socket (lean-addrs).
 func TestCountingSocketCountsPerStreamAndPassesTheRest(t *testing.T) {
 	ip := netip.MustParseAddr("127.0.0.1")
 	noStart := func(*countingSocket) error { return nil }
@@ -67,6 +67,15 @@ func TestCountingSocketCountsPerStreamAndPassesTheRest(t *testing.T) {
 			t.Cleanup(r.close)
 			p, err := r.open(ip)
 			return p, p.start, err
+		},
+		"addrs": func() (datagramConn, func(*countingSocket) error, error) {
+			r, err := newAddrReader()
+			if err != nil {
+				return nil, nil, err
+			}
+			t.Cleanup(r.close)
+			s, err := r.open()
+			return s, s.start, err
 		},
 	}
 	for name, open := range opens {

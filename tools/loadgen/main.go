@@ -2,7 +2,7 @@
 // each tour in the capacity benchmark (bench/capacity.ts), where a WebRTC
 // client per listener in Node would cost more CPU than the server under test.
 //
-//	loadgen [listen [--client lean|lean-polled|lean-ports|sdk]]
+//	loadgen [listen [--client lean|lean-polled|lean-ports|lean-addrs|sdk]]
 //
 // It reads one JSON object per line on stdin, {"id": "...", "url": "...",
 // "token": "..."}, joins the room as that listener, receives every audio
@@ -16,7 +16,8 @@
 // "lean-polled" is the lean crowd with a socket per listener in Go's poller,
 // the SDK crowd's way of receiving (the capacity benchmark's cross-check);
 // "lean-ports" gives each listener a port without that cost, for LiveKit's
-// single-port mode.
+// single-port mode; "lean-addrs" gives each an address of its own on one
+// shared socket, for the same mode at the shared socket's cost.
 package main
 
 import (
@@ -56,14 +57,14 @@ func run(args []string) int {
 		case "listen":
 			flags := flag.NewFlagSet("loadgen listen", flag.ContinueOnError)
 			flags.StringVar(&reports, "reports", "none", "lean clients: the RTCP reports each listener sends: none, phone (a receiver report about every 5 s, as libwebrtc for audio) or sdk (a receiver and an extended report every second, as the SDK crowd)")
-			flags.StringVar(&client, "client", "sdk", "lean (one shared UDP socket, RTP counted at the socket), lean-polled (a socket per listener in Go's poller), lean-ports (a socket per listener, read without waiting) or sdk (LiveKit's Go SDK)")
+			flags.StringVar(&client, "client", "sdk", "lean (one shared UDP socket, RTP counted at the socket), lean-polled (a socket per listener in Go's poller), lean-ports (a socket per listener, read without waiting), lean-addrs (one shared socket, an address per listener) or sdk (LiveKit's Go SDK)")
 			if err := flags.Parse(args[1:]); err != nil {
 				return 2
 			}
 		case "guide":
 			return runGuide()
 		default:
-			fmt.Fprintf(os.Stderr, "loadgen: unknown subcommand %q; usage: loadgen [listen [--client lean|lean-polled|lean-ports|sdk]] | loadgen guide\n", args[0])
+			fmt.Fprintf(os.Stderr, "loadgen: unknown subcommand %q; usage: loadgen [listen [--client lean|lean-polled|lean-ports|lean-addrs|sdk]] | loadgen guide\n", args[0])
 			return 2
 		}
 	}
@@ -83,15 +84,16 @@ func run(args []string) int {
 	switch client {
 	case "sdk":
 		c = newSDKCrowd(t)
-	case "lean", "lean-polled", "lean-ports":
-		lean, err := newLeanCrowd(t, map[string]socketMode{"lean": socketShared, "lean-polled": socketPolled, "lean-ports": socketPerPort}[client], style)
+	case "lean", "lean-polled", "lean-ports", "lean-addrs":
+		modes := map[string]socketMode{"lean": socketShared, "lean-polled": socketPolled, "lean-ports": socketPerPort, "lean-addrs": socketPerAddress}
+		lean, err := newLeanCrowd(t, modes[client], style)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "loadgen: could not open the lean crowd's UDP socket: %v\n", err)
 			return 1
 		}
 		c = lean
 	default:
-		fmt.Fprintf(os.Stderr, "loadgen: --client must be lean, lean-polled, lean-ports or sdk, not %q\n", client)
+		fmt.Fprintf(os.Stderr, "loadgen: --client must be lean, lean-polled, lean-ports, lean-addrs or sdk, not %q\n", client)
 		return 2
 	}
 	listen(t, c)
