@@ -36,7 +36,7 @@ with an SDK-built crowd at the same count (--cross-check); then adds tours of
 step until it uses 80 % of its core, the generator's core saturates, or
 --max-steps run out (the baseline); then runs every lever, the baseline too, once
 per round for --lever-rounds rounds, each on a fresh LiveKit at --lever-tours
-tours with the lean-ports crowd, and compares each with the baseline of its own
+tours with the lean-addrs crowd, and compares each with the baseline of its own
 round. Writes the report (capacity.json, .md, .png) to --out.
 Needs root (cgroups), two cores and the Go tools (scripts/build-tools.sh bench).
 
@@ -169,10 +169,10 @@ async function runBench(options: BenchOptions, command: string): Promise<void> {
 }
 
 /**
- * The crowd of the rounds: a port per listener, read without waking anyone, is the one crowd that can measure the
+ * The crowd of the rounds: an address per listener on one shared socket is the cheapest crowd that can measure the
  * rendered mux (LiveKit's UDP mux tells its peers apart by address) and the port range alike.
  */
-const LEVER_ROUNDS_CROWD = "lean-ports";
+const LEVER_ROUNDS_CROWD = "lean-addrs";
 
 /** Three quarters of the baseline's last valid step: every lever's LiveKit stays below its core's ceiling. */
 function leverToursFrom(baseline: LeverRun, listenersPerTour: number): number {

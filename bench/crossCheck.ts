@@ -36,7 +36,7 @@ interface CrossCheckCrowd {
 export const CROSS_CHECK_CROWDS: readonly CrossCheckCrowd[] = [
   { label: "lean", client: "lean", reports: "sdk" },
   { label: "lean-phone", client: "lean", reports: "phone" },
-  { label: "lean-ports", client: "lean-ports", reports: "phone" },
+  { label: "lean-addrs", client: "lean-addrs", reports: "phone" },
   { label: "lean-no-reports", client: "lean", reports: "none" },
   { label: "sdk", client: "sdk" },
 ];
@@ -113,7 +113,7 @@ export async function crossCheck(ctx: BenchContext, plan: CrossCheckPlan): Promi
         guidesOnlyLivekitCpuCores: guidesOnly,
         lean: crowds.lean!,
         leanPhone: crowds["lean-phone"]!,
-        leanPorts: crowds["lean-ports"]!,
+        leanAddrs: crowds["lean-addrs"]!,
         leanNoReports: crowds["lean-no-reports"]!,
         sdk: crowds.sdk!,
       });

@@ -1,5 +1,5 @@
 // The bench's Go load generator (tools/loadgen, CONTRACTS.md): a crowd of
-// listeners (`loadgen listen --client lean|lean-polled|lean-ports|sdk`) and the guides that publish
+// listeners (`loadgen listen --client lean|lean-polled|lean-ports|lean-addrs|sdk`) and the guides that publish
 // with a lever's settings (`loadgen guide`). Each is one process fed JSON
 // lines on stdin and reporting totals as a JSON line a second on stdout; it
 // runs on the generator's core because this process already does.
@@ -9,7 +9,7 @@ import { goTool } from "../local/processes";
 import type { GuideSettings } from "./levers";
 import { cpuSample, type CpuSample } from "./procStats";
 
-export type CrowdClient = "lean" | "lean-polled" | "lean-ports" | "sdk";
+export type CrowdClient = "lean" | "lean-polled" | "lean-ports" | "lean-addrs" | "sdk";
 
 export interface CrowdReport {
   readonly connected: number;

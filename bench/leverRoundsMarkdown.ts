@@ -44,14 +44,21 @@ export function pairedLeverTable(levers: readonly LeverFigures[], rounds: LeverR
   ].join("\n");
 }
 
+/** How each crowd of the rounds receives. */
+const CROWD_WAYS: Record<LeverRounds["crowd"], string> = {
+  lean: "one shared socket",
+  "lean-ports": "a port per listener, read without waking anyone",
+  "lean-addrs": "an address per listener on one shared socket, read in batches",
+};
+
 /** How the rounds ran and what their figures mean. */
 export function pairedRoundsExplained(rounds: LeverRounds, listenersPerTour: number): string {
   const listeners = rounds.tours * listenersPerTour;
   return `Every lever, the baseline too, ran once in each of ${rounds.rounds.length} rounds, in an order rotated by one lever each round: a
 fresh livekit-server v1.13.5 with the stack's rendered \`livekit.yaml\` (host values moved to loopback) and the lever's
 change, ${rounds.tours} tours (${listeners} listeners, ${rounds.sampledTours} of the tours sampled by rtc-node probes), measured once, stopped. Every
-arm uses the same crowd, \`loadgen listen --client ${rounds.crowd} --reports phone\` (a port per listener, read without waking
-anyone: the one crowd that can measure the rendered mux and the port range alike; each listener reports as a phone does). A lever's figure in a round is LiveKit's CPU above idle per
+arm uses the same crowd, \`loadgen listen --client ${rounds.crowd} --reports phone\` (${CROWD_WAYS[rounds.crowd]}: a crowd that can
+measure the rendered mux and the port range alike; each listener reports as a phone does). A lever's figure in a round is LiveKit's CPU above idle per
 listener, divided by the baseline's in the same round: on this machine one setting's figure drifts between rounds
 (the baseline's own column says how far), and a ratio within one round cancels most of that drift. A lever is
 **cheaper** or **dearer** only when it was so in every round; otherwise its difference from the baseline is **not

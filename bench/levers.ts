@@ -30,10 +30,11 @@ export interface Lever {
   /**
    * The crowd that can measure it, when the lean one cannot: the lean crowd
    * shares one port among its peer connections, and a muxing server tells
-   * its peers apart by their address. "lean-ports" gives each listener a
-   * port of its own, still read without waking anyone.
+   * its peers apart by their address. "lean-addrs" gives each listener an
+   * address of its own on one shared socket, read in batches ("lean-ports",
+   * a port each, was the crowd before 2026-11-30 16:00).
    */
-  readonly crowd?: "lean-ports" | "sdk";
+  readonly crowd?: "lean-ports" | "lean-addrs" | "sdk";
 }
 
 /** What a phone publishes with by default (LiveKit's client SDKs): RED, 20 ms frames, DTX; the guide never pauses. */
@@ -61,8 +62,11 @@ const PORT_RANGE: ServerOverrides = {
   rtc: { udp_port: null, batch_io: null, port_range_start: 50000, port_range_end: 60000 },
 };
 
-/** Every lever is measured with a port per listener: the rendered mux tells its peers apart by their address. */
-const CROWD = "lean-ports" as const;
+/**
+ * Every lever is measured with an address per listener: the rendered mux tells its peers apart by their address,
+ * and a port per listener ("lean-ports") saturated the generator's core near 750 listeners.
+ */
+const CROWD = "lean-addrs" as const;
 
 export const LEVERS: readonly Lever[] = [
   { name: "baseline", guide: PHONE_DEFAULTS, redundantAudio: true, server: {}, crowd: CROWD },

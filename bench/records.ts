@@ -54,6 +54,8 @@ export interface LeverRun {
   readonly idle: IdleFigures;
   readonly steps: readonly StepResult[];
   readonly stopReason: string;
+  /** The crowd the steps were measured with (absent in reports before 2026-11-30 16:00: then the lever's crowd of that day). */
+  readonly crowd?: "lean" | "lean-polled" | "lean-ports" | "lean-addrs" | "sdk";
 }
 
 export interface CrowdMeasurement {
@@ -61,7 +63,7 @@ export interface CrowdMeasurement {
    * The crowd. Since 2026-11-30 "lean" reports as the SDK crowd does, "lean-phone" as a phone does, and
    * "lean-no-reports" sends no RTCP at all (the lean crowd of earlier reports).
    */
-  readonly client: "lean" | "lean-phone" | "lean-no-reports" | "lean-polled" | "lean-ports" | "sdk";
+  readonly client: "lean" | "lean-phone" | "lean-no-reports" | "lean-polled" | "lean-ports" | "lean-addrs" | "sdk";
   readonly livekitCpuCores: number;
   readonly livekitCpuCoresPerListener: number;
   /** The crowd process's own CPU per listener: the generator's cost. */
@@ -81,8 +83,10 @@ export interface CrossCheckRound {
   readonly leanPhone?: CrowdMeasurement;
   /** The lean crowd without any report: what the reports cost LiveKit. */
   readonly leanNoReports?: CrowdMeasurement;
-  /** The lean crowd with an unwaited port per listener, reporting as a phone: the crowd of the levers and the ramp. */
+  /** The lean crowd with an unwaited port per listener, reporting as a phone: the levers' and ramp's crowd until 2026-11-30 16:00. */
   readonly leanPorts?: CrowdMeasurement;
+  /** The lean crowd with an address per listener on one socket, reporting as a phone: the crowd of the levers and the ramp. */
+  readonly leanAddrs?: CrowdMeasurement;
   readonly sdk: CrowdMeasurement;
 }
 
@@ -114,7 +118,7 @@ export interface LeverRounds {
   readonly tours: number;
   readonly sampledTours: number;
   /** The crowd every arm uses: the one crowd that can measure every lever, the mux and the port range alike. */
-  readonly crowd: "lean" | "lean-ports";
+  readonly crowd: "lean" | "lean-ports" | "lean-addrs";
   readonly rounds: readonly { readonly arms: readonly LeverArm[] }[];
 }
 

@@ -36,6 +36,7 @@ export function crossCheckOfRounds(
   if (rounds.length === 0) throw new Error("a cross-check needs at least one round");
   const polled = rounds.flatMap((r) => (r.leanPolled ? [r.leanPolled] : []));
   const ports = rounds.flatMap((r) => (r.leanPorts ? [r.leanPorts] : []));
+  const addrs = rounds.flatMap((r) => (r.leanAddrs ? [r.leanAddrs] : []));
   const noReports = rounds.flatMap((r) => (r.leanNoReports ? [r.leanNoReports] : []));
   const phone = rounds.flatMap((r) => (r.leanPhone ? [r.leanPhone] : []));
   return {
@@ -46,6 +47,7 @@ export function crossCheckOfRounds(
     lean: medianMeasurement(rounds.map((r) => r.lean)),
     ...(polled.length === rounds.length ? { leanPolled: medianMeasurement(polled) } : {}),
     ...(ports.length === rounds.length ? { leanPorts: medianMeasurement(ports) } : {}),
+    ...(addrs.length === rounds.length ? { leanAddrs: medianMeasurement(addrs) } : {}),
     ...(noReports.length === rounds.length ? { leanNoReports: medianMeasurement(noReports) } : {}),
     ...(phone.length === rounds.length ? { leanPhone: medianMeasurement(phone) } : {}),
     sdk: medianMeasurement(rounds.map((r) => r.sdk)),
@@ -63,7 +65,7 @@ export interface LeverFigures {
   readonly listenersPerCoreAt80: number;
   readonly cpuCoresPerListener: number;
   /** As measured, with the crowd that measured it. */
-  readonly measuredWith: "lean" | "lean-ports" | "sdk";
+  readonly measuredWith: "lean" | "lean-polled" | "lean-ports" | "lean-addrs" | "sdk";
   readonly measuredListenersPerCoreAt80: number;
   readonly measuredCpuCoresPerListener: number;
   readonly wireBytesPerListenerPerSecond: number;
@@ -92,7 +94,7 @@ export function leverFigures(run: LeverRun, calibration = 1): LeverFigures {
   const points = valid.map((s) => [s.listeners, s.livekitCpuCores] as const);
   const line = fitLine(valid.length >= 2 ? points : [[0, run.idle.livekitCpuCores], ...points]);
   const last = valid[valid.length - 1];
-  const measuredWith = LEVERS.find((l) => l.name === run.name)?.crowd ?? "lean";
+  const measuredWith = run.crowd ?? LEVERS.find((l) => l.name === run.name)?.crowd ?? "lean";
   // Both lean crowds are calibrated: they answer LiveKit alike and differ only in their sockets.
   const k = measuredWith === "sdk" ? 1 : calibration;
   const calibrated = { slope: line.slope * k, intercept: line.intercept };

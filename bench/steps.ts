@@ -232,7 +232,7 @@ export async function runLever(
   try {
     const idle = await idleOf(livekit);
     const { steps, stopReason } = await rampSteps(livekit, load, stepPlan, idle);
-    return { name: lever.name, settings: settingsOf(lever), idle, steps, stopReason };
+    return { name: lever.name, settings: settingsOf(lever), idle, steps, stopReason, crowd: client };
   } finally {
     await leaveSampled(load);
     await crowd.stop();

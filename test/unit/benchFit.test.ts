@@ -71,11 +71,11 @@ describe("levers", () => {
       guide: { frameMs: 20, red: true, dtx: true, bitrateKbps: 32, speech: 1 },
       redundantAudio: true,
       server: {},
-      crowd: "lean-ports",
+      crowd: "lean-addrs",
     });
     expect(new Set(LEVERS.map((l) => l.name)).size).toBe(LEVERS.length);
-    // The rendered mux tells peers apart by their address: every lever needs a port per listener.
-    expect(LEVERS.map((l) => l.crowd)).toEqual(LEVERS.map(() => "lean-ports"));
+    // The rendered mux tells peers apart by their address: every lever needs an address per listener.
+    expect(LEVERS.map((l) => l.crowd)).toEqual(LEVERS.map(() => "lean-addrs"));
   });
 
   it("turn RED off on both sides: the guide's publish option and livekit.yaml's codec list", () => {
