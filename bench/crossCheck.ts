@@ -1,8 +1,9 @@
 // The lean crowd against a crowd built the way LiveKit's own load tester
 // builds its subscribers (LiveKit's Go SDK, `loadgen listen --client sdk`),
 // in the same run, at the same count of listeners, on one fresh LiveKit with
-// the port range and guides without RED (bench/levers.ts CROSS_CHECK_LEVER): if both make LiveKit spend the same CPU per
-// listener, the lean crowd's cheapness did not make LiveKit's work cheaper.
+// the rendered mux and guides without RED (bench/levers.ts CROSS_CHECK_LEVER): if both make LiveKit spend the same CPU
+// per listener, the lean crowd's cheapness did not make LiveKit's work cheaper. The lean crowds are the benchmark's
+// own (an address per listener), reporting three ways.
 // CPU per listener = (LiveKit's CPU with the crowd − with the guides alone) / listeners.
 import { sleep } from "../tour/time";
 import { GENERATOR_CORE } from "./cpuset";
@@ -29,15 +30,18 @@ interface CrossCheckCrowd {
   readonly reports?: CrowdReports;
 }
 
+/** The lean crowds' client: the crowd of the ramp and the levers, which can join the rendered mux. */
+export const CROSS_CHECK_LEAN_CLIENT = "lean-addrs" as const;
+
 /**
  * The crowds in the order each round joins them: the lean crowd reporting as the SDK crowd does (its twin, for the
- * verdict), reporting as a phone does (what the benchmark measures with), reporting nothing, and the SDK crowd.
+ * verdict), reporting as a phone does (the crowd every other figure is measured with), reporting nothing, and the
+ * SDK crowd.
  */
 export const CROSS_CHECK_CROWDS: readonly CrossCheckCrowd[] = [
-  { label: "lean", client: "lean", reports: "sdk" },
-  { label: "lean-phone", client: "lean", reports: "phone" },
-  { label: "lean-addrs", client: "lean-addrs", reports: "phone" },
-  { label: "lean-no-reports", client: "lean", reports: "none" },
+  { label: "lean", client: CROSS_CHECK_LEAN_CLIENT, reports: "sdk" },
+  { label: "lean-phone", client: CROSS_CHECK_LEAN_CLIENT, reports: "phone" },
+  { label: "lean-no-reports", client: CROSS_CHECK_LEAN_CLIENT, reports: "none" },
   { label: "sdk", client: "sdk" },
 ];
 
@@ -113,12 +117,12 @@ export async function crossCheck(ctx: BenchContext, plan: CrossCheckPlan): Promi
         guidesOnlyLivekitCpuCores: guidesOnly,
         lean: crowds.lean!,
         leanPhone: crowds["lean-phone"]!,
-        leanAddrs: crowds["lean-addrs"]!,
         leanNoReports: crowds["lean-no-reports"]!,
         sdk: crowds.sdk!,
       });
     }
-    return crossCheckOfRounds(tokens.length, plan.tours, rounds, `${baseline.name} (${describeLever(baseline)})`);
+    const setup = `${baseline.name} (${describeLever(baseline)})`;
+    return crossCheckOfRounds(tokens.length, plan.tours, rounds, setup, CROSS_CHECK_LEAN_CLIENT);
   } finally {
     await guides.stop();
     await livekit.stop();

@@ -13,11 +13,11 @@ function row(label: string, guidesAlone: number, m: CrowdMeasurement): string {
 function table(c: CrossCheck): string {
   const rounds = c.rounds ?? [c];
   const lines = rounds.flatMap((r, i) =>
-    [r.lean, r.leanPhone, r.leanNoReports, r.leanPolled, r.leanPorts, r.leanAddrs, r.sdk].flatMap((m) =>
+    [r.lean, r.leanPhone, r.leanNoReports, r.leanPolled, r.leanPorts, r.sdk].flatMap((m) =>
       m ? [row(String(i + 1), r.guidesOnlyLivekitCpuCores, m)] : [],
     ),
   );
-  const medians = [c.lean, c.leanPhone, c.leanNoReports, c.leanPolled, c.leanPorts, c.leanAddrs, c.sdk].flatMap((m) =>
+  const medians = [c.lean, c.leanPhone, c.leanNoReports, c.leanPolled, c.leanPorts, c.sdk].flatMap((m) =>
     m ? [row("**median**", c.guidesOnlyLivekitCpuCores, m)] : [],
   );
   return [
@@ -77,13 +77,6 @@ lean crowd's figure and the calibrated one.`;
 }
 
 function portsText(c: CrossCheck): string {
-  if (c.leanAddrs) {
-    const addrs = c.leanAddrs.livekitCpuCoresPerListener;
-    const phone = c.leanPhone ?? c.lean;
-    return ` The lean crowd with an address per listener on one socket (\`--client lean-addrs\`, the crowd of the
-ramp and the levers' rounds) made LiveKit spend ${signedPct(addrs / phone.livekitCpuCoresPerListener - 1)} per listener against the lean crowd reporting the same way,
-and cost itself ${perThousand(c.leanAddrs.crowdCpuCoresPerListener)} cores per 1,000 listeners against its ${perThousand(phone.crowdCpuCoresPerListener)}.`;
-  }
   if (!c.leanPorts) return "";
   const ports = c.leanPorts.livekitCpuCoresPerListener;
   return ` The lean crowd with a port per listener that no one waits on (\`--client lean-ports\`, the crowd of the
@@ -95,19 +88,17 @@ function crowdsJoined(c: CrossCheck): string {
   if (!c.leanPhone)
     return `the lean
 crowd, the lean crowd with polled sockets (\`--client lean-polled\`), with unwaited ports (\`--client lean-ports\`), and the SDK crowd`;
+  if (c.leanClient === "lean-addrs")
+    return `the lean crowd
+with an address per listener on one socket (\`--client lean-addrs\`, the crowd every other figure in this report is
+measured with) reporting as the SDK crowd does (\`--reports sdk\`: a receiver report and an extended report a second
+per listener, as the SDK's pion interceptors send them), the same crowd reporting as a phone does (\`--reports phone\`:
+a receiver report about every 5 s, as libwebrtc sends for audio it receives; the reports of every other figure),
+reporting nothing, and the SDK crowd`;
   return `the lean
 crowd reporting as the SDK crowd does (\`--reports sdk\`: a receiver report and an extended report a second per listener,
 as the SDK's pion interceptors send them), the lean crowd reporting as a phone does (\`--reports phone\`: a receiver report
-about every 5 s, as libwebrtc sends for audio it receives),${joinedWith(c)} the lean crowd reporting nothing, and the SDK crowd`;
-}
-
-/** The crowd of the ramp and the levers, when the cross-check measured it too. */
-function joinedWith(c: CrossCheck): string {
-  if (c.leanAddrs)
-    return ` the same with an address per listener on one socket (\`--client lean-addrs\`: the crowd every other figure in this report is measured with),`;
-  if (c.leanPorts)
-    return ` the same with a port per listener (\`--client lean-ports\`: the crowd every other figure in this report is measured with),`;
-  return "";
+about every 5 s, as libwebrtc sends for audio it receives),${c.leanPorts ? ` the same with a port per listener (\`--client lean-ports\`: the crowd every other figure in this report is measured with),` : ""} the lean crowd reporting nothing, and the SDK crowd`;
 }
 
 function reportsText(c: CrossCheck): string {
@@ -127,10 +118,13 @@ export function crossCheckText(c: CrossCheck | undefined, d: DerivedFigures, err
   const margin = d.crossCheckMargin;
   if (!c || margin === undefined) return "Not run in this report (`--cross-check 0`).";
   const rounds = c.rounds?.length ?? 1;
-  const setup = c.setup
-    ? ` LiveKit and the guides are set as ${c.setup}: the lean crowd's one shared socket cannot join the rendered mux,
-and the SDK crowd's pion offers no RED, so with RED LiveKit would send it plain Opus and the others RED, not the same work.`
-    : "";
+  const setup = !c.setup
+    ? ""
+    : c.leanClient === "lean-addrs"
+      ? ` LiveKit and the guides are set as ${c.setup}: the SDK crowd's pion offers no RED, so with RED LiveKit would send
+it plain Opus and the others RED, not the same work.`
+      : ` LiveKit and the guides are set as ${c.setup}: the lean crowd's one shared socket cannot join the rendered mux,
+and the SDK crowd's pion offers no RED, so with RED LiveKit would send it plain Opus and the others RED, not the same work.`;
   return `${c.listeners} listeners in ${c.tours} tours (Go guides${c.setup ? "" : ", baseline settings"}) on one fresh LiveKit, ${rounds} round${rounds === 1 ? "" : "s"}.${setup}
 Each round measures LiveKit with the guides alone, then joins each crowd in turn, after the previous one left: ${crowdsJoined(c)} (\`loadgen listen --client sdk\`,
 LiveKit's Go SDK on pion, built like LiveKit's own load tester). CPU per listener = (LiveKit with the crowd − with the

@@ -1,11 +1,13 @@
 // Where LiveKit's CPU goes for each kind of listener crowd: a fresh LiveKit per
-// crowd (the cross-check's settings: the port range, guides without RED), the
-// crowd joined, then LiveKit's own CPU profile over a steady-state window from
-// its debug endpoint, split into kinds of work (bench/pprofShares.ts). Steadier
+// crowd (the cross-check's settings: the rendered mux, guides without RED; for
+// "rendered", a phone's guide with RED), the crowd joined (the lean crowds with
+// an address per listener), then LiveKit's own CPU profile over a steady-state
+// window from its debug endpoint, split into kinds of work
+// (bench/pprofShares.ts). Steadier
 // than the cross-check's differences of two /proc readings on a shared machine:
 // the shares are of LiveKit's own samples in one window.
 //
-//   npm run bench:crowd-profiles -- [--crowds none,phone,sdk-reports,sdk] [--tours 10] [--hold 40]
+//   npm run bench:crowd-profiles -- [--crowds none,phone,sdk-reports,sdk,rendered] [--tours 10] [--hold 40]
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -17,37 +19,51 @@ import { disposeClients } from "../tour/rooms";
 import { sleep } from "../tour/time";
 import { isolateCores } from "./cpuset";
 import { type CrowdClient, type CrowdReports, startCrowd, startGuides } from "./harness";
-import { CROSS_CHECK_LEVER, type Lever } from "./levers";
+import { CROSS_CHECK_LEVER, LEVERS, type Lever } from "./levers";
 import { moveFixedPorts, pickFixedPorts, startLivekitUnderTest } from "./livekitUnderTest";
 import { focusedSeconds, PPROF_EVERY_NODE, PROFILE_BUCKETS, profileTotal } from "./pprofShares";
 import { coreShare, cpuSample } from "./procStats";
 import { waitForJoins } from "./steps";
 import { listenerToken, tourPool } from "./tours";
 
-const CROWDS: Readonly<Record<string, { client: CrowdClient; reports?: CrowdReports; what: string }>> = {
-  none: { client: "lean", reports: "none", what: "lean crowd, no reports" },
-  phone: { client: "lean", reports: "phone", what: "lean crowd, a receiver report about every 5 s (a phone)" },
-  "sdk-reports": { client: "lean", reports: "sdk", what: "lean crowd, a receiver and an extended report a second" },
+type ProfiledCrowd = { client: CrowdClient; reports?: CrowdReports; what: string; lever?: Lever };
+
+/** Every crowd runs on the cross-check's settings, but "rendered": the benchmark's baseline, what a server runs. */
+const CROWDS: Readonly<Record<string, ProfiledCrowd>> = {
+  none: { client: "lean-addrs", reports: "none", what: "lean crowd, no reports" },
+  phone: { client: "lean-addrs", reports: "phone", what: "lean crowd, a receiver report about every 5 s (a phone)" },
+  "sdk-reports": {
+    client: "lean-addrs",
+    reports: "sdk",
+    what: "lean crowd, a receiver and an extended report a second",
+  },
   sdk: { client: "sdk", what: "LiveKit's Go SDK (pion, its default interceptors)" },
+  rendered: {
+    client: "lean-addrs",
+    reports: "phone",
+    lever: LEVERS[0],
+    what: "the rendered livekit.yaml (UDP mux, batched writes) and a phone's guide (RED); an address per listener, a phone's reports",
+  },
 };
 
 const SPEC = {
-  usage: "usage: npm run bench:crowd-profiles -- [--crowds none,phone,sdk-reports,sdk] [--tours 10] [--hold 40]",
+  usage:
+    "usage: npm run bench:crowd-profiles -- [--crowds none,phone,sdk-reports,sdk,rendered] [--tours 10] [--hold 40]",
   help: `
 For each crowd, starts a fresh livekit-server alone on core 0 (the cross-check's
-settings: ${CROSS_CHECK_LEVER.name}), --tours tours of 30 listeners with Go
+settings: ${CROSS_CHECK_LEVER.name}; "rendered": the benchmark's baseline), --tours tours of 30 listeners with Go
 guides, waits until every listener hears its guide and 15 s more, then takes
 LiveKit's CPU profile for --hold seconds and prints which share of it each kind
 of work took. Needs root (cpusets) and Go (go tool pprof), as bench:capacity.
 
-  --crowds <names>  comma-separated, of: ${Object.keys(CROWDS).join(", ")} (default: all)
+  --crowds <names>  comma-separated, of: ${Object.keys(CROWDS).join(", ")} (default: all but rendered)
   --tours <n>       tours of 30 listeners per crowd (default 10)
   --hold <seconds>  the profile's window (default 40)
   --out <dir>       where the .pprof files go (default /tmp/roamcast-crowd-profiles)
   -h, --help        this text
 `,
   options: {
-    crowds: { type: "string", default: Object.keys(CROWDS).join(",") },
+    crowds: { type: "string", default: "none,phone,sdk-reports,sdk" },
     tours: { type: "string", default: "10" },
     hold: { type: "string", default: "40" },
     out: { type: "string", default: "/tmp/roamcast-crowd-profiles" },
@@ -115,10 +131,8 @@ type Ctx = {
 async function profileOne(name: string, plan: Plan, { platform, isolation, pool }: Ctx): Promise<void> {
   const spec = CROWDS[name]!;
   const debugPort = await freePort();
-  const lever: Lever = {
-    ...CROSS_CHECK_LEVER,
-    server: { ...CROSS_CHECK_LEVER.server, debug_handler: { port: debugPort } },
-  };
+  const base = spec.lever ?? CROSS_CHECK_LEVER;
+  const lever: Lever = { ...base, server: { ...base.server, debug_handler: { port: debugPort } } };
   const livekit = await startLivekitUnderTest(platform, lever, isolation);
   const guides = startGuides();
   const crowd = startCrowd(spec.client, spec.reports);

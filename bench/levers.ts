@@ -92,15 +92,16 @@ export const LEVERS: readonly Lever[] = [
 ];
 
 /**
- * The cross-check's LiveKit and guides: the port range, since the lean crowd's one shared socket cannot join the
- * mux, and guides without RED. The SDK crowd's pion offers no audio/red, so with RED LiveKit would send it plain
- * Opus (92-byte packets) and the other crowds RED (193 bytes): not the same work to compare.
+ * The cross-check's LiveKit and guides: the rendered mux, which every crowd of the cross-check can join (the lean
+ * ones with an address per listener), and guides without RED. The SDK crowd's pion offers no audio/red, so with RED
+ * LiveKit would send it plain Opus (92-byte packets) and the other crowds RED (193 bytes): not the same work to
+ * compare. (Until 2026-11-30 16:00 the lean crowds shared one socket, which only the port range can take.)
  */
 export const CROSS_CHECK_LEVER: Lever = {
-  name: "port range, RED off",
+  name: "rendered mux, RED off",
   guide: { ...PHONE_DEFAULTS, red: false },
   redundantAudio: false,
-  server: PORT_RANGE,
+  server: {},
 };
 
 /** Looks the named levers up, refusing a name that is not one; the baseline always comes first. */

@@ -63,7 +63,7 @@ export interface CrowdMeasurement {
    * The crowd. Since 2026-11-30 "lean" reports as the SDK crowd does, "lean-phone" as a phone does, and
    * "lean-no-reports" sends no RTCP at all (the lean crowd of earlier reports).
    */
-  readonly client: "lean" | "lean-phone" | "lean-no-reports" | "lean-polled" | "lean-ports" | "lean-addrs" | "sdk";
+  readonly client: "lean" | "lean-phone" | "lean-no-reports" | "lean-polled" | "lean-ports" | "sdk";
   readonly livekitCpuCores: number;
   readonly livekitCpuCoresPerListener: number;
   /** The crowd process's own CPU per listener: the generator's cost. */
@@ -85,8 +85,6 @@ export interface CrossCheckRound {
   readonly leanNoReports?: CrowdMeasurement;
   /** The lean crowd with an unwaited port per listener, reporting as a phone: the levers' and ramp's crowd until 2026-11-30 16:00. */
   readonly leanPorts?: CrowdMeasurement;
-  /** The lean crowd with an address per listener on one socket, reporting as a phone: the crowd of the levers and the ramp. */
-  readonly leanAddrs?: CrowdMeasurement;
   readonly sdk: CrowdMeasurement;
 }
 
@@ -94,6 +92,11 @@ export interface CrossCheckRound {
 export interface CrossCheck extends CrossCheckRound {
   readonly listeners: number;
   readonly tours: number;
+  /**
+   * The lean crowds' client (bench/crossCheck.ts CROSS_CHECK_LEAN_CLIENT); absent: "lean", one shared socket, which
+   * only the port range can take (reports before 2026-11-30 16:00).
+   */
+  readonly leanClient?: "lean" | "lean-addrs";
   /** What LiveKit and the guides ran (bench/levers.ts CROSS_CHECK_LEVER, described); absent: the baseline's. */
   readonly setup?: string;
   readonly rounds?: readonly CrossCheckRound[];

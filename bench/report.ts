@@ -32,22 +32,22 @@ export function crossCheckOfRounds(
   tours: number,
   rounds: readonly CrossCheckRound[],
   setup?: string,
+  leanClient?: CrossCheck["leanClient"],
 ): CrossCheck {
   if (rounds.length === 0) throw new Error("a cross-check needs at least one round");
   const polled = rounds.flatMap((r) => (r.leanPolled ? [r.leanPolled] : []));
   const ports = rounds.flatMap((r) => (r.leanPorts ? [r.leanPorts] : []));
-  const addrs = rounds.flatMap((r) => (r.leanAddrs ? [r.leanAddrs] : []));
   const noReports = rounds.flatMap((r) => (r.leanNoReports ? [r.leanNoReports] : []));
   const phone = rounds.flatMap((r) => (r.leanPhone ? [r.leanPhone] : []));
   return {
     listeners,
     tours,
     ...(setup === undefined ? {} : { setup }),
+    ...(leanClient === undefined ? {} : { leanClient }),
     guidesOnlyLivekitCpuCores: median(rounds.map((r) => r.guidesOnlyLivekitCpuCores)),
     lean: medianMeasurement(rounds.map((r) => r.lean)),
     ...(polled.length === rounds.length ? { leanPolled: medianMeasurement(polled) } : {}),
     ...(ports.length === rounds.length ? { leanPorts: medianMeasurement(ports) } : {}),
-    ...(addrs.length === rounds.length ? { leanAddrs: medianMeasurement(addrs) } : {}),
     ...(noReports.length === rounds.length ? { leanNoReports: medianMeasurement(noReports) } : {}),
     ...(phone.length === rounds.length ? { leanPhone: medianMeasurement(phone) } : {}),
     sdk: medianMeasurement(rounds.map((r) => r.sdk)),

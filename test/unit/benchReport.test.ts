@@ -281,26 +281,24 @@ describe("the report's text", () => {
     expect(crossCheckOfRounds(150, 5, [round])).not.toHaveProperty("setup");
   });
 
-  it("names the crowd with an address per listener and what it cost itself, against the lean crowd reporting alike", () => {
-    const leanPhone = { ...crossCheck.lean, client: "lean-phone" as const, crowdCpuCoresPerListener: 0.00026 };
+  it("names the lean crowds' client when they have an address per listener, on the rendered mux", () => {
     const round = {
       ...crossCheck,
       rounds: undefined,
-      leanPhone,
-      leanAddrs: {
-        ...leanPhone,
-        client: "lean-addrs" as const,
-        livekitCpuCoresPerListener: 0.0005,
-        crowdCpuCoresPerListener: 0.0003,
-      },
+      leanPhone: { ...crossCheck.lean, client: "lean-phone" as const },
+      leanNoReports: { ...crossCheck.lean, client: "lean-no-reports" as const },
     };
-    const c = crossCheckOfRounds(150, 5, [round]);
-    expect(c.leanAddrs?.client).toBe("lean-addrs");
+    const c = crossCheckOfRounds(150, 5, [round], "rendered mux, RED off (20 ms, RED off)", "lean-addrs");
+    expect(c.leanClient).toBe("lean-addrs");
     const text = crossCheckText(c, derive({ ...report, crossCheck: c }).derived);
-    expect(text).toContain("| 1 | lean-addrs | 9.0 % |");
-    expect(text).toContain("(`--client lean-addrs`: the crowd every other figure in this report is measured with)");
-    expect(text).toContain("made LiveKit spend +25.0 % per listener against the lean crowd reporting the same way");
-    expect(text).toContain("cost itself 0.300 cores per 1,000 listeners against its 0.260.");
+    expect(text).toContain(
+      "LiveKit and the guides are set as rendered mux, RED off (20 ms, RED off): the SDK crowd's pion",
+    );
+    expect(text).not.toContain("shared socket cannot join");
+    expect(text).toContain(
+      "with an address per listener on one socket (`--client lean-addrs`, the crowd every other figure in this report is",
+    );
+    expect(crossCheckOfRounds(150, 5, [round])).not.toHaveProperty("leanClient");
   });
 
   it("turns the client-side levers into the guide app's advice", () => {

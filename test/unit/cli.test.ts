@@ -103,11 +103,12 @@ const CLIS: Readonly<Record<string, CliCase>> = {
     ],
   },
   "bench/crowdProfiles.ts": {
-    usage: "usage: npm run bench:crowd-profiles -- [--crowds none,phone,sdk-reports,sdk] [--tours 10] [--hold 40]",
+    usage:
+      "usage: npm run bench:crowd-profiles -- [--crowds none,phone,sdk-reports,sdk,rendered] [--tours 10] [--hold 40]",
     bad: [
       {
         args: ["--crowds", "phone,polled"],
-        says: '--crowds: unknown "polled"; the crowds are none, phone, sdk-reports, sdk',
+        says: '--crowds: unknown "polled"; the crowds are none, phone, sdk-reports, sdk, rendered',
       },
       { args: ["--tours", "0"], says: '--tours must be a whole number at least 1 and at most 40, not "0"' },
       { args: ["--hold", "2"], says: '--hold must be a whole number at least 5 and at most 600, not "2"' },
