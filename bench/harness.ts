@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { goTool } from "../local/processes";
 import type { GuideSettings } from "./levers";
+import type { DelayHistogram } from "./crowdDelay";
 import { cpuSample, type CpuSample } from "./procStats";
 
 export type CrowdClient = "lean" | "lean-polled" | "lean-ports" | "lean-addrs" | "sdk";
@@ -21,6 +22,8 @@ export interface CrowdReport {
   readonly lost: number;
   /** Connected, subscribed listeners that got no packet in the last second. */
   readonly silent: number;
+  /** Packets by their delay variation (bench/crowdDelay.ts); loadgen builds before 2026-11-30 16:30 sent none. */
+  readonly delay?: DelayHistogram;
 }
 
 export interface GuidesReport {

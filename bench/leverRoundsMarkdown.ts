@@ -1,5 +1,6 @@
 // The levers' sections of capacity.md when they ran in paired rounds: the
 // side-by-side table, how the rounds ran, and every arm of every round. Pure.
+import { delayCell } from "./crowdDelay";
 import { CPU_CEILING, usable } from "./fit";
 import { describeLever, LEVERS } from "./levers";
 import { armCpuPerListener, BASELINE, baselineDrift } from "./pairedRounds";
@@ -77,9 +78,9 @@ function armRow(
   vs: string,
   why = "",
 ): string {
-  if (!step) return `| ${round} | ${lever} | — | — | — | — | — | ${why} |`;
+  if (!step) return `| ${round} | ${lever} | — | — | — | — | — | ${why} | — |`;
   const perListener = (step.livekitCpuCores - idle) / step.listeners;
-  return `| ${round} | ${lever} | ${step.listeners} | ${pct(step.livekitCpuCores)} | ${perThousand(perListener)} | ${vs} | ${pct(step.generatorCoreBusy, 0)}${usable(step) ? "" : " (left out)"} | ${pct(step.crowdLostRatio, 3)} / ${step.crowdSilent} |`;
+  return `| ${round} | ${lever} | ${step.listeners} | ${pct(step.livekitCpuCores)} | ${perThousand(perListener)} | ${vs} | ${pct(step.generatorCoreBusy, 0)}${usable(step) ? "" : " (left out)"} | ${pct(step.crowdLostRatio, 3)} / ${step.crowdSilent} | ${delayCell(step.crowdDelay)} |`;
 }
 
 /** Every arm of every round, in the order it ran. */
@@ -95,8 +96,8 @@ export function roundsTable(rounds: LeverRounds): string {
     });
   });
   return [
-    "| round | lever | listeners | LiveKit CPU | LiveKit cores per 1,000 listeners | ÷ baseline | generator core busy | crowd lost / silent |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| round | lever | listeners | LiveKit CPU | LiveKit cores per 1,000 listeners | ÷ baseline | generator core busy | crowd lost / silent | crowd delay p50 / p95 / p99 ms |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows,
   ].join("\n");
 }

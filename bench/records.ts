@@ -2,6 +2,7 @@
 // step measured, the cross-check's rounds, the levers' paired rounds. Types
 // only; bench/report.ts derives the figures from them.
 import type { GuideSettings, ServerOverrides } from "./levers";
+import type { DelayPercentiles } from "./crowdDelay";
 
 export interface StepResult {
   readonly tours: number;
@@ -34,6 +35,11 @@ export interface StepResult {
   /** What the crowd counted arriving, per crowd listener: beside LiveKit's own egress counters. */
   readonly crowdPacketsPerListenerPerSecond: number;
   readonly crowdBytesPerListenerPerSecond: number;
+  /**
+   * How much later than its stream's fastest packet each crowd packet arrived (kernel arrival stamps, against the
+   * guides' RTP timestamps): the wait a listener's jitter buffer must cover. Only the lean-addrs crowd measures it.
+   */
+  readonly crowdDelay?: DelayPercentiles;
   readonly valid: boolean;
 }
 

@@ -1,6 +1,7 @@
 // capacity.md: the lever table first (what operators and the guide app
 // choose from), then the cross-check, the baseline's steps, the generator's
 // own cost and the planning figures. Pure: text from the report's figures.
+import { delayCell } from "./crowdDelay";
 import { crossCheckText } from "./crossCheckMarkdown";
 import { pairedLeverTable, pairedRoundsExplained, roundsTable } from "./leverRoundsMarkdown";
 import { CPU_CEILING, SILENT_LIMIT, usable } from "./fit";
@@ -41,7 +42,7 @@ function stepRows(steps: readonly StepResult[]): string {
   return steps
     .map(
       (s) =>
-        `| ${s.tours} | ${s.listeners} | ${pct(s.livekitCpuCores)} | ${pct(s.livekitCoreBusy)} | ${s.livekitRssMiB.toFixed(0)} | ${(s.egressRtpBytesPerListenerPerSecond / 1000).toFixed(2)} | ${s.egressPacketsPerListenerPerSecond.toFixed(1)} | ${ms(s.latencyP50Ms)} / ${ms(s.latencyP95Ms)} | ${pct(s.lossRatio, 2)} | ${pct(s.crowdLostRatio, 3)} / ${s.crowdSilent} | ${pct(s.generatorCoreBusy, 0)}${usable(s) ? "" : " (left out)"} | ${perThousand(s.crowdCpuCores / s.crowdListeners)} |`,
+        `| ${s.tours} | ${s.listeners} | ${pct(s.livekitCpuCores)} | ${pct(s.livekitCoreBusy)} | ${s.livekitRssMiB.toFixed(0)} | ${(s.egressRtpBytesPerListenerPerSecond / 1000).toFixed(2)} | ${s.egressPacketsPerListenerPerSecond.toFixed(1)} | ${ms(s.latencyP50Ms)} / ${ms(s.latencyP95Ms)} | ${delayCell(s.crowdDelay)} | ${pct(s.lossRatio, 2)} | ${pct(s.crowdLostRatio, 3)} / ${s.crowdSilent} | ${pct(s.generatorCoreBusy, 0)}${usable(s) ? "" : " (left out)"} | ${perThousand(s.crowdCpuCores / s.crowdListeners)} |`,
     )
     .join("\n");
 }
@@ -120,8 +121,8 @@ ${report.probesPerTour} rtc-node probes (real tokens from the token function) ti
 Each step settles ${report.settleSeconds} s and is measured for ${report.measureSeconds} s. Stopped because: ${report.stopReason}.
 Idle LiveKit: ${pct(report.idle.livekitCpuCores)} of its core, ${report.idle.livekitRssMiB.toFixed(0)} MiB.
 
-| tours | listeners | LiveKit CPU | core 0 busy | RSS MiB | egress RTP kB/s per listener | packets/s per listener | latency p50 / p95 ms | probe loss | crowd lost / silent | generator core busy | crowd cores per 1,000 listeners |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| tours | listeners | LiveKit CPU | core 0 busy | RSS MiB | egress RTP kB/s per listener | packets/s per listener | latency p50 / p95 ms | crowd delay p50 / p95 / p99 ms | probe loss | crowd lost / silent | generator core busy | crowd cores per 1,000 listeners |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${stepRows(report.steps)}
 
 ## How it is isolated

@@ -30,6 +30,7 @@ interface Report {
   lost: number;
   silent: number;
   reports: number;
+  delay: { upToMs: number[]; packets: number[] };
 }
 
 async function token(identity: string, secret: string = TEST_SECRETS.apiSecret, canPublish = false): Promise<string> {
@@ -159,6 +160,11 @@ describe.each(SERVERS)("loadgen listen under livekit-server, $name", ({ name, rt
       expect(last).toMatchObject({ connected: LISTENERS, failed: 0, subscribed: LISTENERS, lost: 0, silent: 0 });
       expect(last.bytes / last.packets).toBeGreaterThan(40);
       expect(last.reports).toBe(0);
+      // Only the crowd with an address per listener reads the kernel's arrival stamps: it measures every packet's
+      // delay against its stream's fastest (one bucket past the bounds for the latest).
+      const delayed = last.delay.packets.reduce((a, b) => a + b, 0);
+      expect(last.delay.packets).toHaveLength(last.delay.upToMs.length + 1);
+      expect(delayed).toBe(client === "lean-addrs" ? last.packets : 0);
       expect(await c.leave()).toBe(0);
       expect(c.stderr()).toBe("");
     }, 90_000);

@@ -26,6 +26,11 @@ import (
 // recvmmsg returns with the datagram; a listener's writes name its address
 // as the source the same way. So the crowd reads in batches, as the shared
 // socket does, while LiveKit sees a peer per address, as it sees phones.
+//
+// The kernel also stamps each datagram when it arrives (SO_TIMESTAMPNS):
+// over loopback, when LiveKit sent it. The counting socket measures each
+// stream's delay variation from those stamps (report_delay.go), unaffected
+// by how late the crowd reads.
 type addrReader struct {
 	fd    int
 	port  int
@@ -48,8 +53,12 @@ var listenerBlock = [2]byte{127, 99}
 
 const listenerAddresses = 256 * 254
 
-// pktinfoSpace is the control buffer one IP_PKTINFO message needs.
-var pktinfoSpace = unix.CmsgSpace(unix.SizeofInet4Pktinfo)
+// controlSpace is the control buffer a datagram's IP_PKTINFO and
+// SCM_TIMESTAMPNS messages need.
+var controlSpace = unix.CmsgSpace(unix.SizeofInet4Pktinfo) + unix.CmsgSpace(sizeofTimespec)
+
+// sizeofTimespec is the kernel's struct timespec, which x/sys names no size for.
+const sizeofTimespec = int(unsafe.Sizeof(unix.Timespec{}))
 
 func newAddrReader() (*addrReader, error) {
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
@@ -72,9 +81,13 @@ func newAddrReader() (*addrReader, error) {
 }
 
 // bindWildcardWithDestinations binds 0.0.0.0 on an ephemeral port and asks
-// for each datagram's destination address; it returns the port.
+// for each datagram's destination address and arrival time; it returns the
+// port.
 func bindWildcardWithDestinations(fd int) (int, error) {
 	if err := unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_PKTINFO, 1); err != nil {
+		return 0, err
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1); err != nil {
 		return 0, err
 	}
 	if err := unix.Bind(fd, &unix.SockaddrInet4{}); err != nil {
@@ -88,30 +101,45 @@ func bindWildcardWithDestinations(fd int) (int, error) {
 }
 
 // withDestinations gives every datagram of the batch a control buffer for
-// its IP_PKTINFO; destination then names where the last datagram was sent.
+// its IP_PKTINFO and arrival time; control then reads the last datagram's.
 func (rb *recvBatch) withDestinations() *recvBatch {
-	rb.ctrls = make([]byte, len(rb.msgs)*pktinfoSpace)
+	rb.ctrls = make([]byte, len(rb.msgs)*controlSpace)
 	for i := range rb.msgs {
-		rb.msgs[i].hdr.Control = &rb.ctrls[i*pktinfoSpace]
-		rb.msgs[i].hdr.SetControllen(pktinfoSpace)
+		rb.msgs[i].hdr.Control = &rb.ctrls[i*controlSpace]
+		rb.msgs[i].hdr.SetControllen(controlSpace)
 	}
 	return rb
 }
 
-// destination is the address the last datagram next served was sent to,
-// from its IP_PKTINFO (the header's destination, ipi_addr).
-func (rb *recvBatch) destination() (netip.Addr, bool) {
+// control is where the last datagram next served was sent to (its
+// IP_PKTINFO's ipi_addr, the header's destination) and when the kernel
+// received it (SCM_TIMESTAMPNS, nanoseconds of the realtime clock; 0 if the
+// stamp is missing). ok is false without a destination.
+func (rb *recvBatch) control() (to netip.Addr, arrivedNs int64, ok bool) {
 	i := rb.read - 1
-	if rb.ctrls == nil || i < 0 || rb.msgs[i].hdr.Controllen < uint64(unix.CmsgLen(unix.SizeofInet4Pktinfo)) {
-		return netip.Addr{}, false
+	if rb.ctrls == nil || i < 0 {
+		return netip.Addr{}, 0, false
 	}
-	ctrl := rb.ctrls[i*pktinfoSpace : (i+1)*pktinfoSpace]
-	h := (*unix.Cmsghdr)(unsafe.Pointer(&ctrl[0]))
-	if h.Level != unix.IPPROTO_IP || h.Type != unix.IP_PKTINFO {
-		return netip.Addr{}, false
+	ctrl := rb.ctrls[i*controlSpace : i*controlSpace+min(int(rb.msgs[i].hdr.Controllen), controlSpace)]
+	for len(ctrl) >= unix.CmsgLen(0) {
+		h := (*unix.Cmsghdr)(unsafe.Pointer(&ctrl[0]))
+		if int(h.Len) < unix.CmsgLen(0) || int(h.Len) > len(ctrl) {
+			break
+		}
+		data := ctrl[unix.CmsgLen(0):h.Len]
+		switch {
+		case h.Level == unix.IPPROTO_IP && h.Type == unix.IP_PKTINFO && len(data) >= unix.SizeofInet4Pktinfo:
+			to, ok = netip.AddrFrom4((*unix.Inet4Pktinfo)(unsafe.Pointer(&data[0])).Addr), true
+		case h.Level == unix.SOL_SOCKET && h.Type == unix.SCM_TIMESTAMPNS && len(data) >= sizeofTimespec:
+			arrivedNs = (*unix.Timespec)(unsafe.Pointer(&data[0])).Nano()
+		}
+		next := unix.CmsgSpace(int(h.Len) - unix.CmsgLen(0))
+		if next > len(ctrl) {
+			break
+		}
+		ctrl = ctrl[next:]
 	}
-	info := (*unix.Inet4Pktinfo)(unsafe.Pointer(&ctrl[unix.CmsgLen(0)]))
-	return netip.AddrFrom4(info.Addr), true
+	return to, arrivedNs, ok
 }
 
 func (r *addrReader) loop() {
@@ -131,9 +159,9 @@ func (r *addrReader) loop() {
 			if !ok {
 				break
 			}
-			if to, ok := r.batch.destination(); ok {
+			if to, arrivedNs, ok := r.batch.control(); ok {
 				if s := r.byAddr[to]; s != nil {
-					s.deliver(payload, from)
+					s.deliver(payload, from, arrivedNs)
 				}
 			}
 		}
@@ -198,8 +226,8 @@ func (s *addrSocket) start(counter *countingSocket) error {
 }
 
 // deliver counts media and queues the rest for pion (the reader's goroutine).
-func (s *addrSocket) deliver(b []byte, from netip.AddrPort) {
-	if !s.counter.take(b, from) {
+func (s *addrSocket) deliver(b []byte, from netip.AddrPort, arrivedNs int64) {
+	if !s.counter.takeArrived(b, from, arrivedNs) {
 		return
 	}
 	select {

@@ -150,7 +150,7 @@ func (rb *recvBatch) fill(fd int) error {
 	for i := range rb.msgs {
 		rb.msgs[i].hdr.Namelen = unix.SizeofSockaddrInet4 // the kernel overwrites it
 		if rb.ctrls != nil {
-			rb.msgs[i].hdr.SetControllen(pktinfoSpace) // and this
+			rb.msgs[i].hdr.SetControllen(controlSpace) // and this
 		}
 	}
 	got, _, errno := unix.Syscall6(unix.SYS_RECVMMSG, uintptr(fd), uintptr(unsafe.Pointer(&rb.msgs[0])),

@@ -50,8 +50,9 @@ func classify(b []byte) packetKind {
 	return kindOther
 }
 
-func rtpSequence(b []byte) uint16 { return binary.BigEndian.Uint16(b[2:4]) }
-func rtpSSRC(b []byte) uint32     { return binary.BigEndian.Uint32(b[8:12]) }
+func rtpSequence(b []byte) uint16  { return binary.BigEndian.Uint16(b[2:4]) }
+func rtpSSRC(b []byte) uint32      { return binary.BigEndian.Uint32(b[8:12]) }
+func rtpTimestamp(b []byte) uint32 { return binary.BigEndian.Uint32(b[4:8]) }
 
 // streamKey names one RTP stream: the server's address and the SSRC.
 type streamKey struct {
@@ -61,6 +62,7 @@ type streamKey struct {
 
 type stream struct {
 	seq      seqTracker
+	transit  transitTracker
 	listener *listenerCount // nil until the SSRC is known from an offer
 }
 
@@ -122,10 +124,14 @@ func (s *countingSocket) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error)
 
 // take counts a media datagram and says whether pion needs it (STUN, DTLS,
 // anything else). Called by one goroutine at a time: the socket's reader.
-func (s *countingSocket) take(b []byte, from netip.AddrPort) bool {
+func (s *countingSocket) take(b []byte, from netip.AddrPort) bool { return s.takeArrived(b, from, 0) }
+
+// takeArrived is take for a datagram the kernel stamped on arrival
+// (arrivedNs, 0 when unknown): the stream's delay variation is measured too.
+func (s *countingSocket) takeArrived(b []byte, from netip.AddrPort, arrivedNs int64) bool {
 	switch classify(b) {
 	case kindRTP:
-		s.count(b, from)
+		s.count(b, from, arrivedNs)
 		return false
 	case kindRTCP:
 		// The server's sender reports: nothing to learn from them here.
@@ -159,7 +165,7 @@ func (s *countingSocket) SetDeadline(t time.Time) error      { return nil }
 func (s *countingSocket) SetReadDeadline(t time.Time) error  { return nil }
 func (s *countingSocket) SetWriteDeadline(t time.Time) error { return nil }
 
-func (s *countingSocket) count(b []byte, from netip.AddrPort) {
+func (s *countingSocket) count(b []byte, from netip.AddrPort, arrivedNs int64) {
 	key := streamKey{from, rtpSSRC(b)}
 	st := s.streams[key]
 	if st == nil {
@@ -182,6 +188,9 @@ func (s *countingSocket) count(b []byte, from netip.AddrPort) {
 		s.t.lost.Add(d)
 	}
 	st.listener.newestSeq.Store(st.seq.extendedNewest())
+	if arrivedNs != 0 {
+		s.t.delay.record(st.transit.add(rtpTimestamp(b), arrivedNs))
+	}
 }
 
 // maxStreams bounds the stream table: a few tracks per listener of the

@@ -25,11 +25,15 @@ type report struct {
 	Silent int `json:"silent"`
 	// RTCP packets sent: receiver and extended reports (lean crowd with --reports; 0 otherwise).
 	Reports int64 `json:"reports"`
+	// Packets by how much later than their stream's fastest they arrived
+	// (report_delay.go); counted by the lean-addrs crowd, all zero otherwise.
+	Delay delayReport `json:"delay"`
 }
 
 // totals are the crowd's counters, shared by both clients.
 type totals struct {
 	connected, failed, subscribed, packets, bytes, lost, reports atomic.Int64
+	delay                                                        delayHistogram
 
 	mu        sync.Mutex
 	listeners map[string]*listenerCount
@@ -94,6 +98,7 @@ func (t *totals) snapshot() report {
 		Lost:       t.lost.Load(),
 		Silent:     silent,
 		Reports:    t.reports.Load(),
+		Delay:      t.delay.snapshot(),
 	}
 }
 
