@@ -1,6 +1,8 @@
 // The benchmark's arithmetic, pure: a least-squares line through measured
 // points, where it crosses 80 % of a core, and how far two measurements of
-// the same quantity are apart. Tested alone (test/unit/benchFit.test.ts).
+// the same quantity are apart, and where the ramp's latency left its budget.
+// Tested alone (test/unit/benchFit.test.ts).
+import type { StepResult } from "./records";
 
 /** The share of LiveKit's core the benchmark plans to: above it, latency rises and there is no headroom. */
 export const CPU_CEILING = 0.8;
@@ -99,4 +101,42 @@ export function toursPerStepToCeiling(
   );
   if (!Number.isFinite(atCeiling)) return 1;
   return Math.max(1, Math.ceil((atCeiling - first.listeners) / steps / listenersPerTour));
+}
+
+/** The product's budget: a listener hears the guide within 200 ms (the developers' guide, the smoke test's default). */
+export const LATENCY_BUDGET_MS = 200;
+
+/** Where the ramp's audio latency left the budget, if it did. */
+export interface LatencyBound {
+  /** The most listeners (divided by the crowd's calibration) of a step before the first over budget; 0 if the first was. */
+  readonly listeners: number;
+  /** LiveKit's CPU at that step (share of its core); 0 if the first step was over budget. */
+  readonly livekitCpuCores: number;
+  /** The first step over budget: its listeners and the probes' p95. */
+  readonly overAt: { readonly listeners: number; readonly latencyP95Ms: number };
+}
+
+/**
+ * The ramp's latency bound: the valid steps in order until the first whose probes' p95 reached the budget. Its
+ * predecessor is the most listeners the budget was seen to hold; undefined when no valid step reached it (latency did
+ * not bind within the ramp). The listeners are divided by the calibration, as the CPU figures are multiplied by it: a
+ * crowd that costs LiveKit k times more per listener loads it as much with 1/k of them.
+ */
+export function latencyBound(
+  steps: readonly Pick<
+    StepResult,
+    "valid" | "crowdSilent" | "crowdListeners" | "listeners" | "latencyP95Ms" | "livekitCpuCores"
+  >[],
+  calibration = 1,
+): LatencyBound | undefined {
+  const valid = steps.filter(usable);
+  const over = valid.findIndex((s) => s.latencyP95Ms >= LATENCY_BUDGET_MS);
+  if (over < 0) return undefined;
+  const held = valid[over - 1];
+  const first = valid[over]!;
+  return {
+    listeners: held ? held.listeners / calibration : 0,
+    livekitCpuCores: held?.livekitCpuCores ?? 0,
+    overAt: { listeners: first.listeners, latencyP95Ms: first.latencyP95Ms },
+  };
 }

@@ -32,6 +32,8 @@ export interface GuidesReport {
   readonly published: number;
   readonly packets: number;
   readonly bytes: number;
+  /** Packets by how long after their slot was due the guide sent them; loadgen builds before 2026-11-30 17:00 sent none. */
+  readonly late?: DelayHistogram;
 }
 
 export interface Join {

@@ -40,6 +40,8 @@ export interface StepResult {
    * guides' RTP timestamps): the wait a listener's jitter buffer must cover. Only the lean-addrs crowd measures it.
    */
   readonly crowdDelay?: DelayPercentiles;
+  /** How long after its slot was due each Go guide's packet left: the share of crowdDelay the generator added. */
+  readonly guidesLate?: DelayPercentiles;
   readonly valid: boolean;
 }
 

@@ -2,7 +2,16 @@
 // kept in capacity.json so the report can be re-rendered): the baseline's
 // line, the cross-check's medians and calibration, each lever's figures from
 // its paired rounds. Pure. The files are written by bench/writeReport.ts.
-import { CPU_CEILING, fitLine, median, relativeMargin, usable, wireBytesPerListenerPerSecond, xAtCeiling } from "./fit";
+import {
+  CPU_CEILING,
+  fitLine,
+  latencyBound,
+  median,
+  relativeMargin,
+  usable,
+  wireBytesPerListenerPerSecond,
+  xAtCeiling,
+} from "./fit";
 import { LEVERS } from "./levers";
 import { BASELINE, compareInRounds, type PairedComparison } from "./pairedRounds";
 import type { BenchReport, CrossCheck, CrossCheckRound, CrowdMeasurement, LeverRun, LeverSettings } from "./records";
@@ -173,6 +182,13 @@ export interface DerivedFigures {
   readonly crowdCalibration: number;
   /** The baseline as the lean crowd measured it, before calibration. */
   readonly measuredListenersPerCoreAt80: number;
+  /**
+   * Listeners per core the ramp held with the probes' latency p95 under 200 ms, calibrated as the CPU figures are,
+   * when a later step went over (absent: latency did not bind within the ramp); the planner's latency bound.
+   */
+  readonly listenersPerCoreWithinLatency?: number;
+  /** LiveKit's CPU at that step. */
+  readonly livekitCpuWithinLatency?: number;
 }
 
 /**
@@ -204,6 +220,7 @@ export function derive(report: BenchReport): { derived: DerivedFigures; levers: 
         report.crossCheck.sdk.livekitCpuCoresPerListener,
       )
     : undefined;
+  const bound = latencyBound(report.steps, calibration);
   const derived: DerivedFigures = {
     cpuCoresPerTour,
     rssMiBPerTour: rss.slope,
@@ -216,6 +233,9 @@ export function derive(report: BenchReport): { derived: DerivedFigures; levers: 
     ...(margin === undefined ? {} : { crossCheckMargin: margin, crossCheckAgrees: margin <= CROSS_CHECK_MARGIN }),
     crowdCalibration: calibration,
     measuredListenersPerCoreAt80: baseline.measuredListenersPerCoreAt80,
+    ...(bound
+      ? { listenersPerCoreWithinLatency: bound.listeners, livekitCpuWithinLatency: bound.livekitCpuCores }
+      : {}),
   };
   return { derived, levers };
 }

@@ -4,7 +4,7 @@
 import { delayCell } from "./crowdDelay";
 import { crossCheckText } from "./crossCheckMarkdown";
 import { pairedLeverTable, pairedRoundsExplained, roundsTable } from "./leverRoundsMarkdown";
-import { CPU_CEILING, SILENT_LIMIT, usable } from "./fit";
+import { CPU_CEILING, LATENCY_BUDGET_MS, latencyBound, SILENT_LIMIT, usable } from "./fit";
 import { describeLever, LEVERS } from "./levers";
 import {
   type BenchReport,
@@ -42,7 +42,7 @@ function stepRows(steps: readonly StepResult[]): string {
   return steps
     .map(
       (s) =>
-        `| ${s.tours} | ${s.listeners} | ${pct(s.livekitCpuCores)} | ${pct(s.livekitCoreBusy)} | ${s.livekitRssMiB.toFixed(0)} | ${(s.egressRtpBytesPerListenerPerSecond / 1000).toFixed(2)} | ${s.egressPacketsPerListenerPerSecond.toFixed(1)} | ${ms(s.latencyP50Ms)} / ${ms(s.latencyP95Ms)} | ${delayCell(s.crowdDelay)} | ${pct(s.lossRatio, 2)} | ${pct(s.crowdLostRatio, 3)} / ${s.crowdSilent} | ${pct(s.generatorCoreBusy, 0)}${usable(s) ? "" : " (left out)"} | ${perThousand(s.crowdCpuCores / s.crowdListeners)} |`,
+        `| ${s.tours} | ${s.listeners} | ${pct(s.livekitCpuCores)} | ${pct(s.livekitCoreBusy)} | ${s.livekitRssMiB.toFixed(0)} | ${(s.egressRtpBytesPerListenerPerSecond / 1000).toFixed(2)} | ${s.egressPacketsPerListenerPerSecond.toFixed(1)} | ${ms(s.latencyP50Ms)} / ${ms(s.latencyP95Ms)} | ${delayCell(s.crowdDelay)} | ${delayCell(s.guidesLate)} | ${pct(s.lossRatio, 2)} | ${pct(s.crowdLostRatio, 3)} / ${s.crowdSilent} | ${pct(s.generatorCoreBusy, 0)}${usable(s) ? "" : " (left out)"} | ${perThousand(s.crowdCpuCores / s.crowdListeners)} |`,
     )
     .join("\n");
 }
@@ -63,7 +63,22 @@ function headline(report: BenchReport, d: DerivedFigures, levers: readonly Lever
   (${perThousand(d.cpuCoresPerListener)} cores per 1,000 listeners${calibrated}) — goal ≥ ${whole(GOAL)}: ${d.listenersPerCoreAt80 >= GOAL ? "met" : "**not met**"}.
 - Best lever: **${best.name}**, ${whole(best.listenersPerCoreAt80)} listeners per core — stretch goal ≥ ${whole(STRETCH)}: ${best.listenersPerCoreAt80 >= STRETCH ? "met" : "not met"}.
 - The generator's own cost: the crowd (\`${rampCrowd(levers)}\`) spends ${perThousand(d.generatorCpuCoresPerListener)} cores per 1,000 listeners (it carries
-  about ${whole(0.9 / d.generatorCpuCoresPerListener)} on one core); cross-check against the SDK crowd: ${d.crossCheckMargin === undefined ? "not run" : `${pct(d.crossCheckMargin)} apart (${d.crossCheckAgrees ? "agree" : "disagree"} within ±${pct(CROSS_CHECK_MARGIN, 0)})`}.`;
+  about ${whole(0.9 / d.generatorCpuCoresPerListener)} on one core); cross-check against the SDK crowd: ${d.crossCheckMargin === undefined ? "not run" : `${pct(d.crossCheckMargin)} apart (${d.crossCheckAgrees ? "agree" : "disagree"} within ±${pct(CROSS_CHECK_MARGIN, 0)})`}.
+- Latency: ${latencyHeadline(report, d)}`;
+}
+
+/** Where the ramp's audio latency left the 200 ms budget, and whether that binds before the CPU ceiling. */
+function latencyHeadline(report: BenchReport, d: DerivedFigures): string {
+  const bound = latencyBound(report.steps, d.crowdCalibration);
+  if (!bound) return `the probes' p95 stayed under ${LATENCY_BUDGET_MS} ms at every valid step of the ramp.`;
+  const over = `at ${whole(bound.overAt.listeners)} listeners it was ${ms(bound.overAt.latencyP95Ms)} ms`;
+  if (bound.listeners === 0) return `the probes' p95 was over ${LATENCY_BUDGET_MS} ms from the first step (${over}).`;
+  const binds =
+    bound.listeners < d.listenersPerCoreAt80
+      ? `**latency binds before CPU**: the planner takes this bound`
+      : "CPU binds first";
+  return `the probes' p95 stayed under ${LATENCY_BUDGET_MS} ms up to **${whole(bound.listeners)} listeners per core** (LiveKit at
+  ${pct(bound.livekitCpuCores)} of its core${d.crowdCalibration === 1 ? "" : `; ÷ ${d.crowdCalibration.toFixed(2)} calibration`}); ${over} — ${binds}.`;
 }
 
 /** The levers' table, with how it was measured: paired rounds, or (older reports) a ramp per lever. */
@@ -121,8 +136,8 @@ ${report.probesPerTour} rtc-node probes (real tokens from the token function) ti
 Each step settles ${report.settleSeconds} s and is measured for ${report.measureSeconds} s. Stopped because: ${report.stopReason}.
 Idle LiveKit: ${pct(report.idle.livekitCpuCores)} of its core, ${report.idle.livekitRssMiB.toFixed(0)} MiB.
 
-| tours | listeners | LiveKit CPU | core 0 busy | RSS MiB | egress RTP kB/s per listener | packets/s per listener | latency p50 / p95 ms | crowd delay p50 / p95 / p99 ms | probe loss | crowd lost / silent | generator core busy | crowd cores per 1,000 listeners |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| tours | listeners | LiveKit CPU | core 0 busy | RSS MiB | egress RTP kB/s per listener | packets/s per listener | latency p50 / p95 ms | crowd delay p50 / p95 / p99 ms | guides late p50 / p95 / p99 ms | probe loss | crowd lost / silent | generator core busy | crowd cores per 1,000 listeners |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${stepRows(report.steps)}
 
 ## How it is isolated
@@ -148,6 +163,16 @@ latency with the generator core's load in the step table before blaming LiveKit)
 - Memory per tour: **${d.rssMiBPerTour.toFixed(1)} MiB** of LiveKit RSS (slope over the baseline's steps).
 - Egress per listener: **${(d.wireBytesPerListenerPerSecond / 1000).toFixed(1)} kB/s** on the wire (RTP bytes counted by LiveKit plus ${WIRE_OVERHEAD_BYTES_PER_PACKET} B of IPv4/UDP/SRTP per packet).
 - Tours at ${CPU_CEILING * 100} % of one core: **${d.toursAt80PercentOfOneCore.toFixed(1)}**; of 4 vCPU: **${d.toursAt80PercentOf4Vcpu.toFixed(0)}**, if CPU per tour stays linear.
+- Listeners per core within the ${LATENCY_BUDGET_MS} ms budget: ${d.listenersPerCoreWithinLatency === undefined ? "not bound within the ramp" : `**${whole(d.listenersPerCoreWithinLatency)}** (the planner's latency bound, assumed to scale with cores as CPU does)`}.
+
+## Latency under load
+
+The probes' latency (rtc-node guide to rtc-node listeners, markers in the audio) includes each probe's jitter buffer,
+which grows to cover how unevenly packets arrive. Two columns of the step table say where that unevenness comes from:
+**crowd delay** is how much later than its stream's fastest packet each crowd packet arrived, from the kernel's arrival
+stamps against the guides' RTP timestamps, over every crowd listener (\`loadgen listen --client lean-addrs\`); **guides
+late** is how long after its slot was due each Go guide sent its packet, which the generator's busy core adds. Crowd
+delay well above the guides' lateness waited in LiveKit. Figures are histogram bounds (≤ 30: between 20 and 30 ms).
 
 ## From this machine to a CX33
 

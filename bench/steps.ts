@@ -78,6 +78,7 @@ function readings(livekit: LivekitUnderTest, load: LeverLoad) {
     livekitCore: coreTimes(LIVEKIT_CORE),
     generatorCore: coreTimes(GENERATOR_CORE),
     crowdReport: load.crowd.latest(),
+    guidesReport: load.guides?.latest(),
     at: nowMs(),
   };
 }
@@ -126,22 +127,23 @@ export async function measureStep(livekit: LivekitUnderTest, load: LeverLoad, pl
     joinRetries: load.crowd.retried() + (load.guides?.retried() ?? 0),
     crowdPacketsPerListenerPerSecond: received / seconds / load.crowdJoined,
     crowdBytesPerListenerPerSecond: (b.crowdReport.bytes - a.crowdReport.bytes) / seconds / load.crowdJoined,
-    ...withDelay(delayOverStep(a.crowdReport.delay, b.crowdReport.delay)),
+    ...withDelay("crowdDelay", delayOverStep(a.crowdReport.delay, b.crowdReport.delay)),
+    ...withDelay("guidesLate", delayOverStep(a.guidesReport?.late, b.guidesReport?.late)),
     valid: generatorCoreBusy <= plan.generatorLimit,
   };
 }
 
-const withDelay = (d: DelayPercentiles | undefined) => (d ? { crowdDelay: d } : {});
+const withDelay = (key: "crowdDelay" | "guidesLate", d: DelayPercentiles | undefined) => (d ? { [key]: d } : {});
 
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
-const delayText = (d: DelayPercentiles | undefined) =>
-  d ? `; crowd delay p50 ${delayBound(d.p50Ms)} p95 ${delayBound(d.p95Ms)} p99 ${delayBound(d.p99Ms)} ms` : "";
+const delayText = (what: string, d: DelayPercentiles | undefined) =>
+  d ? `; ${what} p50 ${delayBound(d.p50Ms)} p95 ${delayBound(d.p95Ms)} p99 ${delayBound(d.p99Ms)} ms` : "";
 
 function logStep(lever: string, s: StepResult): void {
   console.log(
     `[${lever}] ${s.tours} tours, ${s.listeners} listeners: livekit ${pct(s.livekitCpuCores)} of its core (core busy ${pct(s.livekitCoreBusy)}), ${s.livekitRssMiB.toFixed(0)} MiB; ` +
       `generator core ${pct(s.generatorCoreBusy)}, crowd ${pct(s.crowdCpuCores)}; ${s.egressPacketsPerListenerPerSecond.toFixed(1)} pkt/s/listener sent (crowd got ${s.crowdPacketsPerListenerPerSecond.toFixed(1)} pkt/s, ${(s.crowdBytesPerListenerPerSecond / 1000).toFixed(2)} kB/s); ` +
-      `latency p50 ${s.latencyP50Ms.toFixed(0)} p95 ${s.latencyP95Ms.toFixed(0)} ms, loss ${pct(s.lossRatio)}; crowd lost ${pct(s.crowdLostRatio)}, silent ${s.crowdSilent}, failed ${s.crowdFailed} (retried ${s.joinRetries})${delayText(s.crowdDelay)}${s.valid ? "" : " — INVALID: generator saturated"}`,
+      `latency p50 ${s.latencyP50Ms.toFixed(0)} p95 ${s.latencyP95Ms.toFixed(0)} ms, loss ${pct(s.lossRatio)}; crowd lost ${pct(s.crowdLostRatio)}, silent ${s.crowdSilent}, failed ${s.crowdFailed} (retried ${s.joinRetries})${delayText("crowd delay", s.crowdDelay)}${delayText("guides late", s.guidesLate)}${s.valid ? "" : " — INVALID: generator saturated"}`,
   );
 }
 

@@ -12,6 +12,11 @@ export interface MeasuredFigures {
   readonly listenersPerCoreAt80?: number;
   /** CPU per listener (the slope of the full-core benchmark); next preference. */
   readonly cpuCoresPerListener?: number;
+  /**
+   * Listeners one core held with the audio's latency p95 under 200 ms, when more broke it (absent: latency did not
+   * bind within the benchmark's ramp). Assumed to scale with cores, as CPU does: LiveKit spreads rooms over them.
+   */
+  readonly listenersPerCoreWithinLatency?: number;
 }
 
 export interface ServerClass {
@@ -32,13 +37,15 @@ export const SERVER_CLASSES: Readonly<Record<string, ServerClass>> = {
 };
 
 export interface CapacityPlan {
-  /** Tours at once one server carries: the lower of the two below, whole tours. */
+  /** Tours at once one server carries: the lowest of the bounds below, whole tours. */
   readonly concurrentTours: number;
-  readonly limitedBy: "cpu" | "memory";
+  readonly limitedBy: "cpu" | "memory" | "latency";
   /** Tours at once by CPU alone (fractional), at 80 %. */
   readonly toursByCpu: number;
   /** Tours at once by memory alone (fractional), at 80 %. */
   readonly toursByMemory: number;
+  /** Tours at once the audio's latency budget allows (fractional); Infinity when latency did not bind in the benchmark. */
+  readonly toursByLatency: number;
   /** Which measured figure the CPU bound comes from. */
   readonly cpuFigure: string;
   readonly toursPerMonthByTraffic: number;
@@ -77,13 +84,24 @@ export function planCapacity(
   const toursByCpu = (0.8 * server.vcpu) / cpu.cores;
   const toursByMemory =
     (0.8 * server.ramMiB) / (measured.rssMiBPerTour * (listenersPerTour / measured.listenersPerTour));
+  const toursByLatency =
+    measured.listenersPerCoreWithinLatency === undefined
+      ? Infinity
+      : (server.vcpu * measured.listenersPerCoreWithinLatency) / listenersPerTour;
   const bytesPerTour = tourBytes(measured, listenersPerTour, tourHours);
   const toursPerMonthByTraffic = Math.floor(trafficBytes / bytesPerTour);
+  const bounds = [
+    ["cpu", toursByCpu],
+    ["memory", toursByMemory],
+    ["latency", toursByLatency],
+  ] as const;
+  const [limitedBy, tours] = bounds.reduce((low, b) => (b[1] < low[1] ? b : low));
   return {
-    concurrentTours: Math.floor(Math.min(toursByCpu, toursByMemory)),
-    limitedBy: toursByCpu <= toursByMemory ? "cpu" : "memory",
+    concurrentTours: Math.floor(tours),
+    limitedBy,
     toursByCpu,
     toursByMemory,
+    toursByLatency,
     cpuFigure: cpu.figure,
     toursPerMonthByTraffic,
     trafficPerTourGB: bytesPerTour / 1e9,
@@ -109,13 +127,19 @@ export function measuredFigures(report: BenchReportFigures): MeasuredFigures {
     if (!positive(v)) throw new Error(`bench/results/capacity.json has no positive ${k}; rerun npm run bench:capacity`);
   }
   // The full-core figures are optional (older reports lack them), but if present they must be usable.
-  const { listenersPerCoreAt80, cpuCoresPerListener } = report.derived;
+  const { listenersPerCoreAt80, cpuCoresPerListener, listenersPerCoreWithinLatency } = report.derived;
   for (const [k, v] of Object.entries({ listenersPerCoreAt80, cpuCoresPerListener })) {
     if (v !== undefined && !positive(v))
       throw new Error(
         `bench/results/capacity.json has ${k} ${JSON.stringify(v)}, not a positive number; rerun npm run bench:capacity`,
       );
   }
+  // 0 is a measurement (the first step was already over budget), not a broken report.
+  const latency = listenersPerCoreWithinLatency;
+  if (latency !== undefined && !(typeof latency === "number" && Number.isFinite(latency) && latency >= 0))
+    throw new Error(
+      `bench/results/capacity.json has listenersPerCoreWithinLatency ${JSON.stringify(latency)}, not a number at least 0; rerun npm run bench:capacity`,
+    );
   return {
     listenersPerTour: report.listenersPerTour,
     cpuCoresPerTour: cpuCoresPerTour!,
@@ -123,6 +147,7 @@ export function measuredFigures(report: BenchReportFigures): MeasuredFigures {
     wireBytesPerListenerPerSecond: wireBytesPerListenerPerSecond!,
     ...(listenersPerCoreAt80 !== undefined ? { listenersPerCoreAt80 } : {}),
     ...(cpuCoresPerListener !== undefined ? { cpuCoresPerListener } : {}),
+    ...(latency !== undefined ? { listenersPerCoreWithinLatency: latency } : {}),
   };
 }
 
@@ -140,11 +165,11 @@ export interface StackSizing {
   readonly monthlyTrafficTb?: number;
 }
 
-export type Bound = "cpu" | "memory" | "traffic";
+export type Bound = "cpu" | "memory" | "latency" | "traffic";
 
 export interface ServerCountPlan {
   readonly perServer: CapacityPlan;
-  /** Servers the peak needs at once, by CPU and memory (the lower of the two per server); Infinity if one tour does not fit one server. */
+  /** Servers the peak needs at once, by CPU, memory and latency (the lowest per server); Infinity if one tour does not fit one server. */
   readonly nodesByCompute: number;
   /** Servers the busiest month's traffic needs, each with its own allowance. */
   readonly nodesByTraffic: number;
@@ -192,14 +217,19 @@ export function planServerCount(measured: MeasuredFigures, server: ServerClass, 
   };
 }
 
-export const BOUND_NAMES: Readonly<Record<Bound, string>> = { cpu: "CPU", memory: "memory", traffic: "traffic" };
+export const BOUND_NAMES: Readonly<Record<Bound, string>> = {
+  cpu: "CPU",
+  memory: "memory",
+  latency: "latency",
+  traffic: "traffic",
+};
 
 /** "2 by CPU (…), 3 by traffic (…); traffic binds", the two bounds as the warning and the CLI state them. */
 export function boundsText(plan: ServerCountPlan, sizing: StackSizing): string {
   const compute =
     plan.nodesByCompute === Infinity
       ? `none by ${BOUND_NAMES[plan.perServer.limitedBy]} (one tour of ${sizing.listenersPerTour} listeners does not fit one server)`
-      : `${plan.nodesByCompute} by ${BOUND_NAMES[plan.perServer.limitedBy]} (peak ${sizing.peakConcurrentTours} tours at once, ${plan.perServer.concurrentTours} per server at 80 %)`;
+      : `${plan.nodesByCompute} by ${BOUND_NAMES[plan.perServer.limitedBy]} (peak ${sizing.peakConcurrentTours} tours at once, ${plan.perServer.concurrentTours} per server ${plan.perServer.limitedBy === "latency" ? "within 200 ms" : "at 80 %"})`;
   const traffic = `${plan.nodesByTraffic} by traffic (${sizing.toursPerMonth} tours in the busiest month, ${plan.monthlyTrafficTB.toFixed(1)} TB; ${plan.trafficPerServerTB} TB per server)`;
   return `${compute}, ${traffic}; ${BOUND_NAMES[plan.binds]} binds`;
 }

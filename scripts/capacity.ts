@@ -1,7 +1,7 @@
 // npm run capacity [-- --stack <name>]
 // Combines the benchmark's measured figures (bench/results/capacity.json)
 // with each stack's sizing and season and prints how many LiveKit servers
-// the season needs, by CPU and memory and by traffic, and what they cost.
+// the season needs, by CPU, memory and latency and by traffic, and what they cost.
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { BOUND_NAMES, measuredFigures, planServerCount, SERVER_CLASSES } from "../plans/capacity";
@@ -13,9 +13,10 @@ const SPEC = {
   help: `
 Combines the committed benchmark (bench/results/capacity.json) with a stack's
 sizing (serverType, listenersPerTour, tourHours, monthlyTrafficTb) and season
-(peakConcurrentTours, toursPerMonth) and prints tours per server by CPU and
-memory, servers needed by CPU and by traffic, which one binds, the number of
-servers N (what roamcast:livekitNodes should be at least) and their cost.
+(peakConcurrentTours, toursPerMonth) and prints tours per server by CPU,
+memory and the audio's latency budget, servers needed for the peak and by
+traffic, which one binds, the number of servers N (what roamcast:livekitNodes
+should be at least) and their cost.
 
   --stack <name>   only this stack's Pulumi.<name>.yaml (default: every Pulumi.<stack>.yaml)
   -h, --help       this text
@@ -47,14 +48,21 @@ export function capacityReport(root: string, stack: string): string[] {
   return [
     `stack ${settings.stack}: ${settings.serverType} (${server.vcpu} vCPU, ${server.ramMiB / 1024} GB), ${settings.listenersPerTour} listeners per tour, tours of ${settings.tourHours} h`,
     `  tours per server at 80 %:     ${Math.floor(per.toursByCpu)} by CPU, ${Math.floor(per.toursByMemory)} by memory (CPU: ${per.cpuFigure})`,
+    `  tours per server in 200 ms:   ${latencyLine(per.toursByLatency, measured.listenersPerCoreWithinLatency)}`,
     `  traffic per tour:             ${per.trafficPerTourGB.toFixed(2)} GB; ${per.toursPerMonthByTraffic} tours a month in ${plan.trafficPerServerTB} TB`,
-    `  servers by CPU and memory:    ${plan.nodesByCompute} for ${settings.peakConcurrentTours} tours at once`,
+    `  servers for the peak:         ${plan.nodesByCompute} for ${settings.peakConcurrentTours} tours at once (${BOUND_NAMES[per.limitedBy]} binds per server)`,
     `  servers by traffic:           ${plan.nodesByTraffic} for ${settings.toursPerMonth} tours in the busiest month (${plan.monthlyTrafficTB.toFixed(1)} TB)`,
     `  binds:                        ${BOUND_NAMES[plan.binds]} (unrounded: ${plan.computeNeed.toFixed(2)} servers by ${BOUND_NAMES[per.limitedBy]}, ${plan.trafficNeed.toFixed(2)} by traffic)`,
     `  servers needed (N):           ${plan.nodes} (roamcast:livekitNodes at least this)`,
     `  cost:                         EUR ${plan.eurPerMonth.toFixed(2)} a month, EUR ${plan.eurPerTour.toFixed(4)} per tour in the busiest month (list price, before VAT)`,
     `  from bench/results/capacity.json (${measured.listenersPerTour} listeners per tour measured)`,
   ];
+}
+
+/** The latency bound's line: tours by latency, or that the benchmark's ramp did not reach it. */
+function latencyLine(tours: number, listenersPerCore: number | undefined): string {
+  if (listenersPerCore === undefined) return "not bound (the benchmark's p95 stayed under 200 ms at every step)";
+  return `${Math.floor(tours)} by latency (p95 under 200 ms up to ${Math.round(listenersPerCore)} listeners per core)`;
 }
 
 function main(cli: Cli<typeof SPEC.options>): number {

@@ -161,10 +161,12 @@ describe.each(SERVERS)("loadgen listen under livekit-server, $name", ({ name, rt
       expect(last.bytes / last.packets).toBeGreaterThan(40);
       expect(last.reports).toBe(0);
       // Only the crowd with an address per listener reads the kernel's arrival stamps: it measures every packet's
-      // delay against its stream's fastest (one bucket past the bounds for the latest).
+      // delay against its stream's fastest (one bucket past the bounds for the latest). The report reads the count and
+      // the histogram one after the other while packets arrive: a batch apart at most.
       const delayed = last.delay.packets.reduce((a, b) => a + b, 0);
       expect(last.delay.packets).toHaveLength(last.delay.upToMs.length + 1);
-      expect(delayed).toBe(client === "lean-addrs" ? last.packets : 0);
+      if (client === "lean-addrs") expect(Math.abs(delayed - last.packets)).toBeLessThan(100);
+      else expect(delayed).toBe(0);
       expect(await c.leave()).toBe(0);
       expect(c.stderr()).toBe("");
     }, 90_000);

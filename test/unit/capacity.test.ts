@@ -80,6 +80,35 @@ describe("capacity planning", () => {
       "bench/results/capacity.json has listenersPerCoreAt80 0, not a positive number; rerun npm run bench:capacity",
     );
   });
+
+  it("binds on the audio's latency budget when the report measured it tighter than CPU and memory", () => {
+    const figures = (listenersPerCoreWithinLatency: number) =>
+      measuredFigures({
+        ...fixtureReport,
+        derived: { ...fixtureReport.derived, listenersPerCoreAt80: 2000, listenersPerCoreWithinLatency },
+      });
+    // 4 vCPU × 600 listeners = 80 tours of 30, under memory's 163.8 and CPU's 266.7.
+    expect(planCapacity(figures(600), cx33, 30, 3)).toMatchObject({ concurrentTours: 80, limitedBy: "latency" });
+    expect(planCapacity(figures(600), cx33, 30, 3).toursByLatency).toBeCloseTo(80, 10);
+    // Looser than memory: memory binds; absent: latency did not bind in the ramp.
+    expect(planCapacity(figures(1500), cx33, 30, 3).limitedBy).toBe("memory");
+    expect(planCapacity(measured, cx33, 30, 3).toursByLatency).toBe(Infinity);
+    // 0: the first step was over budget, so no tour fits, and the season cannot run.
+    expect(planCapacity(figures(0), cx33, 30, 3)).toMatchObject({ concurrentTours: 0, limitedBy: "latency" });
+    const none = planServerCount(figures(0), cx33, season());
+    expect(none.nodes).toBe(Infinity);
+  });
+
+  it("refuses a latency figure that is not a number at least 0, naming it", () => {
+    expect(() =>
+      measuredFigures({
+        ...fixtureReport,
+        derived: { ...fixtureReport.derived, listenersPerCoreWithinLatency: -1 },
+      }),
+    ).toThrow(
+      "bench/results/capacity.json has listenersPerCoreWithinLatency -1, not a number at least 0; rerun npm run bench:capacity",
+    );
+  });
 });
 
 describe("the planner chooses N", () => {
@@ -217,7 +246,7 @@ describe("the preview's capacity warning", () => {
     expect(capacityWarning({ ...ok, livekitNodes: 1 }, report)).toBeUndefined();
     const tooMany = parseStackConfig("dev", validRawConfig({ peakConcurrentTours: 5000 }));
     expect(capacityWarning({ ...tooMany, livekitNodes: 1 }, report)).toMatch(
-      /^roamcast:livekitNodes is 1, but the season needs \d+ cx33 servers: \d+ by CPU \(peak 5000 tours at once/,
+      /^roamcast:livekitNodes is 1, but the season needs \d+ cx33 servers: \d+ by (?:CPU|latency) \(peak 5000 tours at once/,
     );
   });
 });

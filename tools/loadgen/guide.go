@@ -96,18 +96,23 @@ type guideTotals struct {
 	Published atomic.Int64
 	Packets   atomic.Int64
 	Bytes     atomic.Int64
+	// Late counts the packets sent by how long after their slot was due: the
+	// part of the crowd's delay (report_delay.go) the guides' own busy core
+	// adds, not LiveKit.
+	Late delayHistogram
 }
 
 type guideReport struct {
-	Connected int64 `json:"connected"`
-	Failed    int64 `json:"failed"`
-	Published int64 `json:"published"`
-	Packets   int64 `json:"packets"`
-	Bytes     int64 `json:"bytes"` // RTP bytes: header, extensions and payload
+	Connected int64       `json:"connected"`
+	Failed    int64       `json:"failed"`
+	Published int64       `json:"published"`
+	Packets   int64       `json:"packets"`
+	Bytes     int64       `json:"bytes"` // RTP bytes: header, extensions and payload
+	Late      delayReport `json:"late"`
 }
 
 func (t *guideTotals) line() guideReport {
-	return guideReport{t.Connected.Load(), t.Failed.Load(), t.Published.Load(), t.Packets.Load(), t.Bytes.Load()}
+	return guideReport{t.Connected.Load(), t.Failed.Load(), t.Published.Load(), t.Packets.Load(), t.Bytes.Load(), t.Late.snapshot()}
 }
 
 func runGuide() int {
@@ -264,6 +269,7 @@ func sendFrames(s guideSettings, track *guideTrack, totals *guideTotals, stop <-
 			}
 			totals.Packets.Add(1)
 			totals.Bytes.Add(int64(n))
+			totals.Late.record(int64(time.Since(started) - time.Duration(slots)*frame))
 		}
 	}
 }
