@@ -223,8 +223,10 @@ describe("loadgen guide publishes a phone's audio stream to LiveKit", () => {
     // report reads the count and the histogram one after the other, while the guides send: a few apart.)
     const late = guides.latest().late!;
     expect(Math.abs(late.packets.reduce((a, b) => a + b, 0) - guides.latest().packets)).toBeLessThan(10);
-    const withinTwentyMs = late.packets.slice(0, late.upToMs.indexOf(20) + 1).reduce((a, b) => a + b, 0);
-    expect(withinTwentyMs / guides.latest().packets).toBeGreaterThan(0.5);
+    // The guide wakes when a slot is due: most leave within 2 ms of it (a ticker apart from the slots' clock sent
+    // about half a frame late).
+    const withinTwoMs = late.packets.slice(0, late.upToMs.indexOf(2) + 1).reduce((a, b) => a + b, 0);
+    expect(withinTwoMs / guides.latest().packets).toBeGreaterThan(0.5);
     const incoming = await waitFor(
       "LiveKit's packet counter to move",
       async () => {

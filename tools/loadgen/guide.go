@@ -226,14 +226,16 @@ func runOneGuide(s guideSettings, totals *guideTotals, stop <-chan struct{}) *lk
 }
 
 // sendFrames is the guide's encoder clock: frame slots are due every frameMs
-// of wall-clock time from the moment the transport binds the track. A tick
-// that comes late (a busy core) sends every slot due by then, as a phone's
-// encoder would have queued them, so the packet rate holds under load;
-// time.Ticker alone drops ticks for a slow receiver.
+// of wall-clock time from the moment the transport binds the track, and the
+// guide wakes when the next one is due. A wake-up that comes late (a busy
+// core) sends every slot due by then, as a phone's encoder would have queued
+// them, so the packet rate holds under load. (A ticker started apart from
+// the slots' clock woke just before a slot was due about half the time and
+// sent it a frame late: 10-20 ms of jitter a phone does not have.)
 func sendFrames(s guideSettings, track *guideTrack, totals *guideTotals, stop <-chan struct{}) {
 	frame := time.Duration(s.frames.frameMs) * time.Millisecond
-	ticker := time.NewTicker(frame)
-	defer ticker.Stop()
+	wake := time.NewTimer(frame)
+	defer wake.Stop()
 	var (
 		stream             *guideStream
 		started            time.Time
@@ -244,10 +246,11 @@ func sendFrames(s guideSettings, track *guideTrack, totals *guideTotals, stop <-
 		select {
 		case <-stop:
 			return
-		case <-ticker.C:
+		case <-wake.C:
 		}
 		b := track.binding()
 		if b == nil {
+			wake.Reset(frame)
 			continue
 		}
 		if stream == nil {
@@ -271,5 +274,6 @@ func sendFrames(s guideSettings, track *guideTrack, totals *guideTotals, stop <-
 			totals.Bytes.Add(int64(n))
 			totals.Late.record(int64(time.Since(started) - time.Duration(slots)*frame))
 		}
+		wake.Reset(time.Until(started.Add(time.Duration(slots) * frame)))
 	}
 }
