@@ -171,8 +171,10 @@ The probes' latency (rtc-node guide to rtc-node listeners, markers in the audio)
 which grows to cover how unevenly packets arrive. Two columns of the step table say where that unevenness comes from:
 **crowd delay** is how much later than its stream's fastest packet each crowd packet arrived, from the kernel's arrival
 stamps against the guides' RTP timestamps, over every crowd listener (\`loadgen listen --client lean-addrs\`); **guides
-late** is how long after its slot was due each Go guide sent its packet, which the generator's busy core adds. Crowd
-delay well above the guides' lateness waited in LiveKit. Figures are histogram bounds (≤ 30: between 20 and 30 ms).
+late** is how long after its slot was due each Go guide sent its packet: the generator's share (its busy core; until
+2026-11-30 16:30 also its clock, a ticker apart from the slots' that sent about half of them a frame late; "—": a
+guide too old to report it). Crowd delay well above the guides' lateness waited in LiveKit. Figures are histogram
+bounds (≤ 30: between 20 and 30 ms).
 
 ## From this machine to a CX33
 

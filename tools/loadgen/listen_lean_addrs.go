@@ -193,9 +193,8 @@ type addrSocket struct {
 	addr    netip.Addr
 	source  []byte // the IP_PKTINFO control message that names addr as the source
 	counter *countingSocket
-	pass    chan datagram
-	done    chan struct{}
-	once    sync.Once
+	pionQueue
+	once sync.Once
 }
 
 // open hands out the next free address; it is read once start gives it its counter.
@@ -208,7 +207,7 @@ func (r *addrReader) open() (*addrSocket, error) {
 		addr := netip.AddrFrom4([4]byte{listenerBlock[0], listenerBlock[1], byte(n / 254), byte(n%254 + 1)})
 		if _, taken := r.byAddr[addr]; !taken {
 			source := unix.PktInfo4(&unix.Inet4Pktinfo{Spec_dst: addr.As4()})
-			return &addrSocket{reader: r, addr: addr, source: source, pass: make(chan datagram, passQueue), done: make(chan struct{})}, nil
+			return &addrSocket{reader: r, addr: addr, source: source, pionQueue: newPionQueue()}, nil
 		}
 	}
 	return nil, errors.New("lean crowd: every address of 127.99.0.0/16 is in use")
@@ -227,36 +226,23 @@ func (s *addrSocket) start(counter *countingSocket) error {
 
 // deliver counts media and queues the rest for pion (the reader's goroutine).
 func (s *addrSocket) deliver(b []byte, from netip.AddrPort, arrivedNs int64) {
-	if !s.counter.takeArrived(b, from, arrivedNs) {
-		return
-	}
-	select {
-	case s.pass <- datagram{b: append([]byte(nil), b...), from: from}:
-	default:
-	}
-}
-
-func (s *addrSocket) readFrom(b []byte) (int, netip.AddrPort, error) {
-	select {
-	case d := <-s.pass:
-		return copy(b, d.b), d.from, nil
-	case <-s.done:
-		return 0, netip.AddrPort{}, net.ErrClosed
+	if s.counter.takeArrived(b, from, arrivedNs) {
+		s.offer(b, from)
 	}
 }
 
 // writeTo sends from the listener's own address.
 func (s *addrSocket) writeTo(b []byte, to netip.AddrPort) (int, error) {
-	to = netip.AddrPortFrom(to.Addr().Unmap(), to.Port())
-	if !to.Addr().Is4() {
-		return 0, errors.New("lean crowd: IPv4 only")
+	sa, err := sockaddrV4(to)
+	if err != nil {
+		return 0, err
 	}
 	s.reader.fdMu.RLock()
 	defer s.reader.fdMu.RUnlock()
 	if s.reader.fd < 0 {
 		return 0, net.ErrClosed
 	}
-	return unix.SendmsgN(s.reader.fd, b, s.source, &unix.SockaddrInet4{Addr: to.Addr().As4(), Port: int(to.Port())}, 0)
+	return unix.SendmsgN(s.reader.fd, b, s.source, sa, 0)
 }
 
 func (s *addrSocket) close() error {
@@ -266,7 +252,7 @@ func (s *addrSocket) close() error {
 			delete(s.reader.byAddr, s.addr)
 		}
 		s.reader.mu.Unlock()
-		close(s.done)
+		s.stop()
 	})
 	return nil
 }

@@ -26,9 +26,40 @@ type portReader struct {
 	closed atomic.Bool
 }
 
-// passQueue holds a port's STUN and DTLS datagrams until pion's mux reads
-// them; ICE and DTLS retransmit what a full queue drops.
+// passQueue is how many of a listener's STUN and DTLS datagrams wait for
+// pion's mux; ICE and DTLS retransmit what a full queue drops.
 const passQueue = 64
+
+// pionQueue is what a listener's socket hands pion: the datagrams it needs
+// (STUN, DTLS), copied out of the reader's buffer, until the listener closes.
+type pionQueue struct {
+	pass chan datagram
+	done chan struct{}
+}
+
+func newPionQueue() pionQueue {
+	return pionQueue{pass: make(chan datagram, passQueue), done: make(chan struct{})}
+}
+
+// offer queues a copy of b, or drops it when the queue is full.
+func (q pionQueue) offer(b []byte, from netip.AddrPort) {
+	select {
+	case q.pass <- datagram{b: append([]byte(nil), b...), from: from}:
+	default:
+	}
+}
+
+func (q pionQueue) readFrom(b []byte) (int, netip.AddrPort, error) {
+	select {
+	case d := <-q.pass:
+		return copy(b, d.b), d.from, nil
+	case <-q.done:
+		return 0, netip.AddrPort{}, net.ErrClosed
+	}
+}
+
+// stop ends readFrom for good; called once, by the socket's close.
+func (q pionQueue) stop() { close(q.done) }
 
 func newPortReader() (*portReader, error) {
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
@@ -47,9 +78,8 @@ type portSocket struct {
 	local   *net.UDPAddr
 	reader  *portReader
 	counter *countingSocket
-	pass    chan datagram
-	done    chan struct{}
-	once    sync.Once
+	pionQueue
+	once sync.Once
 }
 
 type datagram struct {
@@ -63,7 +93,7 @@ func (r *portReader) open(ip netip.Addr) (*portSocket, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &portSocket{fd: fd, local: local, reader: r, pass: make(chan datagram, passQueue), done: make(chan struct{})}, nil
+	return &portSocket{fd: fd, local: local, reader: r, pionQueue: newPionQueue()}, nil
 }
 
 // bindUDP4 opens a UDP socket on an ephemeral port of ip, with the kernel's
@@ -131,21 +161,8 @@ func (p *portSocket) readOne(buf []byte) {
 		return
 	}
 	addr := netip.AddrPortFrom(netip.AddrFrom4(in.Addr), uint16(in.Port))
-	if !p.counter.take(buf[:n], addr) {
-		return
-	}
-	select {
-	case p.pass <- datagram{b: append([]byte(nil), buf[:n]...), from: addr}:
-	default:
-	}
-}
-
-func (p *portSocket) readFrom(b []byte) (int, netip.AddrPort, error) {
-	select {
-	case d := <-p.pass:
-		return copy(b, d.b), d.from, nil
-	case <-p.done:
-		return 0, netip.AddrPort{}, net.ErrClosed
+	if p.counter.take(buf[:n], addr) {
+		p.offer(buf[:n], addr)
 	}
 }
 
@@ -153,14 +170,23 @@ func (p *portSocket) writeTo(b []byte, to netip.AddrPort) (int, error) { return 
 
 // sendToV4 writes one datagram to an IPv4 address (or an IPv4-mapped one).
 func sendToV4(fd int, b []byte, to netip.AddrPort) (int, error) {
-	to = netip.AddrPortFrom(to.Addr().Unmap(), to.Port())
-	if !to.Addr().Is4() {
-		return 0, errors.New("lean crowd: IPv4 only")
+	sa, err := sockaddrV4(to)
+	if err != nil {
+		return 0, err
 	}
-	if err := unix.Sendto(fd, b, 0, &unix.SockaddrInet4{Addr: to.Addr().As4(), Port: int(to.Port())}); err != nil {
+	if err := unix.Sendto(fd, b, 0, sa); err != nil {
 		return 0, err
 	}
 	return len(b), nil
+}
+
+// sockaddrV4 is an IPv4 (or IPv4-mapped) address as the kernel takes it.
+func sockaddrV4(to netip.AddrPort) (*unix.SockaddrInet4, error) {
+	ip := to.Addr().Unmap()
+	if !ip.Is4() {
+		return nil, errors.New("lean crowd: IPv4 only")
+	}
+	return &unix.SockaddrInet4{Addr: ip.As4(), Port: int(to.Port())}, nil
 }
 
 func (p *portSocket) close() error {
@@ -171,7 +197,7 @@ func (p *portSocket) close() error {
 		delete(p.reader.ports, int32(p.fd))
 		p.reader.mu.Unlock()
 		_ = unix.Close(p.fd)
-		close(p.done)
+		p.stop()
 	})
 	return nil
 }
