@@ -260,6 +260,9 @@ function fixFor(measured: MeasuredFigures, sizing: StackSizing, plan: ServerCoun
     .filter((c) => c.plan.nodes !== Infinity)
     .sort((a, b) => a.plan.eurPerMonth - b.plan.eurPerMonth);
   if (plan.nodes === Infinity) {
+    // No server size or tour size helps a report whose first step already broke the budget: only a new measurement.
+    if (measured.listenersPerCoreWithinLatency === 0)
+      return "Rerun npm run bench:capacity on a quiet machine: its first step was already over the 200 ms latency budget, so the committed report admits no tour";
     const cheapest = byPrice[0];
     return cheapest
       ? `Choose serverType ${cheapest.name} with roamcast:livekitNodes ${cheapest.plan.nodes}`

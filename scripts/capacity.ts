@@ -62,6 +62,7 @@ export function capacityReport(root: string, stack: string): string[] {
 /** The latency bound's line: tours by latency, or that the benchmark's ramp did not reach it. */
 function latencyLine(tours: number, listenersPerCore: number | undefined): string {
   if (listenersPerCore === undefined) return "not bound (the benchmark's p95 stayed under 200 ms at every step)";
+  if (listenersPerCore === 0) return "0 by latency (the benchmark's p95 was over 200 ms from its first step)";
   return `${Math.floor(tours)} by latency (p95 under 200 ms up to ${Math.round(listenersPerCore)} listeners per core)`;
 }
 

@@ -217,6 +217,13 @@ describe("the preview's capacity warning", () => {
     );
   });
 
+  it("asks for a new benchmark, not another server or tour size, when its first step was already over the latency budget", () => {
+    const overAtOnce = { ...fixtureReport, derived: { ...fixtureReport.derived, listenersPerCoreWithinLatency: 0 } };
+    expect(capacityWarning(season(), overAtOnce)).toBe(
+      "roamcast:livekitNodes is 1, but the season cannot run on cx33 servers: none by latency (one tour of 30 listeners does not fit one server), 1 by traffic (1000 tours in the busiest month, 3.0 TB; 20 TB per server); latency binds (bench/results/capacity.md). Rerun npm run bench:capacity on a quiet machine: its first step was already over the 200 ms latency budget, so the committed report admits no tour",
+    );
+  });
+
   it("warns exactly when livekitNodes is below N", () => {
     fc.assert(
       fc.property(
