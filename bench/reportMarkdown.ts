@@ -6,6 +6,7 @@ import { crossCheckText } from "./crossCheckMarkdown";
 import { pairedLeverTable, pairedRoundsExplained, roundsTable } from "./leverRoundsMarkdown";
 import { CPU_CEILING, LATENCY_BUDGET_MS, latencyBound, SILENT_LIMIT, usable } from "./fit";
 import { describeLever, LEVERS } from "./levers";
+import { packetBudgetRow, packetBudgetText } from "./packetBudget";
 import {
   type BenchReport,
   CROSS_CHECK_MARGIN,
@@ -50,11 +51,20 @@ function stepRows(steps: readonly StepResult[]): string {
 const GOAL = 2000;
 const STRETCH = 4000;
 
+/** The lever that carried the most listeners per core: the stretch goal's. */
+const bestLever = (levers: readonly LeverFigures[]) =>
+  [...levers].sort((a, b) => b.listenersPerCoreAt80 - a.listenersPerCoreAt80)[0]!;
+
+/** The goal on the baseline, the stretch goal on the best lever, as budgets per forwarded packet. */
+export function goalsPerPacket(levers: readonly LeverFigures[]): string {
+  return packetBudgetText([packetBudgetRow(levers[0]!, GOAL), packetBudgetRow(bestLever(levers), STRETCH)]);
+}
+
 /** The crowd of the baseline's ramp. */
 const rampCrowd = (levers: readonly LeverFigures[]) => levers[0]?.measuredWith ?? "lean";
 
 function headline(report: BenchReport, d: DerivedFigures, levers: readonly LeverFigures[]): string {
-  const best = [...levers].sort((a, b) => b.listenersPerCoreAt80 - a.listenersPerCoreAt80)[0]!;
+  const best = bestLever(levers);
   const calibrated =
     d.crowdCalibration === 1
       ? ""
@@ -122,6 +132,10 @@ ${leverSections(report, levers)}
 ## Recommended guide-app settings
 
 The client-side levers are the app's publish options (\`TrackPublishOptions\`): ${clientAdvice(levers)}
+
+## The goals per forwarded packet
+
+${goalsPerPacket(levers)}
 
 ## Cross-check: lean crowd against an SDK-built crowd
 
