@@ -52,7 +52,7 @@ Needs root (cgroups), two cores and the Go tools (scripts/build-tools.sh bench).
   --sampled-tours <n>     tours with an rtc-node guide and ${PROBES_PER_TOUR} rtc-node probes timing the audio
                           (default 2; the rounds' steps have one)
   --cross-check <n>       listeners of the lean-against-SDK cross-check, 0 to skip it (default 210)
-  --cross-check-rounds <n>  rounds of the cross-check, each crowd once per round (default 3)
+  --cross-check-rounds <n>  rounds of the cross-check, each crowd once per round (default 5)
   --generator-limit <share>  a step at which the generator's core (core 1) was busier than this is invalid,
                           left out of the fits, and ends the lever's ramp (default 0.95)
   --settle <seconds>      wait after a step's tours joined, before measuring (default 4)
@@ -71,7 +71,7 @@ Needs root (cgroups), two cores and the Go tools (scripts/build-tools.sh bench).
     "lever-tours": { type: "string" },
     "sampled-tours": { type: "string", default: "2" },
     "cross-check": { type: "string", default: "210" },
-    "cross-check-rounds": { type: "string", default: "3" },
+    "cross-check-rounds": { type: "string", default: "5" },
     "generator-limit": { type: "string", default: "0.95" },
     settle: { type: "string", default: "4" },
     measure: { type: "string", default: "8" },

@@ -4,12 +4,21 @@
 // the rendered mux and guides without RED (bench/levers.ts CROSS_CHECK_LEVER): if both make LiveKit spend the same CPU
 // per listener, the lean crowd's cheapness did not make LiveKit's work cheaper. The lean crowds are the benchmark's
 // own (an address per listener), reporting three ways.
-// CPU per listener = (LiveKit's CPU with the crowd − with the guides alone) / listeners.
+// CPU per listener = (LiveKit's CPU with the crowd − with the guides alone) / listeners; and the same with LiveKit's
+// packet-write system calls taken out of both, from its CPU profile over each window: over loopback the kernel runs
+// the receiving socket's side of every datagram inside LiveKit's write, and a crowd whose every listener parks a
+// reader of its own (the SDK's pion) is woken there, per packet — work that on a server is the phones'.
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "../local/processes";
 import { sleep } from "../tour/time";
 import { GENERATOR_CORE } from "./cpuset";
 import { type CrowdClient, type CrowdReports, startCrowd, startGuides } from "./harness";
-import { CROSS_CHECK_LEVER, describeLever } from "./levers";
+import { CROSS_CHECK_LEVER, describeLever, type Lever } from "./levers";
 import { startLivekitUnderTest } from "./livekitUnderTest";
+import { PACKET_WRITE_SYSCALLS } from "./pprofShares";
+import { profileShare, profileWindow } from "./pprofTool";
 import { busyShare, coreShare, coreTimes, cpuSample } from "./procStats";
 import { type CrossCheck, type CrossCheckRound, crossCheckOfRounds, type CrowdMeasurement } from "./report";
 import { type BenchContext, waitForJoins } from "./steps";
@@ -45,12 +54,32 @@ export const CROSS_CHECK_CROWDS: readonly CrossCheckCrowd[] = [
   { label: "sdk", client: "sdk" },
 ];
 
-async function livekitCpuOver(pid: number, ms: number, crowdPid?: number) {
+/** LiveKit's debug endpoint, and where this process keeps the window's profile until it is read. */
+interface Profiling {
+  readonly debugPort: number;
+  readonly file: string;
+}
+
+/**
+ * LiveKit's and the crowd's CPU over `ms`, the generator core's load, and the share of LiveKit's CPU profile over the
+ * same window that its packet-write system calls took.
+ */
+async function livekitCpuOver(pid: number, ms: number, profiling: Profiling, crowdPid?: number) {
   const a = { lk: cpuSample(pid), crowd: crowdPid ? cpuSample(crowdPid) : undefined, core: coreTimes(GENERATOR_CORE) };
+  const profiled = profileWindow(profiling.debugPort, Math.round(ms / 1000), profiling.file);
   await sleep(ms);
   const lk = coreShare(a.lk, cpuSample(pid));
   const crowd = a.crowd && crowdPid ? coreShare(a.crowd, cpuSample(crowdPid)) : 0;
-  return { livekit: lk, crowd, generatorCoreBusy: busyShare(a.core, coreTimes(GENERATOR_CORE)) };
+  const generatorCoreBusy = busyShare(a.core, coreTimes(GENERATOR_CORE));
+  const writeShare = profileShare(await profiled, PACKET_WRITE_SYSCALLS);
+  rmSync(profiling.file, { force: true });
+  return { livekit: lk, livekitOutsideWrites: lk * (1 - writeShare), writeShare, crowd, generatorCoreBusy };
+}
+
+/** LiveKit with the guides alone: its CPU, and its CPU less its packet writes. */
+interface GuidesOnly {
+  readonly livekit: number;
+  readonly livekitOutsideWrites: number;
 }
 
 type ListenerToken = { id: string; url: string; token: string };
@@ -59,8 +88,9 @@ async function measureCrowd(
   livekitPid: number,
   spec: CrossCheckCrowd,
   tokens: readonly ListenerToken[],
-  guidesOnly: number,
+  guidesOnly: GuidesOnly,
   plan: CrossCheckPlan,
+  profiling: Profiling,
 ): Promise<CrowdMeasurement> {
   const client = spec.label;
   const crowd = startCrowd(spec.client, spec.reports);
@@ -68,19 +98,22 @@ async function measureCrowd(
     for (const t of tokens) crowd.send(t);
     await waitForJoins(crowd, undefined, tokens.length, 0);
     await sleep(plan.settleMs);
-    const m = await livekitCpuOver(livekitPid, plan.measureMs, crowd.pid);
+    const m = await livekitCpuOver(livekitPid, plan.measureMs, profiling, crowd.pid);
     const r = crowd.latest();
     console.log(
-      `cross-check ${client}: ${tokens.length} listeners, livekit ${(m.livekit * 100).toFixed(1)} % (guides alone ${(guidesOnly * 100).toFixed(1)} %), crowd ${(m.crowd * 100).toFixed(1)} %, generator core ${(m.generatorCoreBusy * 100).toFixed(0)} %`,
+      `cross-check ${client}: ${tokens.length} listeners, livekit ${(m.livekit * 100).toFixed(1)} % (guides alone ${(guidesOnly.livekit * 100).toFixed(1)} %; packet writes ${(m.writeShare * 100).toFixed(0)} % of it), crowd ${(m.crowd * 100).toFixed(1)} %, generator core ${(m.generatorCoreBusy * 100).toFixed(0)} %`,
     );
     return {
       client,
       livekitCpuCores: m.livekit,
-      livekitCpuCoresPerListener: (m.livekit - guidesOnly) / tokens.length,
+      livekitCpuCoresPerListener: (m.livekit - guidesOnly.livekit) / tokens.length,
       crowdCpuCoresPerListener: m.crowd / tokens.length,
       generatorCoreBusy: m.generatorCoreBusy,
       silent: r.silent,
       failed: r.failed,
+      livekitWriteShare: m.writeShare,
+      livekitCpuCoresPerListenerOutsideWrites:
+        (m.livekitOutsideWrites - guidesOnly.livekitOutsideWrites) / tokens.length,
     };
   } finally {
     await crowd.stop();
@@ -91,7 +124,13 @@ async function measureCrowd(
 
 export async function crossCheck(ctx: BenchContext, plan: CrossCheckPlan): Promise<CrossCheck> {
   const baseline = CROSS_CHECK_LEVER;
-  const livekit = await startLivekitUnderTest(ctx.platform, baseline, ctx.isolation);
+  // LiveKit's debug endpoint gives a CPU profile of each measured window: its packet writes are taken apart.
+  const profiling: Profiling = {
+    debugPort: await freePort(),
+    file: join(tmpdir(), `roamcast-cross-check-${process.pid}.pprof`),
+  };
+  const profiled: Lever = { ...baseline, server: { ...baseline.server, debug_handler: { port: profiling.debugPort } } };
+  const livekit = await startLivekitUnderTest(ctx.platform, profiled, ctx.isolation);
   const guides = startGuides();
   try {
     const joins: { id: string; room: string }[] = [];
@@ -109,12 +148,13 @@ export async function crossCheck(ctx: BenchContext, plan: CrossCheckPlan): Promi
     const rounds: CrossCheckRound[] = [];
     for (let round = 0; round < plan.rounds; round++) {
       // Guides alone again each round: LiveKit's idle share drifts between rounds too.
-      const guidesOnly = (await livekitCpuOver(livekit.pid, plan.measureMs)).livekit;
+      const guidesOnly = await livekitCpuOver(livekit.pid, plan.measureMs, profiling);
       const crowds: Partial<Record<CrowdMeasurement["client"], CrowdMeasurement>> = {};
       for (const spec of CROSS_CHECK_CROWDS)
-        crowds[spec.label] = await measureCrowd(livekit.pid, spec, tokens, guidesOnly, plan);
+        crowds[spec.label] = await measureCrowd(livekit.pid, spec, tokens, guidesOnly, plan, profiling);
       rounds.push({
-        guidesOnlyLivekitCpuCores: guidesOnly,
+        guidesOnlyLivekitCpuCores: guidesOnly.livekit,
+        guidesOnlyLivekitCpuCoresOutsideWrites: guidesOnly.livekitOutsideWrites,
         lean: crowds.lean!,
         leanPhone: crowds["lean-phone"]!,
         leanNoReports: crowds["lean-no-reports"]!,

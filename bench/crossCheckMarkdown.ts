@@ -1,37 +1,66 @@
 // The cross-check's section of capacity.md: every round's figures, their
 // medians, the verdict, and what the polled lean crowd shows. Pure.
+import { relativeMargin } from "./fit";
+import { PACKET_WRITE_SYSCALLS } from "./pprofShares";
 import { CROSS_CHECK_MARGIN, type CrossCheck, type CrowdMeasurement, type DerivedFigures } from "./report";
 
 const pct = (x: number, digits = 1) => `${(x * 100).toFixed(digits)} %`;
 const perThousand = (x: number) => (x * 1000).toFixed(3);
 const signedPct = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)} %`;
 
-function row(label: string, guidesAlone: number, m: CrowdMeasurement): string {
-  return `| ${label} | ${m.client} | ${pct(m.livekitCpuCores)} | ${pct(guidesAlone)} | ${perThousand(m.livekitCpuCoresPerListener)} | ${perThousand(m.crowdCpuCoresPerListener)} | ${pct(m.generatorCoreBusy, 0)} | ${m.silent} / ${m.failed} |`;
+const cell = (x: number | undefined, f: (x: number) => string) => (x === undefined ? "—" : f(x));
+
+/** Whether the report's cross-check profiled LiveKit's windows (reports since 2026-11-30 19:00). */
+const profiled = (c: CrossCheck) => c.lean.livekitCpuCoresPerListenerOutsideWrites !== undefined;
+
+function row(label: string, guidesAlone: number, m: CrowdMeasurement, withWrites: boolean): string {
+  const writes = withWrites
+    ? ` ${cell(m.livekitWriteShare, (x) => pct(x, 0))} | ${cell(m.livekitCpuCoresPerListenerOutsideWrites, perThousand)} |`
+    : "";
+  return `| ${label} | ${m.client} | ${pct(m.livekitCpuCores)} | ${pct(guidesAlone)} | ${perThousand(m.livekitCpuCoresPerListener)} |${writes} ${perThousand(m.crowdCpuCoresPerListener)} | ${pct(m.generatorCoreBusy, 0)} | ${m.silent} / ${m.failed} |`;
 }
 
 function table(c: CrossCheck): string {
   const rounds = c.rounds ?? [c];
+  const w = profiled(c);
   const lines = rounds.flatMap((r, i) =>
     [r.lean, r.leanPhone, r.leanNoReports, r.leanPolled, r.leanPorts, r.sdk].flatMap((m) =>
-      m ? [row(String(i + 1), r.guidesOnlyLivekitCpuCores, m)] : [],
+      m ? [row(String(i + 1), r.guidesOnlyLivekitCpuCores, m, w)] : [],
     ),
   );
   const medians = [c.lean, c.leanPhone, c.leanNoReports, c.leanPolled, c.leanPorts, c.sdk].flatMap((m) =>
-    m ? [row("**median**", c.guidesOnlyLivekitCpuCores, m)] : [],
+    m ? [row("**median**", c.guidesOnlyLivekitCpuCores, m, w)] : [],
   );
+  const writes = w ? " LiveKit's packet writes (system calls) | LiveKit cores per 1,000 listeners outside them |" : "";
   return [
-    "| round | crowd | LiveKit CPU | guides alone | LiveKit cores per 1,000 listeners | crowd's own cores per 1,000 listeners | generator core busy | silent / failed |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    `| round | crowd | LiveKit CPU | guides alone | LiveKit cores per 1,000 listeners |${writes} crowd's own cores per 1,000 listeners | generator core busy | silent / failed |`,
+    `| --- | --- | --- | --- | --- |${w ? " --- | --- |" : ""} --- | --- | --- |`,
     ...lines,
     ...(rounds.length > 1 ? medians : []),
   ].join("\n");
 }
 
+/** The figure a round compares: outside LiveKit's packet writes when profiled, else all of LiveKit's CPU. */
+const compared = (m: CrowdMeasurement) => m.livekitCpuCoresPerListenerOutsideWrites ?? m.livekitCpuCoresPerListener;
+
 /** The SDK crowd's CPU per listener over the lean crowd's, lowest and highest over the rounds. */
 export function roundRatios(c: CrossCheck): { low: number; high: number } {
-  const ratios = (c.rounds ?? [c]).map((r) => r.sdk.livekitCpuCoresPerListener / r.lean.livekitCpuCoresPerListener);
+  const ratios = (c.rounds ?? [c]).map((r) => compared(r.sdk) / compared(r.lean));
   return { low: Math.min(...ratios), high: Math.max(...ratios) };
+}
+
+/** How the profiled cross-check compares, and how far apart the crowds were before the writes were taken out. */
+function basisText(c: CrossCheck): string {
+  if (!profiled(c)) return "";
+  const whole = relativeMargin(c.lean.livekitCpuCoresPerListener, c.sdk.livekitCpuCoresPerListener);
+  return `
+
+The verdict compares LiveKit's CPU per listener **outside its packet-write system calls** (from its CPU profile over
+each window, \`${PACKET_WRITE_SYSCALLS}\`): over loopback the kernel runs each receiving socket's side of a datagram
+inside the sender's call, and the SDK crowd parks a reader per listener that it wakes there, per packet — on a server,
+the phones' work. With the writes, the crowds were ${pct(whole)} apart (the SDK crowd's writes took
+${pct(c.sdk.livekitWriteShare ?? NaN, 0)} of LiveKit's CPU, the lean crowd's ${pct(c.lean.livekitWriteShare ?? NaN, 0)}). Every capacity figure keeps the lean crowd's writes: it includes the
+kernel's send path and the lean crowd's batched receive, on the dear side of a server's.`;
 }
 
 function verdict(c: CrossCheck, d: DerivedFigures & { crossCheckMargin: number }): string {
@@ -133,5 +162,5 @@ because one round can still be far off (each figure's median on its own).
 
 ${table(c)}
 
-${verdict(c, { ...d, crossCheckMargin: margin })}${polledText(c)}${c.leanPolled ? "" : portsText(c)}${reportsText(c)}`;
+${verdict(c, { ...d, crossCheckMargin: margin })}${basisText(c)}${polledText(c)}${c.leanPolled ? "" : portsText(c)}${reportsText(c)}`;
 }

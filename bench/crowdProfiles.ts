@@ -8,11 +8,9 @@
 // the shares are of LiveKit's own samples in one window.
 //
 //   npm run bench:crowd-profiles -- [--crowds none,phone,sdk-reports,sdk,rendered] [--tours 10] [--hold 40]
-import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startLocalPlatform } from "../local/platform";
-import { freePort, goTool } from "../local/processes";
+import { freePort } from "../local/processes";
 import { type Cli, InputError, numberOption, runCli } from "../scripts/cli";
 import { checkOutFolder } from "../scripts/outFolder";
 import { disposeClients } from "../tour/rooms";
@@ -21,7 +19,8 @@ import { isolateCores } from "./cpuset";
 import { type CrowdClient, type CrowdReports, startCrowd, startGuides } from "./harness";
 import { CROSS_CHECK_LEVER, LEVERS, type Lever } from "./levers";
 import { moveFixedPorts, pickFixedPorts, startLivekitUnderTest } from "./livekitUnderTest";
-import { focusedSeconds, PPROF_EVERY_NODE, PROFILE_BUCKETS, profileTotal } from "./pprofShares";
+import { focusedSeconds, PROFILE_BUCKETS, profileTotal } from "./pprofShares";
+import { pprofTop, profileWindow } from "./pprofTool";
 import { coreShare, cpuSample } from "./procStats";
 import { waitForJoins } from "./steps";
 import { listenerToken, tourPool } from "./tours";
@@ -73,19 +72,11 @@ of work took. Needs root (cpusets) and Go (go tool pprof), as bench:capacity.
 const LISTENERS_PER_TOUR = 30;
 const SETTLE_MS = 15_000;
 
-function pprof(profile: string, focus?: string): string {
-  const args = ["tool", "pprof", ...PPROF_EVERY_NODE, ...(focus ? [`-focus=${focus}`] : []), goTool("livekit-server")];
-  const run = spawnSync("go", [...args, profile], { encoding: "utf8" });
-  if (run.error) throw new Error(`go tool pprof could not run (${run.error.message}): install Go to read the profiles`);
-  if (run.status !== 0) throw new Error(`go tool pprof failed on ${profile}: ${run.stderr.slice(0, 400)}`);
-  return run.stdout;
-}
-
 /** One line per bucket: its seconds and share of the profile's samples. */
 function shares(profile: string): string[] {
-  const total = profileTotal(pprof(profile));
+  const total = profileTotal(pprofTop(profile));
   const lines = PROFILE_BUCKETS.map((b) => {
-    const s = focusedSeconds(pprof(profile, b.focus));
+    const s = focusedSeconds(pprofTop(profile, b.focus));
     return `  ${b.name.padEnd(52)} ${s.toFixed(2).padStart(6)} s  ${((s / total.totalSeconds) * 100).toFixed(1).padStart(5)} %`;
   });
   return [
@@ -150,10 +141,7 @@ async function profileOne(name: string, plan: Plan, { platform, isolation, pool 
     await waitForJoins(crowd, guides, listeners, plan.tours);
     await sleep(SETTLE_MS);
     const before = cpuSample(livekit.pid);
-    const res = await fetch(`http://127.0.0.1:${debugPort}/debug/pprof/profile?seconds=${plan.holdSeconds}`);
-    if (!res.ok) throw new Error(`LiveKit's profile endpoint answered ${res.status}`);
-    const file = join(plan.out, `livekit-${name}.pprof`);
-    writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+    const file = await profileWindow(debugPort, plan.holdSeconds, join(plan.out, `livekit-${name}.pprof`));
     const cpu = coreShare(before, cpuSample(livekit.pid));
     console.log(
       `${name} (${spec.what}): ${listeners} listeners, LiveKit ${(cpu * 100).toFixed(1)} % of its core; ${file}`,

@@ -33,6 +33,8 @@ export interface PairedComparison {
   readonly cpuCoresPerListener: number;
   readonly listeners: number;
   readonly wireBytesPerListenerPerSecond: number;
+  /** Packets each crowd listener received a second, median over the lever's measured arms. */
+  readonly packetsPerListenerPerSecond: number;
   /** Worst over the lever's arms. */
   readonly latencyP95Ms: number;
   readonly loss: number;
@@ -86,6 +88,8 @@ export function compareInRounds(rounds: LeverRounds): PairedComparison[] {
       cpuCoresPerListener: mine.length > 0 ? median(mine.map(armCpuPerListener)) : NaN,
       listeners: steps[0]?.listeners ?? 0,
       wireBytesPerListenerPerSecond: steps.length > 0 ? median(steps.map(wireBytesPerListenerPerSecond)) : NaN,
+      packetsPerListenerPerSecond:
+        steps.length > 0 ? median(steps.map((s) => s.crowdPacketsPerListenerPerSecond)) : NaN,
       latencyP95Ms: worst(steps.map((s) => s.latencyP95Ms).filter(Number.isFinite)),
       loss: worst(steps.map((s) => s.lossRatio)),
       crowdLoss: worst(steps.map((s) => s.crowdLostRatio)),

@@ -2,6 +2,13 @@
 // stacks pass through one of a bucket's functions, over all samples, read from
 // `go tool pprof -top -focus=<regex>` with every node shown. Pure.
 
+/**
+ * LiveKit's packet writes, the system calls alone: the mux's batched `sendmmsg` and the port range's `sendto` per
+ * packet. Over loopback the kernel runs the receiving socket's side of each datagram inside the sender's call —
+ * queueing it and waking the listener's reader — so this share holds work that on a server is the phones'.
+ */
+export const PACKET_WRITE_SYSCALLS = "syscaller..sendmmsg|syscall.sendto|syscall.sendmsg";
+
 /** Kinds of LiveKit v1.13.5 work, by the functions (pprof regexes) their stacks pass through. */
 export const PROFILE_BUCKETS = [
   {
@@ -14,6 +21,7 @@ export const PROFILE_BUCKETS = [
   // Sender reports on LiveKit's timers, and its answer to each extended report (also inside the bucket above).
   { name: "RTCP to listeners (sender reports, XR answers)", focus: "TransportManager..WriteSubscriberRTCP" },
   { name: "ICE checks and keep-alives", focus: "ice/v4.*handleInbound|ice/v4.*checkKeepalive" },
+  { name: "packet writes (system calls; over loopback the receiver's side too)", focus: PACKET_WRITE_SYSCALLS },
 ] as const;
 
 export interface ProfileTotal {

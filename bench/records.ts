@@ -79,11 +79,21 @@ export interface CrowdMeasurement {
   readonly generatorCoreBusy: number;
   readonly silent: number;
   readonly failed: number;
+  /**
+   * Share of LiveKit's CPU profile over the window in its packet-write system calls (bench/pprofShares.ts
+   * PACKET_WRITE_SYSCALLS): over loopback they also run the receiving sockets' side, the listeners' work on a server.
+   * Absent in reports before 2026-11-30 19:00.
+   */
+  readonly livekitWriteShare?: number;
+  /** livekitCpuCoresPerListener with the write system calls taken out of both readings (crowd and guides alone). */
+  readonly livekitCpuCoresPerListenerOutsideWrites?: number;
 }
 
 /** One round of the cross-check: LiveKit with the guides alone, then each crowd in turn. */
 export interface CrossCheckRound {
   readonly guidesOnlyLivekitCpuCores: number;
+  /** LiveKit's CPU with the guides alone, less its packet-write system calls (absent before 2026-11-30 19:00). */
+  readonly guidesOnlyLivekitCpuCoresOutsideWrites?: number;
   readonly lean: CrowdMeasurement;
   /** The lean crowd with a polled socket per listener: the SDK crowd's way of receiving (reports before 2026-11-30 10:30). */
   readonly leanPolled?: CrowdMeasurement;

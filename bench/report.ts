@@ -19,9 +19,18 @@ import type { BenchReport, CrossCheck, CrossCheckRound, CrowdMeasurement, LeverR
 export type * from "./records";
 export { median, WIRE_OVERHEAD_BYTES_PER_PACKET } from "./fit";
 
+/** The median of a figure every measurement has, else absent. */
+function medianOfAll(values: readonly (number | undefined)[]): number | undefined {
+  return values.every((v) => v !== undefined) && values.length > 0 ? median(values as number[]) : undefined;
+}
+
 function medianMeasurement(ms: readonly CrowdMeasurement[]): CrowdMeasurement {
   const of = (f: (m: CrowdMeasurement) => number) => median(ms.map(f));
+  const writeShare = medianOfAll(ms.map((m) => m.livekitWriteShare));
+  const outside = medianOfAll(ms.map((m) => m.livekitCpuCoresPerListenerOutsideWrites));
   return {
+    ...(writeShare === undefined ? {} : { livekitWriteShare: writeShare }),
+    ...(outside === undefined ? {} : { livekitCpuCoresPerListenerOutsideWrites: outside }),
     client: ms[0]!.client,
     livekitCpuCores: of((m) => m.livekitCpuCores),
     livekitCpuCoresPerListener: of((m) => m.livekitCpuCoresPerListener),
@@ -54,6 +63,10 @@ export function crossCheckOfRounds(
     ...(setup === undefined ? {} : { setup }),
     ...(leanClient === undefined ? {} : { leanClient }),
     guidesOnlyLivekitCpuCores: median(rounds.map((r) => r.guidesOnlyLivekitCpuCores)),
+    ...optional(
+      "guidesOnlyLivekitCpuCoresOutsideWrites",
+      medianOfAll(rounds.map((r) => r.guidesOnlyLivekitCpuCoresOutsideWrites)),
+    ),
     lean: medianMeasurement(rounds.map((r) => r.lean)),
     ...(polled.length === rounds.length ? { leanPolled: medianMeasurement(polled) } : {}),
     ...(ports.length === rounds.length ? { leanPorts: medianMeasurement(ports) } : {}),
@@ -62,6 +75,22 @@ export function crossCheckOfRounds(
     sdk: medianMeasurement(rounds.map((r) => r.sdk)),
     rounds,
   };
+}
+
+const optional = <K extends string>(key: K, value: number | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, number>>;
+
+/**
+ * What the cross-check compares: LiveKit's CPU per listener with the lean crowd (reporting as the SDK does) and with
+ * the SDK crowd — outside LiveKit's packet-write system calls when both were profiled, since over loopback those
+ * calls also run each receiving socket's side (the SDK crowd's parked readers woken per packet), which on a server
+ * is the phones' work; else all of LiveKit's CPU (reports before 2026-11-30 19:00).
+ */
+export function crossCheckBasis(c: CrossCheck): { lean: number; sdk: number; outsideWrites: boolean } {
+  const lean = c.lean.livekitCpuCoresPerListenerOutsideWrites;
+  const sdk = c.sdk.livekitCpuCoresPerListenerOutsideWrites;
+  if (lean !== undefined && sdk !== undefined) return { lean, sdk, outsideWrites: true };
+  return { lean: c.lean.livekitCpuCoresPerListener, sdk: c.sdk.livekitCpuCoresPerListener, outsideWrites: false };
 }
 
 /** How far the lean crowd's CPU per listener may be from the SDK crowd's and still count as agreeing. */
@@ -78,6 +107,11 @@ export interface LeverFigures {
   readonly measuredListenersPerCoreAt80: number;
   readonly measuredCpuCoresPerListener: number;
   readonly wireBytesPerListenerPerSecond: number;
+  /**
+   * Packets a crowd listener received a second (its last valid step, or the median of its paired arms): what LiveKit
+   * sent each listener, counted where it arrived (LiveKit's own counter is published in batches and lags).
+   */
+  readonly packetsPerListenerPerSecond: number;
   /** Worst p95 and loss over the lever's steps. */
   readonly latencyP95Ms: number;
   readonly loss: number;
@@ -116,6 +150,7 @@ export function leverFigures(run: LeverRun, calibration = 1): LeverFigures {
     measuredListenersPerCoreAt80: xAtCeiling(line),
     measuredCpuCoresPerListener: line.slope,
     wireBytesPerListenerPerSecond: last ? wireBytesPerListenerPerSecond(last) : NaN,
+    packetsPerListenerPerSecond: last?.crowdPacketsPerListenerPerSecond ?? NaN,
     latencyP95Ms: worst(valid.map((s) => s.latencyP95Ms)),
     loss: worst(valid.map((s) => s.lossRatio)),
     crowdLoss: worst(valid.map((s) => s.crowdLostRatio)),
@@ -143,6 +178,7 @@ export function pairedLeverFigures(baseline: LeverFigures, c: PairedComparison):
     measuredListenersPerCoreAt80: baseline.measuredListenersPerCoreAt80 / r,
     measuredCpuCoresPerListener: baseline.measuredCpuCoresPerListener * r,
     wireBytesPerListenerPerSecond: c.wireBytesPerListenerPerSecond,
+    packetsPerListenerPerSecond: c.packetsPerListenerPerSecond,
     latencyP95Ms: c.latencyP95Ms,
     loss: c.loss,
     crowdLoss: c.crowdLoss,
@@ -200,8 +236,7 @@ export interface DerivedFigures {
  */
 export function crowdCalibration(c: CrossCheck | undefined): number {
   if (!c) return 1;
-  const lean = c.lean.livekitCpuCoresPerListener;
-  const sdk = c.sdk.livekitCpuCoresPerListener;
+  const { lean, sdk } = crossCheckBasis(c);
   if (!(lean > 0 && sdk > lean) || relativeMargin(lean, sdk) <= CROSS_CHECK_MARGIN) return 1;
   return sdk / lean;
 }
@@ -214,12 +249,8 @@ export function derive(report: BenchReport): { derived: DerivedFigures; levers: 
   const rss = fitLine([[0, report.idle.livekitRssMiB], ...valid.map((s) => [s.tours, s.livekitRssMiB] as const)]);
   const last = valid[valid.length - 1]!;
   const cpuCoresPerTour = baseline.cpuCoresPerListener * report.listenersPerTour;
-  const margin = report.crossCheck
-    ? relativeMargin(
-        report.crossCheck.lean.livekitCpuCoresPerListener,
-        report.crossCheck.sdk.livekitCpuCoresPerListener,
-      )
-    : undefined;
+  const basis = report.crossCheck ? crossCheckBasis(report.crossCheck) : undefined;
+  const margin = basis ? relativeMargin(basis.lean, basis.sdk) : undefined;
   const bound = latencyBound(report.steps, calibration);
   const derived: DerivedFigures = {
     cpuCoresPerTour,

@@ -301,6 +301,45 @@ describe("the report's text", () => {
     expect(crossCheckOfRounds(150, 5, [round])).not.toHaveProperty("leanClient");
   });
 
+  it("compares LiveKit's CPU outside its packet writes when the windows were profiled, and says how far apart with them", () => {
+    const profiled = (m: CrowdMeasurement, share: number, outside: number): CrowdMeasurement => ({
+      ...m,
+      livekitWriteShare: share,
+      livekitCpuCoresPerListenerOutsideWrites: outside,
+    });
+    // With the writes the SDK crowd costs 2.2 times the lean crowd; outside them, 1.08 times.
+    const round: CrossCheckRound = {
+      guidesOnlyLivekitCpuCores: 0.03,
+      guidesOnlyLivekitCpuCoresOutsideWrites: 0.027,
+      lean: profiled({ ...crossCheck.lean, livekitCpuCoresPerListener: 0.0002 }, 0.1, 0.00025),
+      sdk: profiled(crossCheck.sdk, 0.4, 0.00027),
+    };
+    const c = crossCheckOfRounds(150, 5, [round, round]);
+    expect(c.guidesOnlyLivekitCpuCoresOutsideWrites).toBeCloseTo(0.027, 12);
+    expect(c.sdk.livekitWriteShare).toBeCloseTo(0.4, 12);
+    expect(crowdCalibration(c)).toBe(1);
+    const d = derive({ ...report, crossCheck: c }).derived;
+    expect(d.crossCheckMargin).toBeCloseTo(0.02 / 0.27, 12);
+    expect(d.crossCheckAgrees).toBe(true);
+    const text = crossCheckText(c, d);
+    expect(text).toContain("| 1 | sdk | 10.0 % | 3.0 % | 0.440 | 40 % | 0.270 | 4.000 | 80 % | 0 / 0 |");
+    expect(text).toContain("The verdict compares LiveKit's CPU per listener **outside its packet-write system calls**");
+    expect(text).toContain("With the writes, the crowds were 54.5 % apart (the SDK crowd's writes took\n40 %");
+    expect(text).toContain("Round by round, the SDK crowd's figure was 1.08–1.08 times the lean crowd's.");
+    // One round without a profile: no outside-writes median, and the verdict falls back to all of LiveKit's CPU.
+    const mixed = crossCheckOfRounds(150, 5, [round, { ...round, lean: crossCheck.lean, sdk: crossCheck.sdk }]);
+    expect(mixed.lean.livekitCpuCoresPerListenerOutsideWrites).toBeUndefined();
+    expect(crossCheckText(mixed, derive({ ...report, crossCheck: mixed }).derived)).not.toContain("outside its packet");
+  });
+
+  it("states the goals as budgets per forwarded packet beside LiveKit's published cost", () => {
+    const md = markdown(report, derived, levers);
+    expect(md).toContain("## The goals per forwarded packet");
+    // The baseline: 0.4 cores per 1,000 listeners at 50 packets a second is 8 µs a packet.
+    expect(md).toContain("| 2,000 | baseline | 50.0 | 8.0 | 8.0 | 1,125 |");
+    expect(md).toContain("| 4,000 | 60 ms frames | 50.0 | 4.0 | 4.0 | 1,125 |");
+  });
+
   it("turns the client-side levers into the guide app's advice", () => {
     expect(clientAdvice(levers)).toContain(
       "- 60 ms frames: 3,900 listeners per core (+100 %), 8.9 kB/s per listener, p95 90 ms\n\nagainst the baseline's 1,950",
