@@ -97,7 +97,7 @@ LiveKit's CPU per forwarded packet. LiveKit's published audio benchmark (${p.pub
 every track, ${p.packetsPerDowntrackPerSecond} packets a second per track from livekit-cli's load tester, ${p.cpu * 100} % of a ${p.cores}-core ${p.machine}) works out
 to **${tenths(published)} µs of a core per packet**, with its per-subscriber costs shared by ten tracks.
 
-| goal: listeners per core at ${CPU_CEILING * 100} % | measured on | packets/s per listener | budget µs per packet | measured here µs per packet | listeners per core at LiveKit's published µs per packet |
+| goal: listeners per core at ${CPU_CEILING * 100} % | measured on | packets/s per listener | budget µs per packet | measured here, µs per packet (calibrated as the listeners per core) | listeners per core at LiveKit's published µs per packet |
 | --- | --- | --- | --- | --- | --- |
 ${lines.join("\n")}
 
