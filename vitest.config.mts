@@ -1,11 +1,15 @@
 import { defineConfig } from "vitest/config";
 
+// Every test file removes the temporary folders it made once its own hooks are done.
+const TEMP_FOLDERS = "test/support/tempFolders.ts";
+
 export default defineConfig({
   test: {
     projects: [
       {
         test: {
           name: "unit",
+          setupFiles: [TEMP_FOLDERS],
           include: ["test/unit/**/*.test.ts"],
           // Pulumi's mocks are process-global: each file gets its own worker.
           isolate: true,
@@ -15,6 +19,7 @@ export default defineConfig({
       {
         test: {
           name: "db",
+          setupFiles: [TEMP_FOLDERS],
           include: ["test/db/**/*.test.ts", "test/functions/**/*.test.ts"],
           testTimeout: 60_000,
           hookTimeout: 90_000,
@@ -26,7 +31,7 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
-          setupFiles: ["test/e2e/setup.ts"],
+          setupFiles: [TEMP_FOLDERS, "test/e2e/setup.ts"],
           testTimeout: 300_000,
           hookTimeout: 180_000,
           fileParallelism: false,
@@ -35,6 +40,7 @@ export default defineConfig({
       {
         test: {
           name: "tools",
+          setupFiles: [TEMP_FOLDERS],
           include: ["test/tools/**/*.test.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
@@ -45,6 +51,7 @@ export default defineConfig({
       {
         test: {
           name: "engine",
+          setupFiles: [TEMP_FOLDERS],
           include: ["test/engine/**/*.test.ts"],
           // The real Pulumi engine and PostgreSQL per file: slow steps, one file at a time.
           testTimeout: 180_000,
@@ -55,6 +62,7 @@ export default defineConfig({
       {
         test: {
           name: "net",
+          setupFiles: [TEMP_FOLDERS],
           include: ["test/net/**/*.test.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -8,14 +8,16 @@ const made = new Set<string>();
 /**
  * Removes every temporary folder this process made. They hold the local platform's configs (with its generated API
  * secret) and data directories, which no one reads after the processes that used them: runs left thousands behind.
+ * Called at exit; test files call it after their last hook (test/support/tempFolders.ts), since a test runner ends
+ * its workers without an exit event.
  */
-function removeMade(): void {
+export function removeTempFolders(): void {
   for (const dir of made) rmSync(dir, { recursive: true, force: true });
   made.clear();
 }
 
 function fresh(): string {
-  if (made.size === 0) process.once("exit", removeMade);
+  if (made.size === 0) process.once("exit", removeTempFolders);
   const dir = mkdtempSync(join(tmpdir(), "roamcast-"));
   made.add(dir);
   return dir;

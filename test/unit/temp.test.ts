@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { tempDir, writeTemp } from "../../local/temp";
+import { removeTempFolders, tempDir, writeTemp } from "../../local/temp";
 
 const root = join(__dirname, "..", "..");
 const tsx = join(root, "node_modules", ".bin", "tsx");
@@ -31,5 +31,13 @@ describe("temporary folders", () => {
     expect(made.dir).toMatch(/\/roamcast-[^/]+$/);
     expect(existsSync(made.dir)).toBe(false);
     expect(existsSync(join(made.file, ".."))).toBe(false);
+  });
+
+  it("are removed at once by removeTempFolders, as every test file does after its own hooks", () => {
+    const dir = tempDir();
+    const file = writeTemp("caddy.json", "{}");
+    removeTempFolders();
+    expect([existsSync(dir), existsSync(file)]).toEqual([false, false]);
+    expect(existsSync(tempDir())).toBe(true);
   });
 });
