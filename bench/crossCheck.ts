@@ -66,7 +66,8 @@ interface Profiling {
  */
 async function livekitCpuOver(pid: number, ms: number, profiling: Profiling, crowdPid?: number) {
   const a = { lk: cpuSample(pid), crowd: crowdPid ? cpuSample(crowdPid) : undefined, core: coreTimes(GENERATOR_CORE) };
-  const profiled = profileWindow(profiling.debugPort, Math.round(ms / 1000), profiling.file);
+  // pprof profiles whole seconds, at least one (0 would mean its default, 30 s).
+  const profiled = profileWindow(profiling.debugPort, Math.max(1, Math.round(ms / 1000)), profiling.file);
   await sleep(ms);
   const lk = coreShare(a.lk, cpuSample(pid));
   const crowd = a.crowd && crowdPid ? coreShare(a.crowd, cpuSample(crowdPid)) : 0;
