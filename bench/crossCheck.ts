@@ -9,9 +9,9 @@
 // the receiving socket's side of every datagram inside LiveKit's write, and a crowd whose every listener parks a
 // reader of its own (the SDK's pion) is woken there, per packet — work that on a server is the phones'.
 import { rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../local/processes";
+import { tempDir } from "../local/temp";
 import { sleep } from "../tour/time";
 import { GENERATOR_CORE } from "./cpuset";
 import { type CrowdClient, type CrowdReports, startCrowd, startGuides } from "./harness";
@@ -72,8 +72,12 @@ async function livekitCpuOver(pid: number, ms: number, profiling: Profiling, cro
   const lk = coreShare(a.lk, cpuSample(pid));
   const crowd = a.crowd && crowdPid ? coreShare(a.crowd, cpuSample(crowdPid)) : 0;
   const generatorCoreBusy = busyShare(a.core, coreTimes(GENERATOR_CORE));
-  const writeShare = profileShare(await profiled, PACKET_WRITE_SYSCALLS);
-  rmSync(profiling.file, { force: true });
+  let writeShare: number;
+  try {
+    writeShare = profileShare(await profiled, PACKET_WRITE_SYSCALLS);
+  } finally {
+    rmSync(profiling.file, { force: true });
+  }
   return { livekit: lk, livekitOutsideWrites: lk * (1 - writeShare), writeShare, crowd, generatorCoreBusy };
 }
 
@@ -128,7 +132,7 @@ export async function crossCheck(ctx: BenchContext, plan: CrossCheckPlan): Promi
   // LiveKit's debug endpoint gives a CPU profile of each measured window: its packet writes are taken apart.
   const profiling: Profiling = {
     debugPort: await freePort(),
-    file: join(tmpdir(), `roamcast-cross-check-${process.pid}.pprof`),
+    file: join(tempDir(), "window.pprof"),
   };
   const profiled: Lever = { ...baseline, server: { ...baseline.server, debug_handler: { port: profiling.debugPort } } };
   const livekit = await startLivekitUnderTest(ctx.platform, profiled, ctx.isolation);

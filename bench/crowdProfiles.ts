@@ -72,12 +72,15 @@ of work took. Needs root (cpusets) and Go (go tool pprof), as bench:capacity.
 const LISTENERS_PER_TOUR = 30;
 const SETTLE_MS = 15_000;
 
+/** The buckets' names in one column. */
+const NAME_WIDTH = Math.max(...PROFILE_BUCKETS.map((b) => b.name.length));
+
 /** One line per bucket: its seconds and share of the profile's samples. */
 function shares(profile: string): string[] {
   const total = profileTotal(pprofTop(profile));
   const lines = PROFILE_BUCKETS.map((b) => {
     const s = focusedSeconds(pprofTop(profile, b.focus));
-    return `  ${b.name.padEnd(52)} ${s.toFixed(2).padStart(6)} s  ${((s / total.totalSeconds) * 100).toFixed(1).padStart(5)} %`;
+    return `  ${b.name.padEnd(NAME_WIDTH)} ${s.toFixed(2).padStart(6)} s  ${((s / total.totalSeconds) * 100).toFixed(1).padStart(5)} %`;
   });
   return [
     `  samples: ${total.totalSeconds.toFixed(2)} s of LiveKit CPU in ${total.durationSeconds.toFixed(0)} s`,
